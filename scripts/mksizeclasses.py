@@ -38,9 +38,9 @@ NUM_SIZE_CLASSES = 68  # including class 0, which stands for large objects
 
 U32_MAX = (1 << 32) - 1
 
-SCRIPT = "scripts/mksizeclasses.py"
-DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           "..", "mod", "sizeclasses_table.h")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.relpath(os.path.abspath(__file__), REPO)  # named in the output
+DEFAULT_OUT = os.path.join(REPO, "mod", "sizeclasses_table.h")
 
 
 class GenError(Exception):
