@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goalloc: Go's tiered memory allocator as a kernel facility.
+ *
+ * Other modules allocate with goalloc_alloc() and give memory back with
+ * goalloc_free().  As in Go, objects are not reclaimed one by one: a free
+ * marks the object dead and sweeping (on refill, in the background when the
+ * pacer starts a cycle, or by goalloc_gc()) makes its slot reusable.
+ */
+#ifndef _GOALLOC_H
+#define _GOALLOC_H
+
+#include <linux/types.h>
+
+/* Allocation flags. */
+#define GOALLOC_NOSCAN	0x1u	/* object holds no pointers (Go's noscan): tiny-eligible */
+#define GOALLOC_ZERO	0x2u	/* return zeroed memory */
+#define GOALLOC_NOWAIT	0x4u	/* do not sleep: fail rather than grow the heap */
+#define GOALLOC_FLAGS_MASK (GOALLOC_NOSCAN | GOALLOC_ZERO | GOALLOC_NOWAIT)
+
+/* Largest object: one arena. */
+#define GOALLOC_MAX_OBJECT_SIZE	(4UL << 20)
+
+void *goalloc_alloc(size_t size, unsigned int flags);
+int goalloc_free(const void *p);
+size_t goalloc_usable_size(const void *p);
+void goalloc_gc(void);
+void goalloc_drain(void);
+unsigned long goalloc_release(void);
+
+/**
+ * struct goalloc_memstats - Go's runtime.MemStats fields goalloc keeps
+ * @alloc: bytes of allocated heap objects (= @heap_alloc)
+ * @total_alloc: cumulative bytes allocated
+ * @sys: bytes obtained from the kernel (heap + metadata)
+ * @mallocs: objects allocated (tiny objects included)
+ * @frees: objects freed (tiny objects counted as Go does, see stats.c)
+ * @heap_alloc: bytes of allocated heap objects
+ * @heap_sys: bytes of heap address space (arenas grown, released included)
+ * @heap_idle: bytes in spans not in use
+ * @heap_inuse: bytes in in-use spans
+ * @heap_released: bytes returned to the kernel
+ * @heap_objects: allocated objects (@mallocs - @frees)
+ * @stack_inuse: bytes in stack spans
+ * @stack_sys: bytes of heap memory taken for stacks
+ * @mspan_inuse: bytes of mspan structures in use
+ * @mspan_sys: bytes obtained for mspan structures
+ * @mcache_inuse: bytes of mcache structures
+ * @mcache_sys: bytes obtained for mcache structures
+ * @next_gc: heap_live at which the next sweep cycle starts
+ * @num_gc: sweep cycles started
+ * @tiny_allocs: tiny objects packed into an existing 16 B block
+ * @heap_live: bytes handed out since the cycle began (the pacer's input)
+ */
+struct goalloc_memstats {
+	u64 alloc;
+	u64 total_alloc;
+	u64 sys;
+	u64 mallocs;
+	u64 frees;
+	u64 heap_alloc;
+	u64 heap_sys;
+	u64 heap_idle;
+	u64 heap_inuse;
+	u64 heap_released;
+	u64 heap_objects;
+	u64 stack_inuse;
+	u64 stack_sys;
+	u64 mspan_inuse;
+	u64 mspan_sys;
+	u64 mcache_inuse;
+	u64 mcache_sys;
+	u64 next_gc;
+	u64 num_gc;
+	u64 tiny_allocs;
+	u64 heap_live;
+};
+
+void goalloc_read_memstats(struct goalloc_memstats *ms);
+
+#endif /* _GOALLOC_H */

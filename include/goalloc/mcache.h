@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mcache: one per CPU, Go's per-P cache (mcache.go), plus Go's per-P page
+ * cache (mpagecache.go) and statistics deltas.
+ *
+ * Per-CPU rule: every field is owned by its CPU and is read or written only
+ * under that CPU's @lock (local_lock: preemption off, lockdep-visible),
+ * except the free counters, which goalloc_free() bumps with this_cpu_inc()
+ * (one non-atomic, preemption-safe instruction), and the drain, which runs
+ * on the owning CPU (a work item) or on a dead CPU's cache (hotplug).
+ * Readers of the statistics sum all CPUs without locks and accept a racy
+ * snapshot, as Go's non-STW metrics do.
+ */
+#ifndef _GOALLOC_MCACHE_H
+#define _GOALLOC_MCACHE_H
+
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+
+#include "goalloc/mheap.h"
+#include "goalloc/pagecache.h"
+
+/*
+ * Tiny blocks: a 16 B slot of the tiny span class holding several tiny
+ * objects dies with the last of them.  Per slot:
+ *  alloc[i]  offsets (bit n = an object starts at byte n) handed out so far;
+ *            written only by the mcache holding the block, plain stores;
+ *            goalloc_free() reads it to reject pointers that are not tiny
+ *            objects.  0 for a slot that is not a tiny block.
+ *  state[i]  freed offsets (low 16 bits) | GOALLOC_TINY_RETIRED once the
+ *            mcache lets go of the block.  Changed only by atomic_fetch_or,
+ *            so exactly one operation sees the block become complete
+ *            (retired and all of alloc freed) and frees the 16 B slot.
+ */
+#define GOALLOC_TINY_RETIRED	BIT(16)
+
+struct goalloc_tiny_blocks {
+	struct rcu_head rcu;
+	atomic_t state[GOALLOC_PAGE_SIZE / GOALLOC_TINY_SIZE];
+	u16 alloc[GOALLOC_PAGE_SIZE / GOALLOC_TINY_SIZE];
+};
+
+/**
+ * struct goalloc_mcache - per-CPU allocation cache
+ * @lock: the per-CPU rule above
+ * @alloc: current span of every span class; the empty span when none
+ * @tiny: address of the current tiny block, 0 when none
+ * @tinyspan: span holding @tiny
+ * @tinyoffset: first free byte in @tiny
+ * @flushgen: sweepgen at which this cache last released its spans
+ * @pcache: Go's per-P page cache
+ * @nmalloc: small objects allocated, by size class (tiny blocks in class 2)
+ * @tiny_allocs: tiny objects packed into an existing block
+ * @large_allocs: large objects allocated
+ * @large_alloc_bytes: bytes of large objects allocated (whole pages)
+ * @nfree: small objects freed, by size class
+ * @large_frees: large objects freed
+ * @large_free_bytes: bytes of large objects freed
+ * @tiny_frees: tiny objects freed
+ * @drain_work: runs goalloc_mcache_drain() on this CPU
+ */
+struct goalloc_mcache {
+	local_lock_t lock;
+	struct goalloc_mspan *alloc[GOALLOC_NUM_SPAN_CLASSES];
+	unsigned long tiny;
+	struct goalloc_mspan *tinyspan;
+	u16 tinyoffset;
+	u32 flushgen;
+	struct goalloc_pagecache pcache;
+
+	u64 nmalloc[GOALLOC_NUM_SIZE_CLASSES];
+	u64 tiny_allocs;
+	u64 large_allocs;
+	u64 large_alloc_bytes;
+	u64 nfree[GOALLOC_NUM_SIZE_CLASSES];
+	u64 large_frees;
+	u64 large_free_bytes;
+	u64 tiny_frees;
+
+	struct work_struct drain_work;
+};
+
+extern struct goalloc_mcache __percpu *goalloc_mcaches;
+extern struct goalloc_mspan goalloc_emptymspan;
+
+int goalloc_mcache_init(void);
+void goalloc_mcache_exit(void);
+unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,
+				    struct goalloc_mspan **sp);
+void goalloc_mcache_release_all(struct goalloc_mcache *mc);
+void goalloc_mcache_drain_cpu(int cpu);
+void goalloc_mcache_drain_all(void);
+int goalloc_tiny_free(struct goalloc_mspan *s, unsigned long addr, u16 idx);
+void goalloc_tiny_retire(struct goalloc_mspan *s, unsigned long block);
+int goalloc_tiny_blocks_attach(struct goalloc_mspan *s, gfp_t gfp);
+void goalloc_tiny_blocks_free(struct goalloc_mspan *s);
+
+#endif /* _GOALLOC_MCACHE_H */

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mspan: a run of runtime pages holding objects of one span class (Go's
+ * mheap.go mspan and mbitmap.go allocation bits).
+ *
+ * Bitmaps, with Go's meanings adapted to an explicit free:
+ *
+ *  alloc_bits   1 = slot was allocated when the span was last swept.  Slots
+ *               below freeindex also count as allocated (Go's rule), so the
+ *               owning mcache allocates by advancing freeindex alone.
+ *  gcmark_bits  1 = slot is not dead.  goalloc_free() clears the slot's bit
+ *               atomically from any CPU; a new span and every sweep set all
+ *               bits again.  Sweeping makes (allocated & marked) the new
+ *               alloc_bits, exactly as Go's sweeper turns mark bits into the
+ *               next allocBits.
+ *  alloc_cache  the inverted 64-slot window of alloc_bits starting at
+ *               freeindex (bit 0 = slot freeindex); ctz finds a free slot.
+ *
+ * Ownership: freeindex, alloc_cache, alloc_bits and alloc_count are written
+ * only by whoever owns the span: the mcache that caches it (under that CPU's
+ * local lock), or the sweeper that took it off an mcentral list.  Other CPUs
+ * read freeindex and alloc_bits only to validate a free (READ_ONCE, ordered
+ * by the sweeper's smp_wmb()); gcmark_bits is the only cross-CPU written
+ * field, always with atomic bit operations.
+ */
+#ifndef _GOALLOC_SPAN_H
+#define _GOALLOC_SPAN_H
+
+#include "goalloc/kernel.h"
+#include "goalloc/sizeclasses.h"
+
+#define GOALLOC_SPAN_BITMAP_WORDS (GOALLOC_MAX_OBJS_PER_SPAN / 64)
+
+enum goalloc_mspan_state {
+	GOALLOC_MSPAN_DEAD = 0,		/* not in use */
+	GOALLOC_MSPAN_IN_USE,		/* heap objects (small or large) */
+	GOALLOC_MSPAN_MANUAL,		/* stacks: managed by stack.c */
+};
+
+/* Per-slot tiny block state of a tiny-class span; defined in mcache.h. */
+struct goalloc_tiny_blocks;
+
+struct goalloc_heap_arena;
+
+/**
+ * struct goalloc_mspan - a span of runtime pages
+ * @list: membership of an mcentral set or a heap/stack list
+ * @base: kernel address of the first byte
+ * @arena: the heap arena holding the span
+ * @pageidx: index of the first page in the page allocator's space
+ * @npages: number of 8 KiB runtime pages
+ * @nelems: number of object slots
+ * @freeindex: first slot that may be free; all below are allocated
+ * @alloc_count: slots allocated (as of the last cache/sweep, plus the owner's
+ *	allocations since)
+ * @spanclass: size class << 1 | noscan
+ * @state: enum goalloc_mspan_state
+ * @needzero: the memory may be dirty
+ * @elemsize: slot size in bytes (npages * 8 KiB for large spans)
+ * @divmul: Go's divMagic for this class
+ * @sweepgen: Go's sweep generation protocol (see mcentral.c)
+ * @alloc_cache: inverted alloc_bits window at freeindex
+ * @alloc_bits: allocated slots as of the last sweep
+ * @gcmark_bits: 1 = not dead
+ * @tiny: per-slot tiny block state, for spans of the tiny span class
+ * @manual_freelist: free stacks of a manual span (stack.c)
+ * @manual_nfree: number of entries on @manual_freelist
+ */
+struct goalloc_mspan {
+	struct list_head list;
+	unsigned long base;
+	struct goalloc_heap_arena *arena;
+	unsigned long pageidx;
+	u32 npages;
+	u16 nelems;
+	u16 freeindex;
+	u16 alloc_count;
+	u8 spanclass;
+	u8 state;
+	u8 needzero;
+	u32 elemsize;
+	u32 divmul;
+	u32 sweepgen;
+	u64 alloc_cache;
+	u64 alloc_bits[GOALLOC_SPAN_BITMAP_WORDS];
+	unsigned long gcmark_bits[GOALLOC_SPAN_BITMAP_WORDS];
+	struct goalloc_tiny_blocks *tiny;
+	void *manual_freelist;
+	u32 manual_nfree;
+};
+
+void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
+			u32 npages, u8 spanclass);
+void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index);
+u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s);
+u16 goalloc_mspan_count_alloc(const struct goalloc_mspan *s);
+bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx);
+int goalloc_mspan_free_index(struct goalloc_mspan *s, u16 idx);
+u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed);
+void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s);
+
+/**
+ * goalloc_mspan_next_free_fast() - Go's nextFreeFast
+ * @s: span owned by the caller
+ *
+ * Takes the next free slot from the alloc_cache window without refilling it.
+ *
+ * Return: the slot's address, or 0 when the window has no slot to give (the
+ * caller then uses goalloc_mspan_next_free_index()).
+ */
+static __always_inline unsigned long
+goalloc_mspan_next_free_fast(struct goalloc_mspan *s)
+{
+	u64 cache = s->alloc_cache;
+	unsigned int bit, idx;
+
+	if (unlikely(!cache))
+		return 0;
+	bit = __ffs64(cache);
+	idx = s->freeindex + bit;
+	if (unlikely(idx >= s->nelems))
+		return 0;
+	/* A window that runs dry at a multiple of 64 is reloaded slowly. */
+	if (unlikely(((idx + 1) & 63) == 0 && idx + 1 != s->nelems))
+		return 0;
+	s->alloc_cache = (cache >> bit) >> 1;
+	WRITE_ONCE(s->freeindex, idx + 1);
+	s->alloc_count++;
+	return s->base + (unsigned long)idx * s->elemsize;
+}
+
+/**
+ * goalloc_mspan_obj_index() - slot index of an address inside a span
+ * @s: the span
+ * @addr: an address in [base, base + nelems * elemsize)
+ *
+ * Return: the slot holding @addr, by Go's magic-divisor multiply.
+ */
+static inline u16 goalloc_mspan_obj_index(const struct goalloc_mspan *s,
+					  unsigned long addr)
+{
+	return (u16)(((u64)(u32)(addr - s->base) * s->divmul) >> 32);
+}
+
+/* True if the span has slots that were never handed out or were swept free. */
+static inline bool goalloc_mspan_has_free(const struct goalloc_mspan *s)
+{
+	return s->alloc_count < s->nelems;
+}
+
+#endif /* _GOALLOC_SPAN_H */

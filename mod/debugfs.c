@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/goalloc/: read-only views for people and test scripts
+ * (not ABI; the ioctl interface is).  Every file is a seq_file that sums
+ * per-CPU state without stopping anyone, so concurrent activity may make
+ * two files disagree slightly; at rest they agree exactly.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include <goalloc.h>
+#include "goalloc/mcache.h"
+#include "goalloc/stats.h"
+
+static struct dentry *goalloc_dir;
+
+static int sizeclasses_show(struct seq_file *m, void *v)
+{
+	struct goalloc_class_stats *bysize;
+	struct goalloc_class_info ci;
+	unsigned long spans[GOALLOC_NUM_SIZE_CLASSES] = { 0 };
+	int c, i;
+
+	bysize = kcalloc(GOALLOC_NUM_SIZE_CLASSES, sizeof(*bysize), GFP_KERNEL);
+	if (!bysize)
+		return -ENOMEM;
+	goalloc_stats_by_size(bysize);
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		struct goalloc_mcentral *mc = &goalloc_mheap.central[i];
+
+		spin_lock(&mc->lock);
+		spans[i >> 1] += mc->npartial[0] + mc->npartial[1] +
+				 mc->nfull[0] + mc->nfull[1];
+		spin_unlock(&mc->lock);
+	}
+	seq_puts(m, "class bytes/obj bytes/span objects tail_waste max_waste% mallocs frees live spans_in_mcentral\n");
+	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
+		goalloc_class_info(c, &ci);
+		seq_printf(m, "%5d %9u %10u %7u %10u %7u.%02u %7llu %5llu %4llu %17lu\n",
+			   c, ci.size, ci.span_bytes, ci.nobjs, ci.tail_waste,
+			   ci.max_waste / 100, ci.max_waste % 100,
+			   bysize[c].nmalloc, bysize[c].nfree,
+			   bysize[c].nmalloc - bysize[c].nfree, spans[c]);
+	}
+	kfree(bysize);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sizeclasses);
+
+static int memstats_show(struct seq_file *m, void *v)
+{
+	struct goalloc_memstats ms;
+
+	goalloc_read_memstats(&ms);
+#define F(name, field) seq_printf(m, "%-13s %llu\n", name, ms.field)
+	F("Alloc", alloc);
+	F("TotalAlloc", total_alloc);
+	F("Sys", sys);
+	F("Mallocs", mallocs);
+	F("Frees", frees);
+	F("HeapAlloc", heap_alloc);
+	F("HeapSys", heap_sys);
+	F("HeapIdle", heap_idle);
+	F("HeapInuse", heap_inuse);
+	F("HeapReleased", heap_released);
+	F("HeapObjects", heap_objects);
+	F("StackInuse", stack_inuse);
+	F("StackSys", stack_sys);
+	F("MSpanInuse", mspan_inuse);
+	F("MSpanSys", mspan_sys);
+	F("MCacheInuse", mcache_inuse);
+	F("MCacheSys", mcache_sys);
+	F("NextGC", next_gc);
+	F("NumGC", num_gc);
+	F("TinyAllocs", tiny_allocs);
+	F("HeapLive", heap_live);
+#undef F
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(memstats);
+
+/* Per CPU: cached spans and the tiny block, read racily (owner may run). */
+static int mcache_show(struct seq_file *m, void *v)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+		unsigned int cached = 0;
+		u64 mallocs = 0, frees = 0;
+
+		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
+			cached += data_race(mc->alloc[i]) != &goalloc_emptymspan;
+		for (i = 0; i < GOALLOC_NUM_SIZE_CLASSES; i++) {
+			mallocs += data_race(mc->nmalloc[i]);
+			frees += data_race(mc->nfree[i]);
+		}
+		seq_printf(m, "cpu%d spans_cached %u tiny_block %s tinyoffset %u tiny_allocs %llu tiny_frees %llu small_mallocs %llu small_frees %llu large_allocs %llu large_frees %llu\n",
+			   cpu, cached, data_race(mc->tiny) ? "yes" : "no",
+			   data_race(mc->tinyoffset), data_race(mc->tiny_allocs),
+			   data_race(mc->tiny_frees), mallocs, frees,
+			   data_race(mc->large_allocs), data_race(mc->large_frees));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mcache);
+
+static int mcentral_show(struct seq_file *m, void *v)
+{
+	u32 sg = goalloc_sweepgen();
+	unsigned int sw = goalloc_swept(sg), un = goalloc_unswept(sg);
+	int i;
+
+	seq_printf(m, "sweepgen %u\n", sg);
+	seq_puts(m, "spanclass class noscan partial_swept partial_unswept full_swept full_unswept\n");
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		struct goalloc_mcentral *c = &goalloc_mheap.central[i];
+		u32 ps, pu, fs, fu;
+
+		spin_lock(&c->lock);
+		ps = c->npartial[sw];
+		pu = c->npartial[un];
+		fs = c->nfull[sw];
+		fu = c->nfull[un];
+		spin_unlock(&c->lock);
+		if (ps + pu + fs + fu)
+			seq_printf(m, "%9d %5d %6d %13u %15u %10u %12u\n",
+				   i, i >> 1, i & 1, ps, pu, fs, fu);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mcentral);
+
+static int mheap_show(struct seq_file *m, void *v)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+
+	spin_lock(&h->lock);
+	seq_printf(m, "arena_bytes %lu\n", GOALLOC_ARENA_BYTES);
+	seq_printf(m, "max_chunks %u\n", h->max_chunks);
+	seq_printf(m, "chunks_grown %u\n", h->nchunks);
+	seq_printf(m, "chunks_released %u\n", h->nreleased);
+	seq_printf(m, "pages_free %lu\n", h->pages.free_pages);
+	seq_printf(m, "pages_scavenged %lu\n", h->pages.scav_pages);
+	seq_printf(m, "largest_free_run %lu\n", goalloc_pagealloc_largest_free(&h->pages));
+	seq_printf(m, "pages_inuse %lu\n", h->pages_inuse);
+	seq_printf(m, "pages_manual %lu\n", h->pages_manual);
+	seq_printf(m, "search_addr %lu\n", h->pages.search_addr);
+	seq_printf(m, "sweepgen %u\n", h->sweepgen);
+	seq_printf(m, "cycles %llu\n", h->cycles);
+	seq_printf(m, "trigger %llu\n", h->trigger);
+	seq_printf(m, "heap_marked %llu\n", h->heap_marked);
+	seq_printf(m, "heap_live %lld\n", (s64)atomic64_read(&h->heap_live));
+	seq_printf(m, "mspans %ld\n", atomic_long_read(&h->nspans));
+	spin_unlock(&h->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mheap);
+
+static int pagecache_show(struct seq_file *m, void *v)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+		u64 cache = data_race(mc->pcache.cache);
+
+		seq_printf(m, "cpu%d base %lu free_pages %u bitmap %016llx\n", cpu,
+			   data_race(mc->pcache.base), (unsigned int)hweight64(cache), cache);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pagecache);
+
+/**
+ * goalloc_debugfs_init() - create /sys/kernel/debug/goalloc/
+ *
+ * debugfs failures are ignored, as debugfs callers should: loading never
+ * depends on it.
+ *
+ * Return: 0.
+ */
+int goalloc_debugfs_init(void)
+{
+	goalloc_dir = debugfs_create_dir("goalloc", NULL);
+	debugfs_create_file("sizeclasses", 0444, goalloc_dir, NULL, &sizeclasses_fops);
+	debugfs_create_file("memstats", 0444, goalloc_dir, NULL, &memstats_fops);
+	debugfs_create_file("mcache", 0444, goalloc_dir, NULL, &mcache_fops);
+	debugfs_create_file("mcentral", 0444, goalloc_dir, NULL, &mcentral_fops);
+	debugfs_create_file("mheap", 0444, goalloc_dir, NULL, &mheap_fops);
+	debugfs_create_file("pagecache", 0444, goalloc_dir, NULL, &pagecache_fops);
+	return 0;
+}
+
+/**
+ * goalloc_debugfs_exit() - remove /sys/kernel/debug/goalloc/
+ */
+void goalloc_debugfs_exit(void)
+{
+	debugfs_remove(goalloc_dir);
+	goalloc_dir = NULL;
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc module init and exit.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include <goalloc.h>
+#include "goalloc/mcache.h"
+#include "goalloc/stats.h"
+
+static unsigned int max_heap_mb = 256;
+module_param(max_heap_mb, uint, 0444);
+MODULE_PARM_DESC(max_heap_mb, "Heap cap in MiB, rounded down to 4 MiB arenas (default 256)");
+
+static int __init goalloc_init(void)
+{
+	int err;
+
+	err = goalloc_mheap_init((unsigned long)max_heap_mb << 20);
+	if (err)
+		return err;
+	goalloc_mcentral_sweeper_init();
+	err = goalloc_mcache_init();
+	if (err) {
+		goalloc_mheap_exit();
+		return err;
+	}
+	goalloc_debugfs_init();
+	pr_info("loaded: %d size classes, %u MiB heap cap in %lu KiB arenas, %u CPUs\n",
+		GOALLOC_NUM_SIZE_CLASSES - 1, goalloc_mheap.max_chunks * 4,
+		GOALLOC_ARENA_BYTES >> 10, num_possible_cpus());
+	return 0;
+}
+
+static void __exit goalloc_exit(void)
+{
+	struct goalloc_memstats ms;
+
+	goalloc_debugfs_exit();
+	goalloc_mcache_drain_all();
+	goalloc_mcentral_sweeper_exit();
+	goalloc_sweep_cycle(true);
+	goalloc_read_memstats(&ms);
+	goalloc_mheap_release(true);
+	goalloc_mcache_exit();
+	goalloc_mheap_exit();
+	pr_info("unloaded: %llu mallocs, %llu frees, %llu sweep cycles; all arenas returned\n",
+		ms.mallocs, ms.frees, ms.num_gc);
+}
+
+module_init(goalloc_init);
+module_exit(goalloc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("goalloc: the Go runtime's tiered memory allocator in the kernel");
+MODULE_AUTHOR("goalloc developers");

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcache: the per-CPU cache (Go's mcache.go refill/releaseAll) and tiny
+ * block bookkeeping.  See mcache.h for the per-CPU rule.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/slab.h>
+
+#include "goalloc/mcache.h"
+
+struct goalloc_mcache __percpu *goalloc_mcaches;
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcaches);
+
+/*
+ * Go's emptymspan: every mcache slot points here when it has no span, so
+ * the fast path needs no NULL test.  nelems 0 and an empty window make
+ * goalloc_mspan_next_free_fast() fail at once.
+ */
+struct goalloc_mspan goalloc_emptymspan;
+EXPORT_SYMBOL_IF_KUNIT(goalloc_emptymspan);
+
+/**
+ * goalloc_tiny_blocks_attach() - give a tiny-class span its block states
+ * @s: a span of the tiny span class, owned by the caller
+ * @gfp: allocation flags (the caller holds the local lock: GFP_NOWAIT)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int goalloc_tiny_blocks_attach(struct goalloc_mspan *s, gfp_t gfp)
+{
+	struct goalloc_tiny_blocks *t;
+
+	if (s->tiny)
+		return 0;
+	t = kzalloc(sizeof(*t), gfp);
+	if (!t)
+		return -ENOMEM;
+	s->tiny = t;
+	return 0;
+}
+
+/**
+ * goalloc_tiny_blocks_free() - drop a span's tiny block states
+ * @s: the span, being freed
+ *
+ * RCU-deferred: a racing goalloc_free() may still be reading them.
+ */
+void goalloc_tiny_blocks_free(struct goalloc_mspan *s)
+{
+	struct goalloc_tiny_blocks *t = s->tiny;
+
+	s->tiny = NULL;
+	kfree_rcu(t, rcu);
+}
+
+/* Free the 16 B slot of a dead tiny block and forget its state. */
+static void tiny_block_dead(struct goalloc_mspan *s, u16 idx)
+{
+	s->tiny->alloc[idx] = 0;
+	atomic_set(&s->tiny->state[idx], 0);
+	if (!WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
+		this_cpu_inc(goalloc_mcaches->nfree[GOALLOC_TINY_SIZE_CLASS]);
+}
+
+/**
+ * goalloc_tiny_retire() - the holding mcache lets go of a tiny block
+ * @s: span of the block
+ * @block: the block's address
+ *
+ * If every tiny object in it was already freed, the block dies now; else
+ * the last goalloc_free() of its objects frees it.
+ */
+void goalloc_tiny_retire(struct goalloc_mspan *s, unsigned long block)
+{
+	u16 idx = goalloc_mspan_obj_index(s, block);
+	int old = atomic_fetch_or(GOALLOC_TINY_RETIRED, &s->tiny->state[idx]);
+
+	if ((u16)old == s->tiny->alloc[idx])
+		tiny_block_dead(s, idx);
+}
+
+/**
+ * goalloc_tiny_free() - free a tiny object
+ * @s: span holding it (tiny class, with block states)
+ * @addr: the object
+ * @idx: its block's slot index
+ *
+ * Context: any CPU, lock-free.
+ * Return: 0; -EINVAL if @addr is not a tiny object start; -EALREADY on a
+ * double free.
+ */
+int goalloc_tiny_free(struct goalloc_mspan *s, unsigned long addr, u16 idx)
+{
+	unsigned int off = (addr - s->base) % GOALLOC_TINY_SIZE;
+	u16 alloc = READ_ONCE(s->tiny->alloc[idx]);
+	int old, new;
+
+	if (!(alloc & BIT(off)))
+		return -EINVAL;
+	old = atomic_fetch_or(BIT(off), &s->tiny->state[idx]);
+	if (old & BIT(off))
+		return -EALREADY;
+	this_cpu_inc(goalloc_mcaches->tiny_frees);
+	new = old | BIT(off);
+	if ((new & GOALLOC_TINY_RETIRED) && (u16)new == alloc)
+		tiny_block_dead(s, idx);
+	return 0;
+}
+
+/**
+ * goalloc_mcache_refill() - Go's mcache.refill plus the allocation it serves
+ * @mc: this CPU's mcache, local lock held
+ * @spanclass: the span class whose span ran dry
+ * @sp: receives the span the slot came from
+ *
+ * Returns the exhausted span to its mcentral (which sweeps it) and caches a
+ * span with free slots, then takes one slot.
+ *
+ * Context: local lock held; never sleeps.
+ * Return: the slot's address; 0 with *@sp set to an ERR_PTR on failure
+ * (-EAGAIN: grow the heap with the lock dropped and retry).
+ */
+unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,
+				    struct goalloc_mspan **sp)
+{
+	struct goalloc_mcentral *c = &goalloc_mheap.central[spanclass];
+	struct goalloc_mspan *s = mc->alloc[spanclass];
+	u16 idx;
+
+	/* The window may just need moving to the next bitmap word. */
+	if (s != &goalloc_emptymspan) {
+		idx = goalloc_mspan_next_free_index(s);
+		if (idx < s->nelems) {
+			*sp = s;
+			return s->base + (unsigned long)idx * s->elemsize;
+		}
+		mc->alloc[spanclass] = &goalloc_emptymspan;
+		goalloc_mcentral_uncache_span(c, s);
+	}
+
+	s = goalloc_mcentral_cache_span(c, mc);
+	if (IS_ERR(s)) {
+		*sp = s;
+		return 0;
+	}
+	if (spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true) &&
+	    goalloc_tiny_blocks_attach(s, GFP_NOWAIT | __GFP_NOWARN)) {
+		goalloc_mcentral_uncache_span(c, s);
+		*sp = ERR_PTR(-ENOMEM);
+		return 0;
+	}
+	/* Go's heapLive over-estimate: every free slot counts as handed out. */
+	atomic64_add((u64)(s->nelems - s->alloc_count) * s->elemsize,
+		     &goalloc_mheap.heap_live);
+	mc->alloc[spanclass] = s;
+	idx = goalloc_mspan_next_free_index(s);
+	if (WARN_ON_ONCE(idx >= s->nelems)) {
+		*sp = ERR_PTR(-ENOMEM);
+		return 0;
+	}
+	*sp = s;
+	return s->base + (unsigned long)idx * s->elemsize;
+}
+
+/**
+ * goalloc_mcache_release_all() - Go's mcache.releaseAll
+ * @mc: an mcache its caller may touch (own CPU under the local lock, or a
+ *	dead CPU's)
+ *
+ * Returns every cached span to its mcentral (sweeping it), retires the
+ * tiny block and flushes the page cache to the heap.
+ */
+void goalloc_mcache_release_all(struct goalloc_mcache *mc)
+{
+	int i;
+
+	if (mc->tiny) {
+		goalloc_tiny_retire(mc->tinyspan, mc->tiny);
+		mc->tiny = 0;
+		mc->tinyspan = NULL;
+		mc->tinyoffset = 0;
+	}
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		struct goalloc_mspan *s = mc->alloc[i];
+
+		if (s == &goalloc_emptymspan)
+			continue;
+		mc->alloc[i] = &goalloc_emptymspan;
+		goalloc_mcentral_uncache_span(&goalloc_mheap.central[i], s);
+	}
+	if (!goalloc_pagecache_empty(&mc->pcache)) {
+		spin_lock(&goalloc_mheap.lock);
+		goalloc_pagecache_flush(&mc->pcache, &goalloc_mheap.pages);
+		spin_unlock(&goalloc_mheap.lock);
+	}
+	mc->flushgen = goalloc_sweepgen();
+}
+
+static void drain_work_fn(struct work_struct *work)
+{
+	local_lock(&goalloc_mcaches->lock);
+	goalloc_mcache_release_all(this_cpu_ptr(goalloc_mcaches));
+	local_unlock(&goalloc_mcaches->lock);
+}
+
+/**
+ * goalloc_mcache_drain_cpu() - empty a dead CPU's mcache
+ * @cpu: a CPU that is offline (hotplug teardown) or at module exit
+ */
+void goalloc_mcache_drain_cpu(int cpu)
+{
+	goalloc_mcache_release_all(per_cpu_ptr(goalloc_mcaches, cpu));
+}
+
+/**
+ * goalloc_mcache_drain_all() - empty every CPU's mcache
+ *
+ * Each online CPU drains its own cache in a work item (its local lock is
+ * only taken there); offline CPUs' caches are drained directly.
+ *
+ * Context: process context, may sleep.
+ */
+void goalloc_mcache_drain_all(void)
+{
+	int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, system_highpri_wq,
+			      &per_cpu_ptr(goalloc_mcaches, cpu)->drain_work);
+	for_each_online_cpu(cpu)
+		flush_work(&per_cpu_ptr(goalloc_mcaches, cpu)->drain_work);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			goalloc_mcache_drain_cpu(cpu);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcache_drain_all);
+
+/**
+ * goalloc_mcache_init() - allocate and set up every CPU's mcache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int goalloc_mcache_init(void)
+{
+	int cpu, i;
+
+	goalloc_emptymspan.sweepgen = 0;
+	goalloc_emptymspan.nelems = 0;
+	goalloc_emptymspan.alloc_cache = 0;
+	goalloc_mcaches = alloc_percpu(struct goalloc_mcache);
+	if (!goalloc_mcaches)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+
+		local_lock_init(&mc->lock);
+		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
+			mc->alloc[i] = &goalloc_emptymspan;
+		mc->pcache = (struct goalloc_pagecache){ 0 };
+		mc->flushgen = goalloc_sweepgen();
+		INIT_WORK(&mc->drain_work, drain_work_fn);
+	}
+	return 0;
+}
+
+/**
+ * goalloc_mcache_exit() - free the mcaches (already drained)
+ */
+void goalloc_mcache_exit(void)
+{
+	free_percpu(goalloc_mcaches);
+	goalloc_mcaches = NULL;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcentral and the sweeper (Go's mcentral.go and mgcsweep.go).
+ *
+ * Each span class has partial (free slots) and full lists, each split into
+ * swept and unswept halves by sweepgen parity, so starting a sweep cycle
+ * (sweepgen += 2) turns every swept list into an unswept one without moving
+ * a span.  A span on a list is owned by nobody; taking it off under the
+ * mcentral lock makes the taker its only owner, so sweeping needs no further
+ * locking.  sweepgen values follow Go's protocol for the reader's benefit
+ * (debugfs, and holding this code beside Go's) but ownership comes from the
+ * lists, as Go's comes from the spanSet pop plus a CAS.
+ *
+ * When memory comes back without anyone calling a sweep:
+ *  - a span leaving an mcache (refill, drain) is swept at once, so frees of
+ *    its objects are reusable by the next cacheSpan;
+ *  - cacheSpan sweeps unswept spans (budget 100) before growing the heap;
+ *  - a pacer starts a new cycle when heap_live, the bytes handed out since
+ *    the last cycle began, exceeds GOGC% over what was live then (Go's
+ *    trigger); the background sweeper then sweeps every list, returning
+ *    empty spans to the heap and free arenas beyond the goal to the kernel.
+ * An endless allocate/free churn therefore stays within about
+ * (1 + GOGC/100) x its live heap plus what the per-CPU caches hold.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+
+#include "goalloc/mcache.h"
+#include "goalloc/mheap.h"
+#include "goalloc/stats.h"
+
+unsigned int goalloc_gogc = 100;
+module_param_named(gogc, goalloc_gogc, uint, 0644);
+MODULE_PARM_DESC(gogc, "Start a sweep cycle when the heap has grown by this percentage (Go's GOGC)");
+
+/**
+ * goalloc_mcentral_init() - set up an empty mcentral
+ * @c: the mcentral
+ * @spanclass: its span class
+ */
+void goalloc_mcentral_init(struct goalloc_mcentral *c, u8 spanclass)
+{
+	int i;
+
+	spin_lock_init(&c->lock);
+	c->spanclass = spanclass;
+	for (i = 0; i < 2; i++) {
+		INIT_LIST_HEAD(&c->partial[i]);
+		INIT_LIST_HEAD(&c->full[i]);
+		c->npartial[i] = 0;
+		c->nfull[i] = 0;
+	}
+}
+
+/* Context: c->lock held. */
+static struct goalloc_mspan *pop(struct list_head *l, u32 *n)
+{
+	struct goalloc_mspan *s;
+
+	if (list_empty(l))
+		return NULL;
+	s = list_first_entry(l, struct goalloc_mspan, list);
+	list_del_init(&s->list);
+	(*n)--;
+	return s;
+}
+
+/* Put a swept span on its swept list.  Context: c->lock not held. */
+static void push_swept(struct goalloc_mcentral *c, struct goalloc_mspan *s)
+{
+	unsigned int i;
+
+	spin_lock(&c->lock);
+	i = goalloc_swept(goalloc_sweepgen());
+	if (goalloc_mspan_has_free(s)) {
+		list_add_tail(&s->list, &c->partial[i]);
+		c->npartial[i]++;
+	} else {
+		list_add_tail(&s->list, &c->full[i]);
+		c->nfull[i]++;
+	}
+	spin_unlock(&c->lock);
+}
+
+/*
+ * Sweep a span the caller owns.  With @preserve the caller keeps it (Go's
+ * sweep(preserve=true) from cacheSpan), else it goes back to the heap if
+ * empty or to its swept list.  Return: false if the span was freed.
+ */
+static bool sweep_span(struct goalloc_mspan *s, bool preserve)
+{
+	u16 nfreed, nalloc;
+
+	WRITE_ONCE(s->sweepgen, goalloc_sweepgen() - 1);
+	nalloc = goalloc_mspan_sweep_bits(s, &nfreed);
+	if (nfreed)
+		s->needzero = 1;
+	WRITE_ONCE(s->sweepgen, goalloc_sweepgen());
+	if (preserve)
+		return true;
+	if (!nalloc) {
+		goalloc_mheap_free_span(s);
+		return false;
+	}
+	push_swept(&goalloc_mheap.central[s->spanclass], s);
+	return true;
+}
+
+/**
+ * goalloc_mspan_sweep_to_central() - sweep a span nobody else owns and file it
+ * @s: the span
+ *
+ * Context: never sleeps; takes the mcentral lock and maybe mheap.lock.
+ */
+void goalloc_mspan_sweep_to_central(struct goalloc_mspan *s)
+{
+	sweep_span(s, false);
+}
+
+/**
+ * goalloc_mcentral_cache_span() - Go's mcentral.cacheSpan
+ * @c: mcentral of the span class wanted
+ * @mc: this CPU's mcache (local lock held): its page cache serves growth
+ *
+ * Order: a swept partial span; else, within a budget, an unswept partial
+ * span (swept now); an unswept full span that sweeping frees slots in; else
+ * a new span from the heap.
+ *
+ * Context: local lock held; never sleeps.
+ * Return: a span with free slots and its alloc_cache set at freeindex, or
+ * an ERR_PTR from goalloc_mheap_alloc_span() (-EAGAIN: grow the heap).
+ */
+struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
+						  struct goalloc_mcache *mc)
+{
+	u32 sg = goalloc_sweepgen();
+	unsigned int sw = goalloc_swept(sg), un = goalloc_unswept(sg);
+	struct goalloc_mspan *s;
+	int budget = GOALLOC_SWEEP_BUDGET;
+
+	spin_lock(&c->lock);
+	s = pop(&c->partial[sw], &c->npartial[sw]);
+	if (s)
+		goto havespan;
+	while (budget-- > 0) {
+		s = pop(&c->partial[un], &c->npartial[un]);
+		if (s) {
+			spin_unlock(&c->lock);
+			sweep_span(s, true);
+			if (goalloc_mspan_has_free(s))
+				goto havespan_unlocked;
+			/* Nothing was free after all (cannot normally happen). */
+			push_swept(c, s);
+			spin_lock(&c->lock);
+			continue;
+		}
+		s = pop(&c->full[un], &c->nfull[un]);
+		if (!s)
+			break;
+		spin_unlock(&c->lock);
+		sweep_span(s, true);
+		if (goalloc_mspan_has_free(s))
+			goto havespan_unlocked;
+		push_swept(c, s);
+		spin_lock(&c->lock);
+	}
+	spin_unlock(&c->lock);
+
+	/* Go's mcentral.grow. */
+	s = goalloc_mheap_alloc_span(mc, goalloc_class_to_allocnpages[c->spanclass >> 1],
+				     c->spanclass, GOALLOC_MSPAN_IN_USE);
+	if (IS_ERR(s))
+		return s;
+	goto havespan_unlocked;
+
+havespan:
+	spin_unlock(&c->lock);
+havespan_unlocked:
+	/* Cached and swept: Go's sg + 3. */
+	WRITE_ONCE(s->sweepgen, sg + 3);
+	goalloc_mspan_reset_alloc_cache(s);
+	return s;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_cache_span);
+
+/**
+ * goalloc_mcentral_uncache_span() - Go's mcentral.uncacheSpan
+ * @c: the span's mcentral
+ * @s: a span an mcache lets go of
+ *
+ * The span is always swept here, stale or not: explicit frees are pending
+ * in its mark bits, and sweeping now lets the next cacheSpan reuse them.
+ *
+ * Context: never sleeps.
+ */
+void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
+				   struct goalloc_mspan *s)
+{
+	sweep_span(s, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_uncache_span);
+
+/* Sweep one unswept span of @c.  Return: false when none is left. */
+static bool mcentral_sweep_one(struct goalloc_mcentral *c)
+{
+	unsigned int un = goalloc_unswept(goalloc_sweepgen());
+	struct goalloc_mspan *s;
+
+	spin_lock(&c->lock);
+	s = pop(&c->partial[un], &c->npartial[un]);
+	if (!s)
+		s = pop(&c->full[un], &c->nfull[un]);
+	spin_unlock(&c->lock);
+	if (!s)
+		return false;
+	sweep_span(s, false);
+	return true;
+}
+
+/**
+ * goalloc_sweep_all() - sweep every unswept span (Go's sweepone loop)
+ *
+ * Context: process context, may sleep between spans.
+ * Return: number of spans swept.
+ */
+unsigned long goalloc_sweep_all(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		while (mcentral_sweep_one(&goalloc_mheap.central[i])) {
+			n++;
+			cond_resched();
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_all);
+
+/**
+ * goalloc_sweep_cycle() - finish the current sweep, maybe start the next
+ * @start: begin a new cycle (sweepgen += 2) and sweep it to the end
+ *
+ * The pacer's trigger is reset from the bytes live at the start of the
+ * cycle: the next cycle starts once GOGC% more has been handed out.
+ * Afterwards free arenas beyond the goal go back to the kernel.
+ *
+ * Context: process context, may sleep; takes gc_mutex.
+ */
+void goalloc_sweep_cycle(bool start)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	u64 live, goal;
+
+	mutex_lock(&h->gc_mutex);
+	goalloc_sweep_all();
+	if (start) {
+		live = goalloc_stats_heap_alloc();
+		goal = max_t(u64, live + live * READ_ONCE(goalloc_gogc) / 100,
+			     GOALLOC_HEAP_MINIMUM);
+		spin_lock(&h->lock);
+		WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
+		h->cycles++;
+		h->heap_marked = live;
+		WRITE_ONCE(h->trigger, goal);
+		atomic64_set(&h->heap_live, live);
+		h->cycle_requested = false;
+		spin_unlock(&h->lock);
+		goalloc_sweep_all();
+	}
+	mutex_unlock(&h->gc_mutex);
+	goalloc_mheap_release(false);
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_cycle);
+
+static void bgsweep_fn(struct work_struct *work)
+{
+	goalloc_sweep_cycle(READ_ONCE(goalloc_mheap.cycle_requested));
+}
+
+/**
+ * goalloc_maybe_start_cycle() - Go's gcTrigger test after a refill
+ *
+ * Context: any; only queues the background sweeper.
+ */
+void goalloc_maybe_start_cycle(void)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+
+	if (atomic64_read(&h->heap_live) < READ_ONCE(h->trigger) ||
+	    READ_ONCE(h->cycle_requested))
+		return;
+	WRITE_ONCE(h->cycle_requested, true);
+	queue_work(system_unbound_wq, &h->bgsweep);
+}
+
+/**
+ * goalloc_mcentral_sweeper_init() - set up the background sweeper
+ */
+void goalloc_mcentral_sweeper_init(void)
+{
+	INIT_WORK(&goalloc_mheap.bgsweep, bgsweep_fn);
+}
+
+/**
+ * goalloc_mcentral_sweeper_exit() - wait for the background sweeper
+ */
+void goalloc_mcentral_sweeper_exit(void)
+{
+	cancel_work_sync(&goalloc_mheap.bgsweep);
+}

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mheap: arenas, span allocation and free, address -> span lookup, and
+ * giving memory back to the kernel (Go's mheap.go allocSpan/freeSpan, the
+ * arena index of malloc.go, and the scavenger's role at arena granularity).
+ *
+ * Arenas are order-10 blocks (4 MiB) from the page allocator, so they are
+ * 4 MiB aligned in the linear map and need no vmalloc space or kmemleak
+ * bookkeeping.  A linear-map page cannot be unmapped and mapped again, so
+ * memory goes back to the kernel one whole free arena at a time; the chunk
+ * slot stays in the page allocator as "released" (scavenged) and is backed
+ * by a new block when the heap grows again.  See mheap.h for locking.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "goalloc/mcache.h"
+#include "goalloc/mheap.h"
+
+static_assert(GOALLOC_ARENA_ORDER <= MAX_PAGE_ORDER);
+static_assert(GOALLOC_ARENA_PAGES == GOALLOC_PALLOC_CHUNK_PAGES);
+
+struct goalloc_mheap goalloc_mheap;
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap);
+
+static struct kmem_cache *goalloc_mspan_cache;
+
+/*
+ * Go's arena index: linear-map frame (4 MiB) -> arena, two levels so the
+ * whole 64 TiB direct map is covered by 32 KiB of L1 plus 32 KiB L2 blocks
+ * made on demand.  Entries go NULL -> arena -> NULL only under grow_mutex.
+ */
+#define ARENA_L2_BITS	12
+#define ARENA_L1_BITS	12
+#define ARENA_FRAMES	(1UL << (ARENA_L1_BITS + ARENA_L2_BITS))
+
+static struct goalloc_heap_arena **arena_l1[1UL << ARENA_L1_BITS];
+
+static bool arena_frame(unsigned long addr, unsigned long *frame)
+{
+	if (addr < PAGE_OFFSET)
+		return false;
+	*frame = (addr - PAGE_OFFSET) >> GOALLOC_ARENA_SHIFT;
+	return *frame < ARENA_FRAMES;
+}
+
+static struct goalloc_heap_arena *arena_of(unsigned long addr)
+{
+	struct goalloc_heap_arena **l2;
+	unsigned long f;
+
+	if (!arena_frame(addr, &f))
+		return NULL;
+	l2 = READ_ONCE(arena_l1[f >> ARENA_L2_BITS]);
+	if (!l2)
+		return NULL;
+	return READ_ONCE(l2[f & ((1UL << ARENA_L2_BITS) - 1)]);
+}
+
+/* Context: grow_mutex held. */
+static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
+{
+	struct goalloc_heap_arena **l2;
+	unsigned long f;
+
+	if (!arena_frame(addr, &f))
+		return -ERANGE;
+	l2 = arena_l1[f >> ARENA_L2_BITS];
+	if (!l2) {
+		if (!a)
+			return 0;
+		l2 = kcalloc(1UL << ARENA_L2_BITS, sizeof(*l2), GFP_KERNEL);
+		if (!l2)
+			return -ENOMEM;
+		WRITE_ONCE(arena_l1[f >> ARENA_L2_BITS], l2);
+	}
+	WRITE_ONCE(l2[f & ((1UL << ARENA_L2_BITS) - 1)], a);
+	return 0;
+}
+
+/**
+ * goalloc_span_of() - Go's spanOfHeap: the in-use or manual span holding addr
+ * @addr: any address
+ *
+ * Context: rcu_read_lock() held by the caller, which must re-check what it
+ * relies on: the mspan may be freed and reused once the lock is dropped.
+ * Return: the span, or NULL if @addr is not inside a live goalloc span.
+ */
+struct goalloc_mspan *goalloc_span_of(unsigned long addr)
+{
+	struct goalloc_heap_arena *a = arena_of(addr);
+	struct goalloc_mspan *s;
+	unsigned long base;
+
+	if (!a)
+		return NULL;
+	base = READ_ONCE(a->base);
+	if (addr - base >= GOALLOC_ARENA_BYTES)
+		return NULL;
+	s = READ_ONCE(a->spans[(addr - base) >> GOALLOC_PAGE_SHIFT]);
+	if (!s || smp_load_acquire(&s->state) == GOALLOC_MSPAN_DEAD)
+		return NULL;
+	if (addr < s->base || addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
+		return NULL;
+	return s;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_span_of);
+
+/**
+ * goalloc_mheap_owns() - does addr lie in one of goalloc's arenas?
+ * @addr: any address
+ *
+ * Context: any.
+ * Return: true if @addr is inside a backed arena (allocated or not).
+ */
+bool goalloc_mheap_owns(unsigned long addr)
+{
+	struct goalloc_heap_arena *a = arena_of(addr);
+
+	return a && addr - READ_ONCE(a->base) < GOALLOC_ARENA_BYTES;
+}
+
+/*
+ * Take npages from this CPU's page cache, refilling it from the heap, or
+ * straight from the heap for larger runs.  Context: mc's local lock held
+ * when mc is not NULL.
+ */
+static unsigned long heap_alloc_pages(struct goalloc_mcache *mc, u32 npages)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	unsigned long base, scav;
+
+	if (mc && npages < GOALLOC_PAGECACHE_MAX_NPAGES) {
+		base = goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
+		if (base != GOALLOC_NO_PAGE)
+			return base;
+		spin_lock(&h->lock);
+		if (goalloc_pagecache_empty(&mc->pcache))
+			goalloc_pagealloc_alloc_to_cache(&h->pages, &mc->pcache);
+		spin_unlock(&h->lock);
+		base = goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
+		if (base != GOALLOC_NO_PAGE)
+			return base;
+	}
+	spin_lock(&h->lock);
+	base = goalloc_pagealloc_alloc(&h->pages, npages, &scav);
+	spin_unlock(&h->lock);
+	return base;
+}
+
+/**
+ * goalloc_mheap_alloc_span() - Go's mheap.allocSpan
+ * @mc: this CPU's mcache (its local lock held), or NULL to bypass the
+ *	page cache
+ * @npages: span length in runtime pages, 1..GOALLOC_ARENA_PAGES
+ * @spanclass: span class for heap spans; ignored for manual spans
+ * @state: GOALLOC_MSPAN_IN_USE or GOALLOC_MSPAN_MANUAL
+ *
+ * Context: may be called with spinlocks or the local lock held; never sleeps.
+ * Return: an initialised span with needzero set from the arena's zeroed
+ * watermark; ERR_PTR(-EAGAIN) when the heap must grow first (see
+ * goalloc_mheap_grow()), ERR_PTR(-ENOMEM) when span metadata is unavailable.
+ */
+struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
+					       u32 npages, u8 spanclass,
+					       u8 state)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	struct goalloc_heap_arena *a;
+	struct goalloc_mspan *s;
+	unsigned long base;
+	u32 off, i;
+
+	s = kmem_cache_alloc(goalloc_mspan_cache, GFP_NOWAIT | __GFP_NOWARN);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	base = heap_alloc_pages(mc, npages);
+	if (base == GOALLOC_NO_PAGE) {
+		kmem_cache_free(goalloc_mspan_cache, s);
+		return ERR_PTR(-EAGAIN);
+	}
+
+	a = h->arenas[base / GOALLOC_ARENA_PAGES];
+	off = base % GOALLOC_ARENA_PAGES;
+	goalloc_mspan_init(s, a->base + ((unsigned long)off << GOALLOC_PAGE_SHIFT),
+			   npages, state == GOALLOC_MSPAN_IN_USE ? spanclass : 0);
+	s->arena = a;
+	s->pageidx = base;
+	s->sweepgen = goalloc_sweepgen();
+	s->tiny = NULL;
+
+	spin_lock(&h->lock);
+	/* Go's allocNeedsZero: pages below the watermark may be dirty. */
+	s->needzero = off < a->zeroed_base;
+	if (off + npages > a->zeroed_base)
+		a->zeroed_base = off + npages;
+	for (i = 0; i < npages; i++)
+		WRITE_ONCE(a->spans[off + i], s);
+	if (state == GOALLOC_MSPAN_IN_USE)
+		h->pages_inuse += npages;
+	else
+		h->pages_manual += npages;
+	/* The state store publishes the span to lock-free lookups. */
+	smp_store_release(&s->state, state);
+	spin_unlock(&h->lock);
+	atomic_long_inc(&h->nspans);
+	return s;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_alloc_span);
+
+/**
+ * goalloc_mheap_free_span() - Go's mheap.freeSpan / freeManual
+ * @s: a span with no live objects, owned by the caller
+ *
+ * Returns the pages to the page allocator (coalescing is the page
+ * allocator's bitmap) and the mspan to its RCU-typesafe cache.
+ *
+ * Context: never sleeps; takes mheap.lock.
+ */
+void goalloc_mheap_free_span(struct goalloc_mspan *s)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	struct goalloc_heap_arena *a = s->arena;
+	u32 off = s->pageidx % GOALLOC_ARENA_PAGES, i;
+
+	if (s->tiny)
+		goalloc_tiny_blocks_free(s);
+	spin_lock(&h->lock);
+	if (s->state == GOALLOC_MSPAN_IN_USE)
+		h->pages_inuse -= s->npages;
+	else
+		h->pages_manual -= s->npages;
+	WRITE_ONCE(s->state, GOALLOC_MSPAN_DEAD);
+	for (i = 0; i < s->npages; i++)
+		WRITE_ONCE(a->spans[off + i], NULL);
+	goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
+	spin_unlock(&h->lock);
+	atomic_long_dec(&h->nspans);
+	kmem_cache_free(goalloc_mspan_cache, s);
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_free_span);
+
+/* Back one chunk slot with a fresh, zeroed 4 MiB block. */
+static int heap_back_chunk(unsigned long chunk, bool regrow)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	struct goalloc_heap_arena *a = h->arenas[chunk];
+	struct page *page;
+	int err;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY,
+			   GOALLOC_ARENA_ORDER);
+	if (!page)
+		return -ENOMEM;
+	if (!a) {
+		a = kzalloc(sizeof(*a), GFP_KERNEL);
+		if (!a) {
+			__free_pages(page, GOALLOC_ARENA_ORDER);
+			return -ENOMEM;
+		}
+		a->chunk = chunk;
+	}
+	err = arena_map_set((unsigned long)page_address(page), a);
+	if (err) {
+		if (!h->arenas[chunk])
+			kfree(a);
+		__free_pages(page, GOALLOC_ARENA_ORDER);
+		return err;
+	}
+
+	spin_lock(&h->lock);
+	a->page = page;
+	a->zeroed_base = 0;
+	memset(a->spans, 0, sizeof(a->spans));
+	WRITE_ONCE(a->base, (unsigned long)page_address(page));
+	h->arenas[chunk] = a;
+	if (regrow) {
+		err = goalloc_pagealloc_regrow_chunk(&h->pages, chunk);
+		h->nreleased--;
+	} else {
+		err = goalloc_pagealloc_grow(&h->pages, chunk);
+		h->nchunks++;
+	}
+	spin_unlock(&h->lock);
+	WARN_ON_ONCE(err);
+	return 0;
+}
+
+/**
+ * goalloc_mheap_grow() - add memory to the heap (Go's mheap.grow)
+ * @npages: the run that could not be found
+ *
+ * Regrows a released chunk slot if there is one, else takes a new slot,
+ * within the max_heap_mb cap.  A concurrent grower may already have made
+ * room; callers simply retry their allocation afterwards.
+ *
+ * Context: process context, may sleep; takes grow_mutex.
+ * Return: 0, or -ENOMEM at the cap or when the kernel has no 4 MiB block.
+ */
+int goalloc_mheap_grow(u32 npages)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	unsigned long chunk;
+	bool regrow;
+	int err;
+
+	if (npages > GOALLOC_ARENA_PAGES)
+		return -ENOMEM;
+	mutex_lock(&h->grow_mutex);
+	spin_lock(&h->lock);
+	/* Someone else grew meanwhile: let the caller retry first. */
+	if (goalloc_pagealloc_largest_free(&h->pages) >= npages) {
+		spin_unlock(&h->lock);
+		mutex_unlock(&h->grow_mutex);
+		return 0;
+	}
+	chunk = goalloc_pagealloc_find_released(&h->pages);
+	regrow = chunk != GOALLOC_NO_PAGE;
+	if (!regrow)
+		chunk = h->nchunks < h->max_chunks ? h->nchunks : GOALLOC_NO_PAGE;
+	spin_unlock(&h->lock);
+	err = chunk == GOALLOC_NO_PAGE ? -ENOMEM : heap_back_chunk(chunk, regrow);
+	mutex_unlock(&h->grow_mutex);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_grow);
+
+/**
+ * goalloc_mheap_release() - give free arenas back to the kernel
+ * @all: release every free arena; otherwise keep what the pacer expects to
+ *	need (Go's scavenger goal: 10% above the heap goal)
+ *
+ * Per-CPU page caches pin their chunks; goalloc_mcache_drain_all() first
+ * makes them releasable.
+ *
+ * Context: process context, may sleep; takes grow_mutex.
+ * Return: bytes released.
+ */
+unsigned long goalloc_mheap_release(bool all)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	unsigned long chunk, released = 0, keep_bytes;
+	struct goalloc_heap_arena *a;
+	struct page *page;
+
+	keep_bytes = all ? 0 : max_t(u64, READ_ONCE(h->trigger) * 110 / 100,
+				     GOALLOC_HEAP_MINIMUM);
+	mutex_lock(&h->grow_mutex);
+	for (chunk = 0; chunk < h->nchunks; chunk++) {
+		spin_lock(&h->lock);
+		if (!all && (unsigned long)(h->nchunks - h->nreleased) *
+			    GOALLOC_ARENA_BYTES <= keep_bytes) {
+			spin_unlock(&h->lock);
+			break;
+		}
+		a = h->arenas[chunk];
+		if (!a || !a->base ||
+		    !goalloc_pagealloc_release_chunk(&h->pages, chunk)) {
+			spin_unlock(&h->lock);
+			continue;
+		}
+		page = a->page;
+		h->nreleased++;
+		arena_map_set(a->base, NULL);
+		WRITE_ONCE(a->base, 0);
+		a->page = NULL;
+		spin_unlock(&h->lock);
+		__free_pages(page, GOALLOC_ARENA_ORDER);
+		released += GOALLOC_ARENA_BYTES;
+	}
+	mutex_unlock(&h->grow_mutex);
+	return released;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_release);
+
+/**
+ * goalloc_mheap_init() - set up the heap
+ * @max_bytes: heap cap, rounded down to whole arenas (at least one)
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int goalloc_mheap_init(unsigned long max_bytes)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	int i, err;
+
+	memset(h, 0, sizeof(*h));
+	spin_lock_init(&h->lock);
+	mutex_init(&h->grow_mutex);
+	mutex_init(&h->gc_mutex);
+	h->max_chunks = max(max_bytes >> GOALLOC_ARENA_SHIFT, 1UL);
+	h->sweepgen = 4;	/* leaves room below for sg - 2 */
+	h->trigger = GOALLOC_HEAP_MINIMUM;
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
+		goalloc_mcentral_init(&h->central[i], i);
+
+	goalloc_mspan_cache = kmem_cache_create("goalloc_mspan",
+						sizeof(struct goalloc_mspan), 0,
+						SLAB_TYPESAFE_BY_RCU, NULL);
+	if (!goalloc_mspan_cache)
+		return -ENOMEM;
+	h->arenas = kcalloc(h->max_chunks, sizeof(*h->arenas), GFP_KERNEL);
+	if (!h->arenas)
+		goto fail;
+	err = goalloc_pagealloc_init(&h->pages, h->max_chunks);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	kfree(h->arenas);
+	kmem_cache_destroy(goalloc_mspan_cache);
+	return -ENOMEM;
+}
+
+/**
+ * goalloc_mheap_exit() - return every arena and all metadata to the kernel
+ *
+ * Context: module exit, after every mcache was drained and swept.  Spans
+ * still in use (objects a caller never freed) are reported and dropped.
+ */
+void goalloc_mheap_exit(void)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	unsigned long i;
+
+	WARN(h->pages_inuse || h->pages_manual,
+	     "goalloc: %lu heap and %lu stack pages still in use at exit\n",
+	     h->pages_inuse, h->pages_manual);
+	for (i = 0; i < h->nchunks; i++) {
+		struct goalloc_heap_arena *a = h->arenas[i];
+		unsigned long p;
+
+		if (!a)
+			continue;
+		if (a->base) {
+			/* Leaked spans: drop their metadata with the arena. */
+			for (p = 0; p < GOALLOC_ARENA_PAGES; p++) {
+				struct goalloc_mspan *s = a->spans[p];
+
+				if (s && s->pageidx % GOALLOC_ARENA_PAGES == p) {
+					if (s->tiny)
+						goalloc_tiny_blocks_free(s);
+					kmem_cache_free(goalloc_mspan_cache, s);
+				}
+			}
+			arena_map_set(a->base, NULL);
+			__free_pages(a->page, GOALLOC_ARENA_ORDER);
+		}
+		kfree(a);
+	}
+	for (i = 0; i < ARRAY_SIZE(arena_l1); i++) {
+		kfree(arena_l1[i]);
+		arena_l1[i] = NULL;
+	}
+	goalloc_pagealloc_destroy(&h->pages);
+	kfree(h->arenas);
+	/* Typesafe-by-RCU objects may be in a grace period. */
+	rcu_barrier();
+	kmem_cache_destroy(goalloc_mspan_cache);
+}

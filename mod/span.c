@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mspan allocation bitmaps: Go's allocCache / nextFreeIndex / countAlloc
+ * and the bitmap half of sweeping, with goalloc's explicit free.
+ * Pure logic: see include/goalloc/span.h for the ownership rules.
+ */
+#include "goalloc/span.h"
+
+/**
+ * goalloc_mspan_init() - set up a fresh span's slot layout and bitmaps
+ * @s: span to initialise; list, arena, pageidx, state and needzero are left
+ *	to the caller
+ * @base: address of the span's first byte
+ * @npages: span length in runtime pages
+ * @spanclass: span class; size class 0 makes a one-slot large span
+ *
+ * Context: any; the span is not yet visible to other CPUs.
+ */
+void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
+			u32 npages, u8 spanclass)
+{
+	u8 sizeclass = goalloc_spanclass_sizeclass(spanclass);
+
+	s->base = base;
+	s->npages = npages;
+	s->spanclass = spanclass;
+	if (sizeclass == 0) {
+		s->elemsize = npages << GOALLOC_PAGE_SHIFT;
+		s->nelems = 1;
+		s->divmul = 0;
+	} else {
+		s->elemsize = goalloc_class_to_size[sizeclass];
+		s->nelems = goalloc_class_to_nobjs[sizeclass];
+		s->divmul = goalloc_class_to_divmagic[sizeclass];
+	}
+	s->freeindex = 0;
+	s->alloc_count = 0;
+	memset(s->alloc_bits, 0, sizeof(s->alloc_bits));
+	memset(s->gcmark_bits, 0xff, sizeof(s->gcmark_bits));
+	s->tiny = NULL;
+	s->manual_freelist = NULL;
+	s->manual_nfree = 0;
+	goalloc_mspan_refill_alloc_cache(s, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_init);
+
+/**
+ * goalloc_mspan_refill_alloc_cache() - load the alloc_cache window
+ * @s: span owned by the caller
+ * @index: slot index, a multiple of 64, where the window starts
+ *
+ * Go's refillAllocCache: the window is the inverted alloc_bits word, so a
+ * set bit is a free slot.
+ */
+void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index)
+{
+	s->alloc_cache = ~s->alloc_bits[index / 64];
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_refill_alloc_cache);
+
+/**
+ * goalloc_mspan_reset_alloc_cache() - position the window at freeindex
+ * @s: span owned by the caller
+ *
+ * Used when a span is handed to an mcache (Go's cacheSpan "havespan").
+ */
+void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s)
+{
+	u16 fi = s->freeindex;
+
+	if (fi >= s->nelems) {
+		s->alloc_cache = 0;
+		return;
+	}
+	goalloc_mspan_refill_alloc_cache(s, fi & ~63);
+	s->alloc_cache >>= fi & 63;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_reset_alloc_cache);
+
+/**
+ * goalloc_mspan_next_free_index() - Go's nextFreeIndex
+ * @s: span owned by the caller
+ *
+ * Finds the next free slot at or after freeindex, moving the window across
+ * bitmap words as needed, and takes it.
+ *
+ * Return: the slot index, or nelems when the span is full.
+ */
+u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s)
+{
+	u16 fi = s->freeindex, nelems = s->nelems;
+	u64 cache = s->alloc_cache;
+	unsigned int result;
+
+	if (fi >= nelems)
+		return nelems;
+	while (!cache) {
+		fi = (fi + 64) & ~63;
+		if (fi >= nelems) {
+			WRITE_ONCE(s->freeindex, nelems);
+			return nelems;
+		}
+		goalloc_mspan_refill_alloc_cache(s, fi);
+		cache = s->alloc_cache;
+	}
+	result = fi + __ffs64(cache);
+	if (result >= nelems) {
+		WRITE_ONCE(s->freeindex, nelems);
+		s->alloc_cache = 0;
+		return nelems;
+	}
+	s->alloc_cache = (cache >> __ffs64(cache)) >> 1;
+	fi = result + 1;
+	if ((fi & 63) == 0 && fi != nelems)
+		goalloc_mspan_refill_alloc_cache(s, fi);
+	WRITE_ONCE(s->freeindex, fi);
+	s->alloc_count++;
+	return result;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_next_free_index);
+
+/* Slots below freeindex, as a mask over bitmap word @w. */
+static u64 below_freeindex(u16 fi, unsigned int w)
+{
+	unsigned int lo = w * 64;
+
+	if (fi <= lo)
+		return 0;
+	if (fi >= lo + 64)
+		return ~0ULL;
+	return (1ULL << (fi - lo)) - 1;
+}
+
+/**
+ * goalloc_mspan_count_alloc() - Go's countAlloc
+ * @s: the span
+ *
+ * Return: the number of slots allocated as of the last sweep (popcount of
+ * alloc_bits).
+ */
+u16 goalloc_mspan_count_alloc(const struct goalloc_mspan *s)
+{
+	unsigned int w, n = 0;
+
+	for (w = 0; w < DIV_ROUND_UP(s->nelems, 64); w++)
+		n += hweight64(s->alloc_bits[w]);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_count_alloc);
+
+/**
+ * goalloc_mspan_is_allocated() - is slot @idx handed out (dead or not)?
+ * @s: the span
+ * @idx: slot index < nelems
+ *
+ * Context: any CPU.  Reads freeindex before alloc_bits: a sweep publishes
+ * the new alloc_bits before it lowers freeindex (smp_wmb), so a live slot
+ * is seen as allocated in either order of events.
+ *
+ * Return: true if the slot is below freeindex or set in alloc_bits.
+ */
+bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx)
+{
+	if (idx < READ_ONCE(s->freeindex))
+		return true;
+	smp_rmb();
+	return (READ_ONCE(s->alloc_bits[idx / 64]) >> (idx & 63)) & 1;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_is_allocated);
+
+/**
+ * goalloc_mspan_free_index() - mark slot @idx dead
+ * @s: the span
+ * @idx: slot index < nelems
+ *
+ * Context: any CPU; lock-free (one atomic bit operation).
+ *
+ * Return: 0 on success; -EINVAL if the slot was never allocated (or was
+ * already swept free); -EALREADY if it is already dead (double free).
+ */
+int goalloc_mspan_free_index(struct goalloc_mspan *s, u16 idx)
+{
+	if (!goalloc_mspan_is_allocated(s, idx))
+		return -EINVAL;
+	if (!test_and_clear_bit(idx, s->gcmark_bits))
+		return -EALREADY;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_free_index);
+
+/**
+ * goalloc_mspan_sweep_bits() - turn mark bits into the next alloc_bits
+ * @s: span owned by the caller (not cached by any other mcache)
+ * @nfreed: if not NULL, receives the number of dead slots reclaimed
+ *
+ * Every slot allocated and not dead stays allocated; dead slots become free.
+ * Mark bits are reset to "not dead" with one xchg per word, so a free racing
+ * with the sweep lands either in this sweep or in the next, never lost.
+ * freeindex restarts at 0 and the window is reloaded.
+ *
+ * Return: the new alloc_count.
+ */
+u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed)
+{
+	unsigned int w, nwords = DIV_ROUND_UP(s->nelems, 64);
+	u16 fi = s->freeindex, before = 0, after = 0;
+
+	for (w = 0; w < nwords; w++) {
+		u64 alloc = s->alloc_bits[w] | below_freeindex(fi, w);
+		u64 live;
+
+		if (!alloc)
+			continue;
+		live = alloc & xchg(&s->gcmark_bits[w], ~0UL);
+		before += hweight64(alloc);
+		after += hweight64(live);
+		WRITE_ONCE(s->alloc_bits[w], live);
+	}
+	/* New alloc_bits must be visible before freeindex drops (see above). */
+	smp_wmb();
+	WRITE_ONCE(s->freeindex, 0);
+	s->alloc_count = after;
+	goalloc_mspan_refill_alloc_cache(s, 0);
+	if (nfreed)
+		*nfreed = before - after;
+	return after;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_sweep_bits);

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics with Go's runtime.MemStats meanings (mstats.go).
+ *
+ * Go keeps per-P deltas and folds them in without stopping the world for
+ * runtime/metrics; goalloc does the same: each CPU's mcache counts its own
+ * allocations (plain increments under its local lock) and frees
+ * (this_cpu_inc), and a reader sums every possible CPU.  A reader racing
+ * with allocations sees each counter at some recent value; once activity
+ * stops the sums are exact.
+ *
+ * Tiny objects are counted the way Go counts them: the 16 B block is one
+ * malloc of size class 2 (and one free when it dies); each further object
+ * packed into a block is a TinyAlloc, which Go adds to both Mallocs and
+ * Frees.  So HeapObjects = Mallocs - Frees counts live blocks, not tiny
+ * objects.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+
+#include <goalloc.h>
+#include "goalloc/mcache.h"
+#include "goalloc/stats.h"
+
+/**
+ * goalloc_stats_by_size() - per-class malloc and free counts
+ * @bysize: GOALLOC_NUM_SIZE_CLASSES entries to fill
+ *
+ * Context: any; lock-free racy sum over CPUs.
+ */
+void goalloc_stats_by_size(struct goalloc_class_stats *bysize)
+{
+	int cpu, c;
+
+	memset(bysize, 0, sizeof(*bysize) * GOALLOC_NUM_SIZE_CLASSES);
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+
+		for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
+			bysize[c].nmalloc += data_race(mc->nmalloc[c]);
+			bysize[c].nfree += data_race(mc->nfree[c]);
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_stats_by_size);
+
+struct counters {
+	u64 nmalloc, nfree, tiny_allocs, bytes_alloc, bytes_free;
+	u64 large_allocs, large_frees, large_alloc_bytes, large_free_bytes;
+};
+
+static void sum_counters(struct counters *t)
+{
+	struct goalloc_class_stats bysize[GOALLOC_NUM_SIZE_CLASSES];
+	int cpu, c;
+
+	memset(t, 0, sizeof(*t));
+	goalloc_stats_by_size(bysize);
+	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
+		t->nmalloc += bysize[c].nmalloc;
+		t->nfree += bysize[c].nfree;
+		t->bytes_alloc += bysize[c].nmalloc * goalloc_class_to_size[c];
+		t->bytes_free += bysize[c].nfree * goalloc_class_to_size[c];
+	}
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+
+		t->tiny_allocs += data_race(mc->tiny_allocs);
+		t->large_allocs += data_race(mc->large_allocs);
+		t->large_frees += data_race(mc->large_frees);
+		t->large_alloc_bytes += data_race(mc->large_alloc_bytes);
+		t->large_free_bytes += data_race(mc->large_free_bytes);
+	}
+}
+
+/**
+ * goalloc_stats_heap_alloc() - Go's HeapAlloc: bytes of live objects
+ *
+ * Context: any; lock-free.
+ * Return: bytes in allocated, not yet freed, objects (by slot size).
+ */
+u64 goalloc_stats_heap_alloc(void)
+{
+	struct counters t;
+
+	sum_counters(&t);
+	return t.bytes_alloc - t.bytes_free + t.large_alloc_bytes - t.large_free_bytes;
+}
+
+/**
+ * goalloc_read_memstats() - Go's runtime.ReadMemStats, without stopping
+ * the world
+ * @ms: filled in
+ *
+ * Context: any task context; takes mheap.lock briefly for the page counts.
+ */
+void goalloc_read_memstats(struct goalloc_memstats *ms)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	unsigned long inuse, manual, nchunks, nreleased;
+	struct counters t;
+
+	sum_counters(&t);
+	spin_lock(&h->lock);
+	inuse = h->pages_inuse;
+	manual = h->pages_manual;
+	nchunks = h->nchunks;
+	nreleased = h->nreleased;
+	spin_unlock(&h->lock);
+
+	memset(ms, 0, sizeof(*ms));
+	ms->mallocs = t.nmalloc + t.large_allocs + t.tiny_allocs;
+	ms->frees = t.nfree + t.large_frees + t.tiny_allocs;
+	ms->heap_alloc = t.bytes_alloc - t.bytes_free + t.large_alloc_bytes - t.large_free_bytes;
+	ms->alloc = ms->heap_alloc;
+	ms->total_alloc = t.bytes_alloc + t.large_alloc_bytes;
+	ms->heap_objects = ms->mallocs - ms->frees;
+	ms->tiny_allocs = t.tiny_allocs;
+	ms->heap_inuse = (u64)inuse << GOALLOC_PAGE_SHIFT;
+	ms->stack_inuse = (u64)manual << GOALLOC_PAGE_SHIFT;
+	ms->stack_sys = ms->stack_inuse;
+	/* Go: HeapSys = HeapInuse + free heap pages + HeapReleased. */
+	ms->heap_sys = (u64)nchunks * GOALLOC_ARENA_BYTES - ms->stack_sys;
+	ms->heap_released = (u64)nreleased * GOALLOC_ARENA_BYTES;
+	ms->heap_idle = ms->heap_sys - ms->heap_inuse;
+	ms->mspan_inuse = (u64)atomic_long_read(&h->nspans) * sizeof(struct goalloc_mspan);
+	ms->mspan_sys = ms->mspan_inuse;
+	ms->mcache_inuse = (u64)num_possible_cpus() * sizeof(struct goalloc_mcache);
+	ms->mcache_sys = ms->mcache_inuse;
+	ms->sys = ms->heap_sys + ms->stack_sys + ms->mspan_sys +
+		  ms->mcache_sys + (u64)nchunks * sizeof(struct goalloc_heap_arena);
+	ms->next_gc = READ_ONCE(h->trigger);
+	ms->num_gc = READ_ONCE(h->cycles);
+	ms->heap_live = atomic64_read(&h->heap_live);
+}
+EXPORT_SYMBOL_GPL(goalloc_read_memstats);

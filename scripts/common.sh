@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for goalloc's scripts. Sourced, not run.
+#
+# GOALLOC_CACHE holds everything that is expensive to make and must outlive a
+# clone of the repository: the unpacked linux-source tree and the built test
+# kernel, keyed by the config fragment and the source package version.
+
+GOALLOC_TOP=${GOALLOC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+GOALLOC_CACHE=${GOALLOC_CACHE:-/var/cache/goalloc}
+GOALLOC_OUT=${GOALLOC_OUT:-$GOALLOC_TOP/build}
+GOALLOC_FRAGMENT=$GOALLOC_TOP/scripts/goalloc-test.config
+
+die() { echo "goalloc: error: $*" >&2; exit 1; }
+msg() { echo "goalloc: $*" >&2; }
+
+# The newest Debian 6.12 kernel (ABI name such as 6.12.117+deb12-amd64) for
+# which both an image and matching headers are available: the one place the
+# stock kernel version is decided. Installed packages win over the archive so
+# a machine that already has a pair keeps using it.
+stock_kver() {
+	local v
+	v=$(ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null |
+	    sed 's|.*/linux-headers-||' | sort -V | while read -r k; do
+		[ -e "/boot/vmlinuz-$k" ] && echo "$k"; done | tail -n 1)
+	if [ -z "$v" ]; then
+		v=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' 2>/dev/null |
+		    awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | while read -r k; do
+			apt-cache show "linux-image-$k-unsigned" >/dev/null 2>&1 && echo "$k"; done | tail -n 1)
+	fi
+	echo "$v"
+}
+
+# Version of the installed linux-source-6.12 package and its tarball.
+src_version() { dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null; }
+src_tarball() { ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null; }
+
+# Unpacked source tree for that version (kunit.py, checkpatch, kselftest.h).
+src_dir() { echo "$GOALLOC_CACHE/src-$(src_version)"; }
+
+# Build tree of the test kernel: key = fragment hash + source version.
+kernel_key() {
+	{ cat "$GOALLOC_FRAGMENT"; src_version; gcc -dumpfullversion; } | sha256sum | cut -c1-16
+}
+kernel_dir() { echo "$GOALLOC_CACHE/kernel-$(kernel_key)"; }
+
+# Copy goalloc's module sources (Kbuild, mod/, include/, kunit/; no build
+# products) from $1 into a fresh directory $2, for a clean out-of-tree build.
+copy_module_source() {
+	local from=$1 to=$2 d present=()
+	[ -f "$from/Kbuild" ] || die "no Kbuild in module source $from"
+	rm -rf "$to"
+	mkdir -p "$to"
+	for d in Kbuild mod include kunit; do
+		[ -e "$from/$d" ] || continue
+		present+=("$d")
+		# Kbuild's -I$(src)/include must exist even if empty (W=1 warns).
+		[ -d "$from/$d" ] && mkdir -p "$to/$d"
+	done
+	(cd "$from" && find "${present[@]}" -type f \
+		\( -name Kbuild -o -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 |
+		xargs -0 -r cp --parents -t "$to")
+}
