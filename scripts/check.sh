@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# 'make check': test kernel (cached) -> userspace harness on the host ->
+# modules built against the test kernel (W=1) -> initramfs -> boot under
+# QEMU -> scripts/judge.py.  Exits non-zero on any failure; the judge's
+# last line is "<n> passed, <n> failed[, <n> skipped]".
+#
+# Knobs (environment):
+#   GOALLOC_MODSRC       module source (Kbuild, mod/, include/, kunit/);
+#                        default: this repository
+#   GOALLOC_TIMEOUT      guest timeout in seconds (default 600)
+#   GOALLOC_SMP          guest vCPUs (default 2)
+#   GOALLOC_CMDLINE      extra kernel command line, e.g. kunit.filter_glob=...
+#   GOALLOC_HOOK         shell script the guest runs after the tests
+#   GOALLOC_GUEST_PROGS  extra static test programs to run in the guest
+#   GOALLOC_HARNESS=0    skip the host harness
+#   GOALLOC_WERROR=1     fail on compiler/modpost warnings in the module build
+#   KCFLAGS              extra compiler flags for the modules (kbuild's own)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+top=$GOALLOC_TOP
+modsrc=$(cd "${GOALLOC_MODSRC:-$top}" && pwd)
+out=$GOALLOC_OUT/check
+tmo=${GOALLOC_TIMEOUT:-600}
+mkdir -p "$out"
+t0=$(date +%s)
+times=()
+step() { times+=("$1 $(( $(date +%s) - ts ))s"); ts=$(date +%s); }
+ts=$t0
+problems=()
+
+# 1. Test kernel (built once per config/source/compiler; 15-25 min cold).
+kd=$("$top/scripts/build-kernel.sh")
+sd=$(src_dir)
+bzimage=$kd/arch/x86/boot/bzImage
+[ -f "$bzimage" ] || die "test kernel image $bzimage missing"
+step kernel
+
+# 2. Userspace harness on the host (ASan/UBSan).  Its failures are reported
+#    by the judge together with the guest's, so a red harness does not hide
+#    the kernel results.
+hdir=$top/tools/testing/goalloc
+hout=$GOALLOC_OUT/harness
+taps=()
+if [ "${GOALLOC_HARNESS:-1}" != 0 ]; then
+	rm -rf "$hout"
+	msg "harness: building and running tools/testing/goalloc (log: $out/harness.log)"
+	if ! make -C "$hdir" KSFT="$sd/tools/testing/selftests" OUT="$hout" run \
+		>"$out/harness.log" 2>&1; then
+		msg "harness: some programs failed to build or failed; last lines of the log:"
+		tail -n 15 "$out/harness.log" | sed 's/^/    /' >&2
+	fi
+	for c in "$hdir"/*_test.c; do
+		[ -e "$c" ] || continue
+		n=$(basename "$c" .c)
+		taps+=(--harness-tap "$n=$hout/$n.tap")
+	done
+fi
+step harness
+
+# 3. Modules against the test kernel tree.  The sources are copied to
+#    build/check/src and built there (make demo uses build/demo/src): objects
+#    for the KASAN/KUnit test kernel and for Debian's stock kernel can never
+#    mix, an in-tree 'make' against the host's headers is left alone, and a
+#    fresh copy makes every run a clean build (a few seconds).
+msrc=$out/src
+copy_module_source "$modsrc" "$msrc"
+msg "modules: make -C $kd M=$msrc W=1 (log: $out/modules.log)"
+if ! make -C "$kd" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
+	grep -E 'error|Error' "$out/modules.log" | head -n 40 | sed 's/^/    /' >&2 || true
+	problems+=(--problem "module build failed against the test kernel (log: $out/modules.log)")
+fi
+warns=$(grep -cE '(warning|WARNING):' "$out/modules.log" || true)
+if [ "$warns" -gt 0 ]; then
+	msg "modules: $warns warning(s) with W=1:"
+	grep -E '(warning|WARNING):' "$out/modules.log" | head -n 30 | sed 's/^/    /' >&2
+	[ "${GOALLOC_WERROR:-0}" = 0 ] ||
+		problems+=(--problem "$warns compiler/modpost warning(s) (GOALLOC_WERROR=1)")
+fi
+step modules
+
+expect=0
+for f in "$modsrc"/kunit/*.c; do
+	[ -e "$f" ] || continue
+	n=$(grep -cE '^[[:space:]]*(static[[:space:]]+)?struct[[:space:]]+kunit_suite[[:space:]]+[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=' "$f" || true)
+	expect=$((expect + n))
+done
+
+judge=(python3 "$top/scripts/judge.py" --ksrc "$sd" --work "$out/ktap" "${taps[@]}" "${problems[@]}")
+if [ ${#problems[@]} -gt 0 ]; then
+	# Nothing to boot: report the build failure (and the harness) and stop.
+	exec "${judge[@]}"
+fi
+
+# 4. Guest test programs: tools/testing/goalloc/guest/*.c, static, TAP output.
+progs=() pnames=()
+gdir=$hdir/guest
+for c in "$gdir"/*.c; do
+	[ -e "$c" ] || continue
+	n=$(basename "$c" .c)
+	mkdir -p "$out/guest"
+	gcc -static -O2 -g -Wall -D_GNU_SOURCE -I"$top/include" -I"$sd/tools/testing/selftests" \
+		-o "$out/guest/$n" "$c" -lpthread >>"$out/guest.log" 2>&1 ||
+		{ cat "$out/guest.log" >&2; die "guest program $c failed to build"; }
+	progs+=(-t "$out/guest/$n")
+	pnames+=(--guest-prog "$n")
+done
+for p in ${GOALLOC_GUEST_PROGS:-}; do
+	progs+=(-t "$p")
+	pnames+=(--guest-prog "$(basename "$p")")
+done
+
+# 5. Initramfs: goalloc.ko first, then its KUnit module (unloaded first).
+mods=(-k "$msrc/goalloc.ko")
+if [ -f "$msrc/goalloc_kunit.ko" ]; then
+	mods+=(-k "$msrc/goalloc_kunit.ko")
+else
+	msg "warning: no goalloc_kunit.ko was built (no KUnit suites will run)"
+fi
+"$top/scripts/mkinitramfs.sh" -m check -o "$out/initramfs.cpio.gz" "${mods[@]}" \
+	"${progs[@]}" ${GOALLOC_HOOK:+-H "$GOALLOC_HOOK"}
+step initramfs
+
+# 6. Boot.
+qrc=0
+"$top/scripts/run-qemu.sh" -k "$bzimage" -i "$out/initramfs.cpio.gz" -l "$out/serial.log" \
+	-t "$tmo" -a "${GOALLOC_CMDLINE:-}" || qrc=$?
+step boot
+msg "timings: ${times[*]}; total $(( $(date +%s) - t0 ))s"
+
+# 7. Judge.
+exec "${judge[@]}" --log "$out/serial.log" --expect-suites "$expect" "${pnames[@]}" \
+	--qemu-rc "$qrc" --timeout "$tmo"
