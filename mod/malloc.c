@@ -18,6 +18,22 @@
 #include <goalloc.h>
 #include "goalloc/mcache.h"
 
+/*
+ * Bad frees are counted and refused; the first one also WARNs, unless a
+ * test that provokes them on purpose has turned the warning off.
+ */
+bool goalloc_warn_bad_free = true;
+EXPORT_SYMBOL_IF_KUNIT(goalloc_warn_bad_free);
+atomic_long_t goalloc_bad_frees;
+EXPORT_SYMBOL_IF_KUNIT(goalloc_bad_frees);
+
+static int bad_free(int err, const void *p, const char *what)
+{
+	atomic_long_inc(&goalloc_bad_frees);
+	WARN_ONCE(READ_ONCE(goalloc_warn_bad_free), "goalloc: %s %px\n", what, p);
+	return err;
+}
+
 /* The slow path: refill or large span; the heap may have to grow. */
 static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 				u32 npages, unsigned int flags,
@@ -223,28 +239,35 @@ int goalloc_free(const void *p)
 		return 0;
 	rcu_read_lock();
 	s = goalloc_span_of(addr);
-	if (unlikely(!s || READ_ONCE(s->state) != GOALLOC_MSPAN_IN_USE)) {
+	if (unlikely(!s || READ_ONCE(s->state) == GOALLOC_MSPAN_MANUAL)) {
 		rcu_read_unlock();
-		WARN_ONCE(1, "goalloc: free of %s pointer %px\n",
-			  goalloc_mheap_owns(addr) ? "unallocated" : "foreign", p);
-		return -EINVAL;
+		return bad_free(-EINVAL, p, goalloc_mheap_owns(addr) ?
+				"free of unallocated pointer" : "free of foreign pointer");
 	}
 	sizeclass = goalloc_spanclass_sizeclass(s->spanclass);
 	idx = goalloc_mspan_obj_index(s, addr);
 
 	if (unlikely(!sizeclass)) {
-		rcu_read_unlock();
 		if (addr != s->base) {
-			WARN_ONCE(1, "goalloc: free of interior pointer %px\n", p);
-			return -EINVAL;
+			rcu_read_unlock();
+			return bad_free(-EINVAL, p, "free of interior pointer");
 		}
-		/* Claim the large span: exactly one freer wins. */
-		if (cmpxchg(&s->state, GOALLOC_MSPAN_IN_USE, GOALLOC_MSPAN_DEAD) !=
+		/*
+		 * Claim the large span: exactly one freer wins.  The mspan may
+		 * have been freed and reused since the lookup (typesafe by
+		 * RCU), so check it is still this object's after claiming.
+		 */
+		if (cmpxchg(&s->state, GOALLOC_MSPAN_IN_USE, GOALLOC_MSPAN_FREEING) !=
 		    GOALLOC_MSPAN_IN_USE) {
-			WARN_ONCE(1, "goalloc: double free of %px\n", p);
-			return -EALREADY;
+			rcu_read_unlock();
+			return bad_free(-EALREADY, p, "double free of");
 		}
-		WRITE_ONCE(s->state, GOALLOC_MSPAN_IN_USE);
+		if (unlikely(s->base != addr || s->spanclass >> 1)) {
+			WRITE_ONCE(s->state, GOALLOC_MSPAN_IN_USE);
+			rcu_read_unlock();
+			return bad_free(-EALREADY, p, "double free of");
+		}
+		rcu_read_unlock();
 		this_cpu_inc(goalloc_mcaches->large_frees);
 		this_cpu_add(goalloc_mcaches->large_free_bytes, s->elemsize);
 		atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
@@ -262,9 +285,10 @@ int goalloc_free(const void *p)
 			this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
 	}
 	rcu_read_unlock();
-	WARN_ONCE(err == -EINVAL, "goalloc: free of interior or unallocated pointer %px\n", p);
-	WARN_ONCE(err == -EALREADY, "goalloc: double free of %px\n", p);
-	return err;
+	if (unlikely(err))
+		return bad_free(err, p, err == -EALREADY ? "double free of" :
+				"free of interior or unallocated pointer");
+	return 0;
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 

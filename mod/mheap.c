@@ -229,10 +229,10 @@ void goalloc_mheap_free_span(struct goalloc_mspan *s)
 	if (s->tiny)
 		goalloc_tiny_blocks_free(s);
 	spin_lock(&h->lock);
-	if (s->state == GOALLOC_MSPAN_IN_USE)
-		h->pages_inuse -= s->npages;
-	else
+	if (s->state == GOALLOC_MSPAN_MANUAL)
 		h->pages_manual -= s->npages;
+	else
+		h->pages_inuse -= s->npages;
 	WRITE_ONCE(s->state, GOALLOC_MSPAN_DEAD);
 	for (i = 0; i < s->npages; i++)
 		WRITE_ONCE(a->spans[off + i], NULL);

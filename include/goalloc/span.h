@@ -35,6 +35,7 @@ enum goalloc_mspan_state {
 	GOALLOC_MSPAN_DEAD = 0,		/* not in use */
 	GOALLOC_MSPAN_IN_USE,		/* heap objects (small or large) */
 	GOALLOC_MSPAN_MANUAL,		/* stacks: managed by stack.c */
+	GOALLOC_MSPAN_FREEING,		/* large span claimed by its freer */
 };
 
 /* Per-slot tiny block state of a tiny-class span; defined in mcache.h. */
