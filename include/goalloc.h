@@ -78,4 +78,13 @@ struct goalloc_memstats {
 
 void goalloc_read_memstats(struct goalloc_memstats *ms);
 
+/* Stacks: powers of two from Go's fixedStack (2 KiB) to one arena. */
+#define GOALLOC_FIXED_STACK	2048
+#define GOALLOC_STACK_MAX	(4UL << 20)
+
+void *goalloc_stack_alloc(size_t size);
+int goalloc_stack_free(void *stk, size_t size);
+void *goalloc_stack_grow(void *stk, size_t size, size_t used);
+void goalloc_stack_drain(void);
+
 #endif /* _GOALLOC_H */

@@ -13,6 +13,7 @@
 
 #include <goalloc.h>
 #include "goalloc/mcache.h"
+#include "goalloc/stack.h"
 #include "goalloc/stats.h"
 
 static struct dentry *goalloc_dir;
@@ -160,6 +161,8 @@ static int mheap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mheap);
 
+DEFINE_SHOW_ATTRIBUTE(goalloc_stack);
+
 static int pagecache_show(struct seq_file *m, void *v)
 {
 	int cpu;
@@ -192,6 +195,7 @@ int goalloc_debugfs_init(void)
 	debugfs_create_file("mcentral", 0444, goalloc_dir, NULL, &mcentral_fops);
 	debugfs_create_file("mheap", 0444, goalloc_dir, NULL, &mheap_fops);
 	debugfs_create_file("pagecache", 0444, goalloc_dir, NULL, &pagecache_fops);
+	debugfs_create_file("stacks", 0444, goalloc_dir, NULL, &goalloc_stack_fops);
 	return 0;
 }
 

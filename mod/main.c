@@ -23,6 +23,7 @@ static int __init goalloc_init(void)
 	if (err)
 		return err;
 	goalloc_mcentral_sweeper_init();
+	goalloc_stack_init();
 	err = goalloc_mcache_init();
 	if (err) {
 		goalloc_mheap_exit();
@@ -41,6 +42,7 @@ static void __exit goalloc_exit(void)
 
 	goalloc_debugfs_exit();
 	goalloc_mcache_drain_all();
+	goalloc_stack_free_large_spans();
 	goalloc_mcentral_sweeper_exit();
 	goalloc_sweep_cycle(true);
 	goalloc_read_memstats(&ms);

@@ -17,6 +17,7 @@
 
 #include <goalloc.h>
 #include "goalloc/mcache.h"
+#include "goalloc/stack.h"
 
 /*
  * Bad frees are counted and refused; the first one also WARNs, unless a
@@ -342,6 +343,7 @@ EXPORT_SYMBOL_GPL(goalloc_drain);
 void goalloc_gc(void)
 {
 	goalloc_mcache_drain_all();
+	goalloc_stack_free_large_spans();
 	goalloc_sweep_cycle(true);
 }
 EXPORT_SYMBOL_GPL(goalloc_gc);
@@ -355,6 +357,7 @@ EXPORT_SYMBOL_GPL(goalloc_gc);
 unsigned long goalloc_release(void)
 {
 	goalloc_mcache_drain_all();
+	goalloc_stack_free_large_spans();
 	goalloc_sweep_cycle(false);
 	return goalloc_mheap_release(true);
 }

@@ -190,6 +190,7 @@ void goalloc_mcache_release_all(struct goalloc_mcache *mc)
 		mc->alloc[i] = &goalloc_emptymspan;
 		goalloc_mcentral_uncache_span(&goalloc_mheap.central[i], s);
 	}
+	goalloc_stackcache_clear(mc);
 	if (!goalloc_pagecache_empty(&mc->pcache)) {
 		spin_lock(&goalloc_mheap.lock);
 		goalloc_pagecache_flush(&mc->pcache, &goalloc_mheap.pages);

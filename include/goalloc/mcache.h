@@ -21,6 +21,7 @@
 
 #include "goalloc/mheap.h"
 #include "goalloc/pagecache.h"
+#include "goalloc/stack.h"
 
 /*
  * Tiny blocks: a 16 B slot of the tiny span class holding several tiny
@@ -59,6 +60,7 @@ struct goalloc_tiny_blocks {
  * @large_frees: large objects freed
  * @large_free_bytes: bytes of large objects freed
  * @tiny_frees: tiny objects freed
+ * @stackcache: Go's per-P stack cache, by order
  * @drain_work: runs goalloc_mcache_drain() on this CPU
  */
 struct goalloc_mcache {
@@ -78,6 +80,8 @@ struct goalloc_mcache {
 	u64 large_frees;
 	u64 large_free_bytes;
 	u64 tiny_frees;
+
+	struct goalloc_stackcache stackcache[GOALLOC_NUM_STACK_ORDERS];
 
 	struct work_struct drain_work;
 };

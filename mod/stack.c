@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The stack allocator (Go's stack.go): power-of-two stacks of at least
+ * 2 KiB, taken from the same mheap as heap spans but as manual spans.
+ *
+ *  < 32 KiB (orders 0..3 = 2, 4, 8, 16 KiB):
+ *      per-CPU stackcache[order] (in the mcache, under its local lock)
+ *        -> stackpool[order] (its own spinlock): 32 KiB spans carved into
+ *           stacks of that order, a free list per span, returned to the heap
+ *           when every stack in them is free
+ *        -> mheap
+ *      The cache refills by taking half its capacity (16 KiB) from the pool
+ *      and, when full (32 KiB), releases down to half first.
+ *  >= 32 KiB:
+ *      stackLarge (one spinlock): free spans by log2 of their page count
+ *        -> mheap.  Freed large stacks go back to stackLarge; the heap takes
+ *      them back when the caches are drained (gc, release, unload).
+ *
+ * Lock order: mcache local_lock -> stackpool[order].lock -> mheap.lock, and
+ * stackLarge.lock -> mheap.lock.  Growing the heap happens with no lock held.
+ *
+ * Free stacks are threaded through their first word.  Whether a stack is in
+ * a caller's hands is one bit per stack in its span's gcmark_bits, set and
+ * cleared atomically, so a double free or a free of a cached stack is
+ * caught on any CPU.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include <goalloc.h>
+#include "goalloc/mcache.h"
+#include "goalloc/stack.h"
+
+struct stack_link {
+	struct stack_link *next;
+};
+
+struct goalloc_stackpool goalloc_stackpool[GOALLOC_NUM_STACK_ORDERS];
+EXPORT_SYMBOL_IF_KUNIT(goalloc_stackpool);
+struct goalloc_stacklarge goalloc_stacklarge;
+EXPORT_SYMBOL_IF_KUNIT(goalloc_stacklarge);
+
+static unsigned int stack_order(size_t n)
+{
+	return ilog2(n / GOALLOC_FIXED_STACK);
+}
+
+/* Go's stacklog2 (the floor form): bucket of a large stack span. */
+static unsigned int stacklog2(u32 npages)
+{
+	return ilog2(npages);
+}
+
+/* Go's stackpoolalloc.  Context: pool lock held; never sleeps. */
+static void *stackpool_alloc(unsigned int order)
+{
+	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
+	struct goalloc_mspan *s;
+	struct stack_link *x;
+	u32 i, size = GOALLOC_FIXED_STACK << order;
+
+	lockdep_assert_held(&pool->lock);
+	s = list_first_entry_or_null(&pool->spans, struct goalloc_mspan, list);
+	if (!s) {
+		s = goalloc_mheap_alloc_span(NULL, GOALLOC_STACK_CACHE_SIZE >> GOALLOC_PAGE_SHIFT,
+					     0, GOALLOC_MSPAN_MANUAL);
+		if (IS_ERR(s))
+			return s;
+		s->elemsize = size;
+		s->nelems = GOALLOC_STACK_CACHE_SIZE / size;
+		s->divmul = ~0U / size + 1;	/* Go's divMagic for this size */
+		memset(s->gcmark_bits, 0, sizeof(s->gcmark_bits));
+		s->manual_freelist = NULL;
+		for (i = s->nelems; i-- > 0;) {
+			x = (struct stack_link *)(s->base + (unsigned long)i * size);
+			x->next = s->manual_freelist;
+			s->manual_freelist = x;
+		}
+		s->manual_nfree = s->nelems;
+		s->alloc_count = 0;
+		list_add(&s->list, &pool->spans);
+		pool->nspans++;
+	}
+	x = s->manual_freelist;
+	s->manual_freelist = x->next;
+	s->manual_nfree--;
+	s->alloc_count++;
+	if (!s->manual_freelist)
+		list_del_init(&s->list);	/* exhausted: off the list */
+	return x;
+}
+
+/* Go's stackpoolfree.  Context: pool lock held; never sleeps. */
+static void stackpool_free(void *v, unsigned int order, struct goalloc_mspan *s)
+{
+	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
+	struct stack_link *x = v;
+
+	lockdep_assert_held(&pool->lock);
+	if (!s->manual_freelist)
+		list_add(&s->list, &pool->spans);
+	x->next = s->manual_freelist;
+	s->manual_freelist = x;
+	s->manual_nfree++;
+	s->alloc_count--;
+	if (!s->alloc_count) {
+		list_del_init(&s->list);
+		pool->nspans--;
+		goalloc_mheap_free_span(s);
+	}
+}
+
+/* Go's stackcacherefill: half a cache's worth from the pool. */
+static int stackcache_refill(struct goalloc_stackcache *c, unsigned int order)
+{
+	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
+	u32 size = GOALLOC_FIXED_STACK << order;
+	struct stack_link *x;
+	int err = 0;
+
+	spin_lock(&pool->lock);
+	while (c->size < GOALLOC_STACK_CACHE_SIZE / 2) {
+		x = stackpool_alloc(order);
+		if (IS_ERR(x)) {
+			err = PTR_ERR(x);
+			break;
+		}
+		x->next = c->list;
+		c->list = x;
+		c->size += size;
+	}
+	spin_unlock(&pool->lock);
+	return c->list ? 0 : err;
+}
+
+/* Go's stackcacherelease: give back down to half a cache. */
+static void stackcache_release(struct goalloc_stackcache *c, unsigned int order,
+			       u32 keep)
+{
+	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
+	u32 size = GOALLOC_FIXED_STACK << order;
+	struct stack_link *x;
+
+	spin_lock(&pool->lock);
+	while (c->size > keep) {
+		x = c->list;
+		c->list = x->next;
+		c->size -= size;
+		rcu_read_lock();
+		stackpool_free(x, order, goalloc_span_of((unsigned long)x));
+		rcu_read_unlock();
+	}
+	spin_unlock(&pool->lock);
+}
+
+/**
+ * goalloc_stackcache_clear() - Go's stackcache_clear: empty a CPU's caches
+ * @mc: the mcache (own CPU under its local lock, or a dead CPU's)
+ */
+void goalloc_stackcache_clear(struct goalloc_mcache *mc)
+{
+	unsigned int order;
+
+	for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++)
+		stackcache_release(&mc->stackcache[order], order, 0);
+}
+
+/**
+ * goalloc_stack_free_large_spans() - Go's freeStackSpans for stackLarge
+ *
+ * Gives every free large stack span back to the heap.
+ *
+ * Context: never sleeps.
+ * Return: number of spans returned.
+ */
+unsigned long goalloc_stack_free_large_spans(void)
+{
+	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
+	struct goalloc_mspan *s;
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++) {
+		for (;;) {
+			spin_lock(&sl->lock);
+			s = list_first_entry_or_null(&sl->free[i], struct goalloc_mspan, list);
+			if (s) {
+				list_del_init(&s->list);
+				sl->nfree[i]--;
+			}
+			spin_unlock(&sl->lock);
+			if (!s)
+				break;
+			goalloc_mheap_free_span(s);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* One attempt; ERR_PTR(-EAGAIN) asks the caller to grow the heap. */
+static void *stack_alloc_once(size_t n)
+{
+	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
+	struct goalloc_mspan *s = NULL;
+	struct goalloc_stackcache *c;
+	struct stack_link *x;
+	unsigned int order, b;
+	int err;
+
+	if (n < GOALLOC_STACK_CACHE_SIZE) {
+		order = stack_order(n);
+		local_lock(&goalloc_mcaches->lock);
+		c = &this_cpu_ptr(goalloc_mcaches)->stackcache[order];
+		if (!c->list) {
+			err = stackcache_refill(c, order);
+			if (err) {
+				local_unlock(&goalloc_mcaches->lock);
+				return ERR_PTR(err);
+			}
+		}
+		x = c->list;
+		c->list = x->next;
+		c->size -= n;
+		local_unlock(&goalloc_mcaches->lock);
+		return x;
+	}
+
+	b = stacklog2(n >> GOALLOC_PAGE_SHIFT);
+	spin_lock(&sl->lock);
+	s = list_first_entry_or_null(&sl->free[b], struct goalloc_mspan, list);
+	if (s) {
+		list_del_init(&s->list);
+		sl->nfree[b]--;
+	}
+	spin_unlock(&sl->lock);
+	if (!s) {
+		s = goalloc_mheap_alloc_span(NULL, n >> GOALLOC_PAGE_SHIFT, 0,
+					     GOALLOC_MSPAN_MANUAL);
+		if (IS_ERR(s))
+			return s;
+		memset(s->gcmark_bits, 0, sizeof(s->gcmark_bits));
+	}
+	return (void *)s->base;
+}
+
+static bool stack_size_ok(size_t n)
+{
+	return n >= GOALLOC_FIXED_STACK && n <= GOALLOC_STACK_MAX && is_power_of_2(n);
+}
+
+/**
+ * goalloc_stack_alloc() - Go's stackalloc
+ * @size: stack size: a power of two, GOALLOC_FIXED_STACK..GOALLOC_STACK_MAX
+ *
+ * Context: task context, may sleep (to grow the heap).
+ * Return: the lowest address of the stack, or ERR_PTR(-EINVAL) for a bad
+ * size, ERR_PTR(-ENOMEM) when the heap is at its cap or memory is short.
+ */
+void *goalloc_stack_alloc(size_t size)
+{
+	struct goalloc_mspan *s;
+	void *v;
+	int err;
+
+	if (!stack_size_ok(size))
+		return ERR_PTR(-EINVAL);
+	for (;;) {
+		v = stack_alloc_once(size);
+		if (!IS_ERR(v))
+			break;
+		if (PTR_ERR(v) != -EAGAIN)
+			return v;
+		err = goalloc_mheap_grow(max_t(u32, size >> GOALLOC_PAGE_SHIFT,
+					       GOALLOC_STACK_CACHE_SIZE >> GOALLOC_PAGE_SHIFT));
+		if (err)
+			return ERR_PTR(err);
+	}
+	/* Mark it as in the caller's hands. */
+	rcu_read_lock();
+	s = goalloc_span_of((unsigned long)v);
+	WARN_ON_ONCE(test_and_set_bit(goalloc_mspan_obj_index(s, (unsigned long)v),
+				      s->gcmark_bits));
+	rcu_read_unlock();
+	return v;
+}
+EXPORT_SYMBOL_GPL(goalloc_stack_alloc);
+
+/**
+ * goalloc_stack_free() - Go's stackfree
+ * @stk: a stack from goalloc_stack_alloc() or goalloc_stack_grow()
+ * @size: its size
+ *
+ * Context: task context, any CPU.
+ * Return: 0, or -EINVAL if @stk is not a live stack of @size (double free,
+ * wrong size, interior or foreign pointer); nothing is changed then.
+ */
+int goalloc_stack_free(void *stk, size_t size)
+{
+	unsigned long v = (unsigned long)stk;
+	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
+	struct goalloc_stackcache *c;
+	struct goalloc_mspan *s;
+	unsigned int order, b;
+
+	if (!stack_size_ok(size))
+		return -EINVAL;
+	rcu_read_lock();
+	s = goalloc_span_of(v);
+	if (!s || READ_ONCE(s->state) != GOALLOC_MSPAN_MANUAL || s->elemsize != size ||
+	    (v - s->base) % size ||
+	    !test_and_clear_bit(goalloc_mspan_obj_index(s, v), s->gcmark_bits)) {
+		rcu_read_unlock();
+		return -EINVAL;
+	}
+	rcu_read_unlock();
+
+	if (size < GOALLOC_STACK_CACHE_SIZE) {
+		order = stack_order(size);
+		local_lock(&goalloc_mcaches->lock);
+		c = &this_cpu_ptr(goalloc_mcaches)->stackcache[order];
+		if (c->size >= GOALLOC_STACK_CACHE_SIZE)
+			stackcache_release(c, order, GOALLOC_STACK_CACHE_SIZE / 2);
+		((struct stack_link *)stk)->next = c->list;
+		c->list = stk;
+		c->size += size;
+		local_unlock(&goalloc_mcaches->lock);
+		return 0;
+	}
+	b = stacklog2(s->npages);
+	spin_lock(&sl->lock);
+	list_add(&s->list, &sl->free[b]);
+	sl->nfree[b]++;
+	spin_unlock(&sl->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(goalloc_stack_free);
+
+/**
+ * goalloc_stack_grow() - Go's copystack: move a stack to one twice the size
+ * @stk: a live stack
+ * @size: its size
+ * @used: bytes in use at its top (stacks grow down), at most @size
+ *
+ * Allocates a stack of 2 * @size, copies the used top part to the top of
+ * the new one and frees the old.  C has no stack maps, so pointers into
+ * the old stack are the caller's to adjust (by the returned distance).
+ *
+ * Context: task context, may sleep.
+ * Return: the new stack; ERR_PTR(-EINVAL) for bad arguments (the old stack
+ * is untouched) or ERR_PTR(-ENOMEM) (the old stack is still valid).
+ */
+void *goalloc_stack_grow(void *stk, size_t size, size_t used)
+{
+	unsigned long v = (unsigned long)stk;
+	struct goalloc_mspan *s;
+	bool live;
+	void *n;
+
+	if (!stack_size_ok(size) || used > size || size * 2 > GOALLOC_STACK_MAX)
+		return ERR_PTR(-EINVAL);
+	rcu_read_lock();
+	s = goalloc_span_of(v);
+	live = s && READ_ONCE(s->state) == GOALLOC_MSPAN_MANUAL &&
+	       s->elemsize == size && !((v - s->base) % size) &&
+	       test_bit(goalloc_mspan_obj_index(s, v), s->gcmark_bits);
+	rcu_read_unlock();
+	if (!live)
+		return ERR_PTR(-EINVAL);
+	n = goalloc_stack_alloc(size * 2);
+	if (IS_ERR(n))
+		return n;
+	memcpy(n + 2 * size - used, stk + size - used, used);
+	WARN_ON_ONCE(goalloc_stack_free(stk, size));
+	return n;
+}
+EXPORT_SYMBOL_GPL(goalloc_stack_grow);
+
+/**
+ * goalloc_stack_drain() - empty every stackcache and stackLarge into the heap
+ *
+ * Context: process context, may sleep.  The per-CPU stackcaches are
+ * emptied by goalloc_mcache_drain_all(); this returns the large spans.
+ */
+void goalloc_stack_drain(void)
+{
+	goalloc_mcache_drain_all();
+	goalloc_stack_free_large_spans();
+}
+EXPORT_SYMBOL_GPL(goalloc_stack_drain);
+
+/**
+ * goalloc_stack_show() - the debugfs "stacks" view
+ * @m: seq_file
+ * @v: unused
+ *
+ * Return: 0.
+ */
+int goalloc_stack_show(struct seq_file *m, void *v)
+{
+	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
+	struct goalloc_mspan *s;
+	unsigned int order, i;
+	int cpu;
+
+	seq_puts(m, "stackpool: order stack_bytes spans spans_with_free free_stacks\n");
+	for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++) {
+		struct goalloc_stackpool *pool = &goalloc_stackpool[order];
+		unsigned long withfree = 0, nfree = 0;
+
+		spin_lock(&pool->lock);
+		list_for_each_entry(s, &pool->spans, list) {
+			withfree++;
+			nfree += s->manual_nfree;
+		}
+		seq_printf(m, "  %u %u %lu %lu %lu\n", order, GOALLOC_FIXED_STACK << order,
+			   pool->nspans, withfree, nfree);
+		spin_unlock(&pool->lock);
+	}
+	seq_puts(m, "stackLarge: log2_pages free_spans\n");
+	spin_lock(&sl->lock);
+	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++)
+		if (sl->nfree[i])
+			seq_printf(m, "  %u %lu\n", i, sl->nfree[i]);
+	spin_unlock(&sl->lock);
+	seq_puts(m, "stackcache: cpu bytes_per_order(2K 4K 8K 16K)\n");
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+
+		seq_printf(m, "  cpu%d", cpu);
+		for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++)
+			seq_printf(m, " %u", data_race(mc->stackcache[order].size));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+
+/**
+ * goalloc_stack_init() - set up the pools
+ */
+void goalloc_stack_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < GOALLOC_NUM_STACK_ORDERS; i++) {
+		spin_lock_init(&goalloc_stackpool[i].lock);
+		INIT_LIST_HEAD(&goalloc_stackpool[i].spans);
+		goalloc_stackpool[i].nspans = 0;
+	}
+	spin_lock_init(&goalloc_stacklarge.lock);
+	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++) {
+		INIT_LIST_HEAD(&goalloc_stacklarge.free[i]);
+		goalloc_stacklarge.nfree[i] = 0;
+	}
+}
