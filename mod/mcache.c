@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/slab.h>
 
 #include "goalloc/mcache.h"
@@ -240,14 +241,27 @@ void goalloc_mcache_drain_all(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcache_drain_all);
 
+static int goalloc_cpuhp_state;
+
+/*
+ * CPU hotplug: PREPARE-section teardown runs on a control CPU after the CPU
+ * is gone, so its mcache (spans, tiny block, page cache, stackcache) can be
+ * drained without its local lock and nothing stays stranded on it.
+ */
+static int goalloc_cpu_dead(unsigned int cpu)
+{
+	goalloc_mcache_drain_cpu(cpu);
+	return 0;
+}
+
 /**
  * goalloc_mcache_init() - allocate and set up every CPU's mcache
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0 or a negative errno.
  */
 int goalloc_mcache_init(void)
 {
-	int cpu, i;
+	int cpu, i, ret;
 
 	goalloc_emptymspan.sweepgen = 0;
 	goalloc_emptymspan.nelems = 0;
@@ -265,6 +279,14 @@ int goalloc_mcache_init(void)
 		mc->flushgen = goalloc_sweepgen();
 		INIT_WORK(&mc->drain_work, drain_work_fn);
 	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead",
+					NULL, goalloc_cpu_dead);
+	if (ret < 0) {
+		free_percpu(goalloc_mcaches);
+		goalloc_mcaches = NULL;
+		return ret;
+	}
+	goalloc_cpuhp_state = ret;
 	return 0;
 }
 
@@ -273,6 +295,7 @@ int goalloc_mcache_init(void)
  */
 void goalloc_mcache_exit(void)
 {
+	cpuhp_remove_state_nocalls(goalloc_cpuhp_state);
 	free_percpu(goalloc_mcaches);
 	goalloc_mcaches = NULL;
 }
