@@ -68,7 +68,7 @@ msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
 msg "modules: make -C $kd M=$msrc W=1 (log: $out/modules.log)"
 if ! make -C "$kd" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
-	grep -E 'error|Error' "$out/modules.log" | head -n 40 | sed 's/^/    /' >&2 || true
+	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 | sed 's/^/    /' >&2 || true
 	problems+=(--problem "module build failed against the test kernel (log: $out/modules.log)")
 fi
 warns=$(grep -cE '(warning|WARNING):' "$out/modules.log" || true)

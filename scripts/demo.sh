@@ -30,7 +30,7 @@ copy_module_source "$modsrc" "$msrc"
 rm -rf "$msrc/kunit"
 msg "demo: building goalloc.ko against $hdr (log: $out/modules.log)"
 if ! make -C "$hdr" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
-	grep -E 'error|Error' "$out/modules.log" | head -n 40 >&2 || true
+	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 >&2 || true
 	die "goalloc.ko failed to build against the stock headers (log: $out/modules.log)"
 fi
 [ -f "$msrc/goalloc.ko" ] || die "build produced no goalloc.ko (log: $out/modules.log)"
