@@ -25,7 +25,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-mode=check out= hook=
+mode=check out='' hook=''
 mods=() progs=()
 while getopts "o:m:k:t:H:" opt; do
 	case $opt in

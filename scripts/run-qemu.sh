@@ -13,7 +13,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-kernel= initrd= log= append=
+kernel='' initrd='' log='' append=''
 tmo=${GOALLOC_TIMEOUT:-600}
 while getopts "k:i:l:t:a:" opt; do
 	case $opt in
@@ -42,13 +42,13 @@ bios=()
 
 mkdir -p "$(dirname "$log")"
 rm -f "$log"
-# shellcheck disable=SC2086 # GOALLOC_QEMU_ARGS is a word list on purpose
-cmd=(qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu max
+read -r -a extra <<<"${GOALLOC_QEMU_ARGS:-}"
+cmd=(qemu-system-x86_64 -accel "tcg,thread=multi" -machine q35 -cpu max
      -smp "${GOALLOC_SMP:-2}" -m "${GOALLOC_MEM:-1G}"
      -nodefaults -nographic -no-reboot "${bios[@]}"
      -serial "file:$log"
      -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
-     ${GOALLOC_QEMU_ARGS:-})
+     "${extra[@]}")
 msg "booting $(basename "$kernel") (timeout ${tmo}s, ${GOALLOC_SMP:-2} vCPUs); serial log: $log"
 start=$(date +%s)
 rc=0
