@@ -44,8 +44,8 @@ checkpatch: deps
 
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; else \
-		find . -path ./build -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
-		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \) -print | xargs -r rm -f; \
+		find . \( -path ./build -o -path ./.git \) -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '.*.d' -o -name '*.a' \) -print | xargs -r rm -f; \
 		rm -f modules.order Module.symvers; fi
 	rm -rf build
 
