@@ -37,6 +37,13 @@ struct pa_range {
 
 /* ---------------------------------------------------------------- helpers */
 
+/*
+ * The harness's ASSERT_*() expand to more than one statement (the optional
+ * TH_LOG() is the body of a trailing for), so a loop body needs wrapping to
+ * report the failing iteration.
+ */
+#define IN_LOOP(...)	({ __VA_ARGS__; })
+
 static void make_bits(u64 *b, const struct bit_range *r, unsigned int nr)
 {
 	unsigned int k;
@@ -298,13 +305,11 @@ TEST(pallocbits_alloc_range)
 			want[w] = ~0ULL;
 		if (cases[k].word >= 0)
 			want[cases[k].word] = cases[k].val;
-		for (w = 0; w < 8; w++) {
-			ASSERT_EQ(want[w], got[w]) TH_LOG("case %u word %u", k, w);
-		}
+		for (w = 0; w < 8; w++)
+			IN_LOOP(ASSERT_EQ(want[w], got[w]) TH_LOG("case %u word %u", k, w));
 		goalloc_pagebits_clear_range(got, cases[k].r.i, cases[k].r.n);
-		for (w = 0; w < 8; w++) {
+		for (w = 0; w < 8; w++)
 			ASSERT_EQ(0, got[w]);
-		}
 	}
 }
 
@@ -464,9 +469,8 @@ TEST(pallocbits_find)
 				goalloc_pagebits_set_range(b, got, cases[k].npages);
 		}
 		make_bits(want, cases[k].after, cases[k].nafter);
-		for (w = 0; w < 8; w++) {
-			ASSERT_EQ(want[w], b[w]) TH_LOG("%s word %u", cases[k].name, w);
-		}
+		for (w = 0; w < 8; w++)
+			IN_LOOP(ASSERT_EQ(want[w], b[w]) TH_LOG("%s word %u", cases[k].name, w));
 	}
 }
 
@@ -495,9 +499,8 @@ TEST(pallocbits_free)
 			goalloc_pagebits_clear_range(b, cases[k].frees[f], cases[k].npages);
 		make_bits(want, cases[k].after, cases[k].nafter);
 		invert_bits(want);
-		for (w = 0; w < 8; w++) {
-			ASSERT_EQ(want[w], b[w]) TH_LOG("case %u word %u", k, w);
-		}
+		for (w = 0; w < 8; w++)
+			IN_LOOP(ASSERT_EQ(want[w], b[w]) TH_LOG("case %u word %u", k, w));
 	}
 }
 
@@ -538,9 +541,12 @@ TEST(find_bit_range64)
 		ASSERT_LE(64, goalloc_find_bit_range64(0, n));
 	}
 	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		unsigned int want = cases[k].want;
+
+		if (want == ~0U)
+			want = 64;
 		got = goalloc_find_bit_range64(cases[k].x, cases[k].n);
-		ASSERT_EQ(cases[k].want == ~0U ? 64 : cases[k].want, got < 64 ? got : 64)
-			TH_LOG("case %u", k);
+		ASSERT_EQ(want, min(got, 64U)) TH_LOG("case %u", k);
 	}
 	for (k = 0; k < 200000; k++) {
 		u64 x = harness_rand(&seed);
@@ -994,12 +1000,10 @@ TEST(pagealloc_big_tree)
 	ASSERT_EQ(5, p.nlevels);
 	ASSERT_EQ(2, p.level_bits[0]);
 	ASSERT_EQ(21, p.level_log_pages[0]);
-	for (c = 0; c < n; c++) {
+	for (c = 0; c < n; c++)
 		ASSERT_EQ(0, goalloc_pagealloc_grow(&p, c));
-	}
-	for (c = 0; c < 4; c++) {
+	for (c = 0; c < 4; c++)
 		ASSERT_EQ(BIT_ULL(63), p.summary[0][c]);
-	}
 	ASSERT_EQ(n * CP, goalloc_pagealloc_largest_free(&p));
 	check_consistent(_metadata, &p);
 
@@ -1013,9 +1017,8 @@ TEST(pagealloc_big_tree)
 	check_consistent(_metadata, &p);
 	goalloc_pagealloc_free(&p, 0, 3);
 	goalloc_pagealloc_free(&p, base, big);
-	for (c = 0; c < 4; c++) {
+	for (c = 0; c < 4; c++)
 		ASSERT_EQ(BIT_ULL(63), p.summary[0][c]);
-	}
 	/* A run of every page in the heap. */
 	ASSERT_EQ(0, goalloc_pagealloc_alloc(&p, n * CP, NULL));
 	ASSERT_EQ(0, p.free_pages);
@@ -1312,9 +1315,8 @@ static void model_check(struct __test_metadata *_metadata, const struct model *m
 	ASSERT_EQ(free_chunk, goalloc_pagealloc_find_free_chunk(p)) TH_LOG("op %lu", op);
 	if (p->search_addr != NONE) {
 		ASSERT_LT(p->search_addr, m->npages);
-		for (i = 0; i < p->search_addr; i++) {
-			ASSERT_EQ(1, m->alloc[i]) TH_LOG("op %lu: free page %lu below search", op, i);
-		}
+		for (i = 0; i < p->search_addr; i++)
+			IN_LOOP(ASSERT_EQ(1, m->alloc[i]) TH_LOG("op %lu: free page %lu below search", op, i));
 	} else {
 		ASSERT_EQ(0, free) TH_LOG("op %lu: exhausted with free pages", op);
 	}
@@ -1507,9 +1509,8 @@ static void differential(struct __test_metadata *_metadata, unsigned long max_ch
 	TH_LOG("ops: alloc %u free %u grow %u release %u regrow %u refill %u cache %u flush %u scav %u drain %u",
 	       cnt[0], cnt[1], cnt[2], cnt[3], cnt[4], cnt[5], cnt[6], cnt[7], cnt[8], cnt[9]);
 	/* Every kind of operation must have happened for the run to count. */
-	for (k = 0; k < 10; k++) {
-		ASSERT_LT(0, cnt[k]) TH_LOG("operation %u never ran", k);
-	}
+	for (k = 0; k < 10; k++)
+		IN_LOOP(ASSERT_LT(0, cnt[k]) TH_LOG("operation %u never ran", k));
 
 	/* Give everything back: the heap must end entirely free. */
 	for (k = 0; k < NCACHES; k++)
