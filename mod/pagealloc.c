@@ -518,15 +518,23 @@ static unsigned int chunk_alloc_range(struct goalloc_pagealloc *p, unsigned long
 	return scav;
 }
 
-static void chunk_free_range(struct goalloc_pagealloc *p, unsigned long c,
-			     unsigned int si, unsigned int n)
+/* Whether every page of [base, base + npages) is in use in a grown slot. */
+static bool range_in_use(const struct goalloc_pagealloc *p, unsigned long base,
+			 unsigned long npages)
 {
-	struct goalloc_palloc_data *d = &p->chunks[c];
+	unsigned long end = base + npages, next, c;
+	unsigned int n;
 
-	/* Double frees and frees into absent or released slots. */
-	WARN_ON_ONCE(p->chunk_state[c] != GOALLOC_CHUNK_GROWN ||
-		     goalloc_pagebits_popcnt_range(d->pallocbits, si, n) != n);
-	goalloc_pagebits_clear_range(d->pallocbits, si, n);
+	for (; base < end; base = next) {
+		c = chunk_index(base);
+		next = min(end, chunk_base(c + 1));
+		n = next - base;
+		if (p->chunk_state[c] != GOALLOC_CHUNK_GROWN ||
+		    goalloc_pagebits_popcnt_range(p->chunks[c].pallocbits,
+						  chunk_page_index(base), n) != n)
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -627,7 +635,9 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_alloc);
  * @npages: pages, >= 1; the range may span chunks.
  *
  * Scavenged bits are untouched: freed pages are still backed.  Neighbouring
- * free runs coalesce implicitly in the bitmaps and summaries.
+ * free runs coalesce implicitly in the bitmaps and summaries.  A range that
+ * is not entirely in use in grown slots (a double free, or a free into a
+ * released slot) is refused with a warning and changes nothing.
  *
  * Context: mheap lock held.
  */
@@ -638,17 +648,18 @@ void goalloc_pagealloc_free(struct goalloc_pagealloc *p, unsigned long base,
 	unsigned long sc = chunk_index(base), ec = chunk_index(limit);
 	unsigned int si = chunk_page_index(base), ei = chunk_page_index(limit);
 
-	if (WARN_ON_ONCE(!range_ok(p, base, npages)))
+	/* Double frees and frees into absent or released slots. */
+	if (WARN_ON_ONCE(!range_ok(p, base, npages) || !range_in_use(p, base, npages)))
 		return;
 	if (base < p->search_addr)
 		p->search_addr = base;
 	if (sc == ec) {
-		chunk_free_range(p, sc, si, ei + 1 - si);
+		goalloc_pagebits_clear_range(p->chunks[sc].pallocbits, si, ei + 1 - si);
 	} else {
-		chunk_free_range(p, sc, si, CHUNK_PAGES - si);
+		goalloc_pagebits_clear_range(p->chunks[sc].pallocbits, si, CHUNK_PAGES - si);
 		for (c = sc + 1; c < ec; c++)
-			chunk_free_range(p, c, 0, CHUNK_PAGES);
-		chunk_free_range(p, ec, 0, ei + 1);
+			memset(p->chunks[c].pallocbits, 0, sizeof(p->chunks[c].pallocbits));
+		goalloc_pagebits_clear_range(p->chunks[ec].pallocbits, 0, ei + 1);
 	}
 	p->free_pages += npages;
 	goalloc_pagealloc_update(p, base, npages, true, false);

@@ -71,7 +71,8 @@ void goalloc_pagecache_flush(struct goalloc_pagecache *c, struct goalloc_pageall
 		return;
 	d = &p->chunks[chunk];
 	/* Every cached page must still be in use in the heap's eyes. */
-	WARN_ON_ONCE((d->pallocbits[w] & c->cache) != c->cache);
+	if (WARN_ON_ONCE((d->pallocbits[w] & c->cache) != c->cache))
+		return;
 	d->pallocbits[w] &= ~c->cache;
 	d->scavenged[w] |= c->scav & c->cache;
 	p->free_pages += hweight64(c->cache);
