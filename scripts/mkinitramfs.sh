@@ -122,7 +122,7 @@ fi
 for p in /bin/goalloc-tests/*; do
 	[ -x "$p" ] || continue
 	echo "@@PROG $(basename $p)"
-	"$p"
+	"$p" </dev/null
 	rc=$?
 	echo
 	echo "@@END"
@@ -131,7 +131,7 @@ done
 
 if [ -f /etc/goalloc-hook.sh ]; then
 	echo "@@HOOK"
-	sh /etc/goalloc-hook.sh
+	sh /etc/goalloc-hook.sh </dev/null
 	rc=$?
 	echo
 	echo "@@END"
