@@ -14,6 +14,7 @@
 #   GOALLOC_HOOK         shell script the guest runs after the tests
 #   GOALLOC_GUEST_PROGS  extra static test programs to run in the guest
 #   GOALLOC_HARNESS=0    skip the host harness
+#   GOALLOC_TOOLS=0      skip tools/ (the /dev/goalloc selftest and goallocctl)
 #   GOALLOC_WERROR=1     fail on compiler/modpost warnings in the module build
 #   KCFLAGS              extra compiler flags for the modules (kbuild's own)
 set -euo pipefail
@@ -93,23 +94,35 @@ if [ ${#problems[@]} -gt 0 ]; then
 	exec "${judge[@]}"
 fi
 
-# 4. Guest test programs: tools/testing/goalloc/guest/*.c, static, TAP output.
+# 4. Guest programs: tools/Makefile builds static binaries over /dev/goalloc.
+#    Those named *selftest* print TAP and run as tests in the guest; the rest
+#    (goallocctl) go into the guest's /bin for hooks.  Extra test programs
+#    can come from GOALLOC_GUEST_PROGS.
 progs=() pnames=()
-gdir=$hdir/guest
-for c in "$gdir"/*.c; do
-	[ -e "$c" ] || continue
-	n=$(basename "$c" .c)
-	mkdir -p "$out/guest"
-	gcc -static -O2 -g -Wall -D_GNU_SOURCE -I"$top/include" -I"$sd/tools/testing/selftests" \
-		-o "$out/guest/$n" "$c" -lpthread >>"$out/guest.log" 2>&1 ||
-		{ cat "$out/guest.log" >&2; die "guest program $c failed to build"; }
-	progs+=(-t "$out/guest/$n")
-	pnames+=(--guest-prog "$n")
-done
+if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
+	tout=$out/tools
+	rm -rf "$tout"
+	msg "tools: make -C tools (log: $out/tools.log)"
+	if make -C "$top/tools" KSFT="$sd/tools/testing/selftests" OUT="$tout" all \
+		>"$out/tools.log" 2>&1; then
+		for p in "$tout"/*; do
+			{ [ -f "$p" ] && [ -x "$p" ]; } || continue
+			case $(basename "$p") in
+			*selftest*) progs+=(-t "$p"); pnames+=(--guest-prog "$(basename "$p")") ;;
+			*) progs+=(-b "$p") ;;
+			esac
+		done
+	else
+		grep -E 'error:|\*\*\*' "$out/tools.log" | head -n 20 | sed 's/^/    /' >&2 || true
+		problems+=(--problem "tools/ failed to build (log: $out/tools.log)")
+	fi
+fi
 for p in ${GOALLOC_GUEST_PROGS:-}; do
 	progs+=(-t "$p")
 	pnames+=(--guest-prog "$(basename "$p")")
 done
+judge+=("${problems[@]}")
+step tools
 
 # 5. Initramfs: goalloc.ko first, then its KUnit module (unloaded first).
 mods=(-k "$msrc/goalloc.ko")

@@ -35,8 +35,17 @@ if ! make -C "$hdr" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
 fi
 [ -f "$msrc/goalloc.ko" ] || die "build produced no goalloc.ko (log: $out/modules.log)"
 
+# goallocctl (tools/) drives /dev/goalloc: "goallocctl demo" runs in the guest.
+bins=()
+if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
+	if make -C "$top/tools" OUT="$out/tools" "$out/tools/goallocctl" >"$out/tools.log" 2>&1; then
+		bins+=(-b "$out/tools/goallocctl")
+	else
+		msg "demo: WARNING: goallocctl failed to build (log: $out/tools.log); skipping its demo"
+	fi
+fi
 "$top/scripts/mkinitramfs.sh" -m demo -o "$out/initramfs.cpio.gz" -k "$msrc/goalloc.ko" \
-	${GOALLOC_HOOK:+-H "$GOALLOC_HOOK"}
+	"${bins[@]}" ${GOALLOC_HOOK:+-H "$GOALLOC_HOOK"}
 rc=0
 "$top/scripts/run-qemu.sh" -k "$img" -i "$out/initramfs.cpio.gz" -l "$out/serial.log" \
 	-t "${GOALLOC_DEMO_TIMEOUT:-300}" -a "${GOALLOC_CMDLINE:-}" || rc=$?
@@ -61,7 +70,7 @@ echo
 fail=
 grep -q '^@@DONE' <(tr -d '\r' <"$out/serial.log") || fail="guest did not finish (no @@DONE)"
 [ "$rc" = 124 ] && fail="guest timed out"
-bad=$(tr -d '\r' <"$out/serial.log" | grep -nE 'INSMOD FAILED|rmmod failed|BUG:|WARNING:|Oops|Call Trace|general protection|KASAN|UBSAN|Kernel panic' || true)
+bad=$(tr -d '\r' <"$out/serial.log" | grep -nE 'INSMOD FAILED|rmmod failed|^@@EXIT [^ ]+ [1-9]|BUG:|WARNING:|Oops|Call Trace|general protection|KASAN|UBSAN|Kernel panic' || true)
 if [ -n "$bad" ]; then
 	echo "problems in the guest log:"
 	echo "$bad" | head -n 20 | sed 's/^/  /'

@@ -6,8 +6,10 @@
 # and reboots (QEMU runs with -no-reboot, so the reboot ends QEMU).
 #
 # usage: mkinitramfs.sh -o OUT.cpio.gz [-m check|demo] [-k MOD.ko]... \
-#                       [-t PROG]... [-H HOOK.sh]
+#                       [-t PROG]... [-b BIN]... [-H HOOK.sh]
 #   -k  module to insmod, in load order (unloaded in reverse order)
+#   -b  extra static binary for the guest's /bin (e.g. goallocctl); in demo
+#       mode /init runs "goallocctl demo" if it is there
 #   -t  userspace test program (static binary), run from /bin/goalloc-tests/;
 #       it must print (K)TAP on stdout, like the kselftest harness does
 #   -H  shell script run by /init after the tests (extra commands)
@@ -26,15 +28,16 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 mode=check out='' hook=''
-mods=() progs=()
-while getopts "o:m:k:t:H:" opt; do
+mods=() progs=() bins=()
+while getopts "o:m:k:t:b:H:" opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	m) mode=$OPTARG ;;
 	k) mods+=("$OPTARG") ;;
 	t) progs+=("$OPTARG") ;;
+	b) bins+=("$OPTARG") ;;
 	H) hook=$OPTARG ;;
-	*) die "usage: $0 -o OUT [-m check|demo] [-k MOD.ko]... [-t PROG]... [-H HOOK]" ;;
+	*) die "usage: $0 -o OUT [-m check|demo] [-k MOD.ko]... [-t PROG]... [-b BIN]... [-H HOOK]" ;;
 	esac
 done
 [ -n "$out" ] || die "mkinitramfs: -o OUT is required"
@@ -68,6 +71,12 @@ for p in "${progs[@]}"; do
 	is_dynamic "$p" &&
 		die "mkinitramfs: $p is dynamically linked; build it with -static"
 	cp "$p" "$root/bin/goalloc-tests/"
+done
+for b in "${bins[@]}"; do
+	[ -x "$b" ] || die "mkinitramfs: binary $b not found or not executable"
+	is_dynamic "$b" && die "mkinitramfs: $b is dynamically linked; build it with -static"
+	rm -f "$root/bin/$(basename "$b")"
+	cp "$b" "$root/bin/"
 done
 if [ -n "$hook" ]; then
 	[ -f "$hook" ] || die "mkinitramfs: hook $hook not found"
@@ -138,6 +147,12 @@ if [ -f /etc/goalloc-hook.sh ]; then
 	echo "@@EXIT hook $rc"
 fi
 
+if [ $MODE = demo ] && [ -x /bin/goallocctl ]; then
+	echo "@@SECTION goallocctl demo: a workload over every tier through /dev/goalloc"
+	goallocctl demo </dev/null
+	echo "@@EXIT goallocctl $?"
+fi
+
 if [ -d /sys/kernel/debug/goalloc ]; then
 	echo "@@SECTION ls -l /sys/kernel/debug/goalloc"
 	ls -l /sys/kernel/debug/goalloc
@@ -187,4 +202,4 @@ mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -9 >"$out.tmp"
 mv "$out.tmp" "$out"
-msg "initramfs $out ($(du -h "$out" | cut -f1)): mode=$mode modules:${names:- none} progs:${#progs[@]}${hook:+ hook:$hook}"
+msg "initramfs $out ($(du -h "$out" | cut -f1)): mode=$mode modules:${names:- none} progs:${#progs[@]} bins:${#bins[@]}${hook:+ hook:$hook}"
