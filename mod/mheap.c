@@ -15,6 +15,7 @@
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 
 #include "goalloc/mcache.h"
@@ -243,6 +244,9 @@ void goalloc_mheap_free_span(struct goalloc_mspan *s)
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_free_span);
 
+static unsigned long release_locked(bool all, unsigned long keep_bytes,
+				    unsigned long max_bytes);
+
 /* Back one chunk slot with a fresh, zeroed 4 MiB block. */
 static int heap_back_chunk(unsigned long chunk, bool regrow)
 {
@@ -341,15 +345,69 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_grow);
  */
 unsigned long goalloc_mheap_release(bool all)
 {
+	unsigned long keep_bytes, released;
+
+	keep_bytes = all ? 0 : max_t(u64, READ_ONCE(goalloc_mheap.trigger) * 110 / 100,
+				     GOALLOC_HEAP_MINIMUM);
+	mutex_lock(&goalloc_mheap.grow_mutex);
+	released = release_locked(!keep_bytes, keep_bytes, ULONG_MAX);
+	mutex_unlock(&goalloc_mheap.grow_mutex);
+	return released;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_release);
+
+/*
+ * The shrinker: under memory pressure, free arenas go back at once (Go's
+ * scavenger role).  Only arenas that are entirely free count: pages held by
+ * spans or per-CPU caches are not reclaimable from reclaim context.
+ */
+static unsigned long free_arenas(void)
+{
 	struct goalloc_mheap *h = &goalloc_mheap;
-	unsigned long chunk, released = 0, keep_bytes;
+	unsigned long chunk, n = 0;
+
+	spin_lock(&h->lock);
+	for (chunk = 0; chunk < h->nchunks; chunk++)
+		if (h->arenas[chunk] && h->arenas[chunk]->base &&
+		    goalloc_pallocsum_max(goalloc_pagealloc_leaf(&h->pages, chunk)) ==
+		    GOALLOC_ARENA_PAGES)
+			n++;
+	spin_unlock(&h->lock);
+	return n;
+}
+
+static unsigned long goalloc_shrink_count(struct shrinker *sh, struct shrink_control *sc)
+{
+	unsigned long n = free_arenas();
+
+	return n ? n << GOALLOC_ARENA_ORDER : SHRINK_EMPTY;
+}
+
+static unsigned long goalloc_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
+{
+	unsigned long released;
+
+	/* Growth may be the one reclaiming: never wait for it. */
+	if (!mutex_trylock(&goalloc_mheap.grow_mutex))
+		return SHRINK_STOP;
+	released = release_locked(true, 0, sc->nr_to_scan << PAGE_SHIFT);
+	mutex_unlock(&goalloc_mheap.grow_mutex);
+	return released ? released >> PAGE_SHIFT : SHRINK_STOP;
+}
+
+static struct shrinker *goalloc_shrinker;
+
+/* Context: grow_mutex held.  Return: bytes released. */
+static unsigned long release_locked(bool all, unsigned long keep_bytes,
+				    unsigned long max_bytes)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	unsigned long chunk, released = 0;
 	struct goalloc_heap_arena *a;
 	struct page *page;
 
-	keep_bytes = all ? 0 : max_t(u64, READ_ONCE(h->trigger) * 110 / 100,
-				     GOALLOC_HEAP_MINIMUM);
-	mutex_lock(&h->grow_mutex);
-	for (chunk = 0; chunk < h->nchunks; chunk++) {
+	lockdep_assert_held(&h->grow_mutex);
+	for (chunk = 0; chunk < h->nchunks && released < max_bytes; chunk++) {
 		spin_lock(&h->lock);
 		if (!all && (unsigned long)(h->nchunks - h->nreleased) *
 			    GOALLOC_ARENA_BYTES <= keep_bytes) {
@@ -371,10 +429,8 @@ unsigned long goalloc_mheap_release(bool all)
 		__free_pages(page, GOALLOC_ARENA_ORDER);
 		released += GOALLOC_ARENA_BYTES;
 	}
-	mutex_unlock(&h->grow_mutex);
 	return released;
 }
-EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_release);
 
 /**
  * goalloc_mheap_init() - set up the heap
@@ -409,6 +465,15 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	err = goalloc_pagealloc_init(&h->pages, h->max_chunks);
 	if (err)
 		goto fail;
+	goalloc_shrinker = shrinker_alloc(0, "goalloc");
+	if (!goalloc_shrinker) {
+		goalloc_pagealloc_destroy(&h->pages);
+		goto fail;
+	}
+	goalloc_shrinker->count_objects = goalloc_shrink_count;
+	goalloc_shrinker->scan_objects = goalloc_shrink_scan;
+	goalloc_shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(goalloc_shrinker);
 	return 0;
 fail:
 	kfree(h->arenas);
@@ -427,6 +492,7 @@ void goalloc_mheap_exit(void)
 	struct goalloc_mheap *h = &goalloc_mheap;
 	unsigned long i;
 
+	shrinker_free(goalloc_shrinker);
 	WARN(h->pages_inuse || h->pages_manual,
 	     "goalloc: %lu heap and %lu stack pages still in use at exit\n",
 	     h->pages_inuse, h->pages_manual);
