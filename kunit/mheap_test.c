@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for goalloc's heap (mod/mheap.c) on the real, shared heap:
+ * large objects, page coalescing, arena growth, the max_heap_mb cap,
+ * releasing arenas, and the page accounting that ties the mheap's counters
+ * to the page allocator's.
+ *
+ * Every case starts from a quiet heap (goalloc_gc() plus waiting for the
+ * background sweeper), frees everything it allocated and leaves it quiet.
+ * Cases compare exact page counts, so they assume nothing else allocates
+ * from goalloc while the suite runs (KUnit runs suites one at a time).
+ */
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmstat.h>
+#include <linux/workqueue.h>
+
+#include <goalloc.h>
+#include "goalloc/mcache.h"
+#include "goalloc/mheap.h"
+#include "goalloc/pagealloc.h"
+
+#define MB		(1UL << 20)
+#define PAGE_BYTES(n)	((unsigned long)(n) << GOALLOC_PAGE_SHIFT)
+
+/* No allocation in flight, every free swept, the background sweeper idle. */
+static void mheap_test_quiesce(void)
+{
+	goalloc_gc();
+	flush_work(&goalloc_mheap.bgsweep);
+}
+
+/* Pages held by the per-CPU page caches (quiet heap: nobody is using them). */
+static unsigned long mheap_test_pcache_pages(void)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += hweight64(READ_ONCE(per_cpu_ptr(goalloc_mcaches, cpu)->pcache.cache));
+	return n;
+}
+
+struct mheap_snap {
+	unsigned long free_pages;
+	unsigned long inuse;
+	unsigned long manual;
+	unsigned long pcache;
+	unsigned long largest;
+	unsigned long nr_chunks;
+	unsigned long nr_released;
+	u32 nchunks;
+	u32 nreleased;
+	int check;
+	const char *why;
+	unsigned long where;
+};
+
+static void mheap_test_snap(struct mheap_snap *hs)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+
+	spin_lock(&h->lock);
+	hs->free_pages = h->pages.free_pages;
+	hs->inuse = h->pages_inuse;
+	hs->manual = h->pages_manual;
+	hs->largest = goalloc_pagealloc_largest_free(&h->pages);
+	hs->nr_chunks = h->pages.nr_chunks;
+	hs->nr_released = h->pages.nr_released;
+	hs->nchunks = h->nchunks;
+	hs->nreleased = h->nreleased;
+	hs->why = "";
+	hs->where = 0;
+	hs->check = goalloc_pagealloc_check(&h->pages, &hs->why, &hs->where);
+	spin_unlock(&h->lock);
+	hs->pcache = mheap_test_pcache_pages();
+}
+
+/*
+ * The page accounting invariant, on a heap nobody else is using:
+ *
+ *   pages.free_pages + pages_inuse + pages_manual + page-cache pages
+ *	== (nchunks - nreleased) * 512
+ *
+ * Every page of a grown, unreleased chunk is free in the page allocator, in
+ * a heap or stack span, or held by a CPU's page cache; released chunks count
+ * in none of these.  The page allocator's own chunk counts must agree with
+ * the mheap's, and its bitmaps and summaries must pass its self-check.
+ */
+static void mheap_test_check_accounting(struct kunit *test, const char *when)
+{
+	struct mheap_snap hs;
+
+	mheap_test_snap(&hs);
+	KUNIT_EXPECT_EQ_MSG(test, hs.check, 0, "%s: page allocator check: %s at %lu",
+			    when, hs.why, hs.where);
+	KUNIT_EXPECT_EQ_MSG(test, hs.free_pages + hs.inuse + hs.manual + hs.pcache,
+			    (unsigned long)(hs.nchunks - hs.nreleased) * GOALLOC_ARENA_PAGES,
+			    "%s: free %lu + inuse %lu + manual %lu + pcache %lu vs %u chunks, %u released",
+			    when, hs.free_pages, hs.inuse, hs.manual, hs.pcache, hs.nchunks,
+			    hs.nreleased);
+	KUNIT_EXPECT_EQ_MSG(test, hs.nr_chunks, (unsigned long)(hs.nchunks - hs.nreleased),
+			    "%s", when);
+	KUNIT_EXPECT_EQ_MSG(test, hs.nr_released, (unsigned long)hs.nreleased, "%s", when);
+	KUNIT_EXPECT_LE_MSG(test, hs.largest, hs.free_pages, "%s", when);
+}
+
+/* Lowest page index where @npages free pages start (the page allocator's first fit). */
+static unsigned long mheap_test_first_fit(unsigned long npages)
+{
+	unsigned long addr, unused;
+
+	spin_lock(&goalloc_mheap.lock);
+	addr = goalloc_pagealloc_find(&goalloc_mheap.pages, npages, &unused);
+	spin_unlock(&goalloc_mheap.lock);
+	return addr;
+}
+
+/* The span holding @addr, looked up the way goalloc_free() does. */
+static struct goalloc_mspan *mheap_test_span_of(const void *addr)
+{
+	struct goalloc_mspan *s;
+
+	rcu_read_lock();
+	s = goalloc_span_of((unsigned long)addr);
+	rcu_read_unlock();
+	return s;
+}
+
+/*
+ * Arenas are separate 4 MiB blocks, so a span must not run past the end of
+ * its chunk slot: its memory and its span table entries would spill over.
+ */
+static bool mheap_test_span_in_one_arena(const struct goalloc_mspan *s)
+{
+	return s->pageidx % GOALLOC_ARENA_PAGES + s->npages <= GOALLOC_ARENA_PAGES;
+}
+
+/* Check a live large object of @size bytes at @p; true if it may be written. */
+static bool mheap_test_check_large(struct kunit *test, void *p, size_t size)
+{
+	u32 npages = DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE);
+	struct goalloc_mspan *s = mheap_test_span_of(p);
+	bool ok;
+
+	KUNIT_EXPECT_NOT_NULL(test, s);
+	if (!s)
+		return false;
+	/* The object is live, so its span cannot change under us. */
+	KUNIT_EXPECT_EQ(test, s->base, (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, s->npages, npages);
+	KUNIT_EXPECT_EQ(test, goalloc_spanclass_sizeclass(s->spanclass), 0);
+	KUNIT_EXPECT_EQ(test, s->nelems, 1);
+	KUNIT_EXPECT_EQ(test, (unsigned long)s->elemsize, PAGE_BYTES(npages));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->state), GOALLOC_MSPAN_IN_USE);
+	KUNIT_EXPECT_EQ(test, s->base, s->arena->base +
+			PAGE_BYTES(s->pageidx % GOALLOC_ARENA_PAGES));
+	ok = mheap_test_span_in_one_arena(s);
+	KUNIT_EXPECT_TRUE_MSG(test, ok,
+			      "%u-page span at page %lu runs past the end of chunk %lu",
+			      s->npages, s->pageidx, s->pageidx / GOALLOC_ARENA_PAGES);
+	if (!ok)
+		return false;
+	KUNIT_EXPECT_PTR_EQ(test, mheap_test_span_of(p + size - 1), s);
+	KUNIT_EXPECT_PTR_EQ(test, mheap_test_span_of(p + PAGE_BYTES(npages) - 1), s);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), PAGE_BYTES(npages));
+	KUNIT_EXPECT_GE(test, goalloc_usable_size(p), size);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p + size - 1),
+			PAGE_BYTES(npages) - (size - 1));
+	return true;
+}
+
+static const size_t mheap_test_large_sizes[] = {
+	GOALLOC_MAX_SMALL_SIZE + 1, 64 << 10, 100 << 10, 1 << 20, GOALLOC_MAX_OBJECT_SIZE,
+};
+
+static void mheap_test_size_desc(const size_t *size, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size_%zu", *size);
+}
+
+KUNIT_ARRAY_PARAM(mheap_test_large, mheap_test_large_sizes, mheap_test_size_desc);
+
+/*
+ * A large object gets a whole-page span of its own: writable over its whole
+ * size, found from its first and last byte, counted in HeapInuse page for
+ * page, and gone from every lookup once freed.
+ */
+static void goalloc_mheap_large_test(struct kunit *test)
+{
+	size_t size = *(const size_t *)test->param_value;
+	unsigned long bytes = PAGE_BYTES(DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE));
+	struct goalloc_memstats ms0, ms1, ms2;
+	u8 *p;
+
+	mheap_test_quiesce();
+	goalloc_read_memstats(&ms0);
+	p = goalloc_alloc(size, 0);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_read_memstats(&ms1);
+
+	if (mheap_test_check_large(test, p, size)) {
+		memset(p, 0x5a, size);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x5a, size));
+	}
+	KUNIT_EXPECT_EQ(test, ms1.heap_inuse - ms0.heap_inuse, bytes);
+	KUNIT_EXPECT_EQ(test, ms1.heap_alloc - ms0.heap_alloc, bytes);
+	KUNIT_EXPECT_EQ(test, ms1.mallocs - ms0.mallocs, 1);
+	KUNIT_EXPECT_EQ(test, ms1.heap_objects - ms0.heap_objects, 1);
+	KUNIT_EXPECT_GE(test, ms1.heap_sys - ms1.heap_released, ms1.heap_inuse);
+	mheap_test_check_accounting(test, "large object live");
+
+	KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
+	goalloc_read_memstats(&ms2);
+	KUNIT_EXPECT_EQ(test, ms2.heap_inuse, ms0.heap_inuse);
+	KUNIT_EXPECT_EQ(test, ms2.heap_alloc, ms0.heap_alloc);
+	KUNIT_EXPECT_EQ(test, ms2.frees - ms0.frees, 1);
+	KUNIT_EXPECT_NULL(test, mheap_test_span_of(p));
+	KUNIT_EXPECT_NULL(test, mheap_test_span_of(p + size - 1));
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 0);
+	mheap_test_check_accounting(test, "large object freed");
+	mheap_test_quiesce();
+}
+
+/* Requests above the largest object fail without touching the heap. */
+static void goalloc_mheap_oversize_test(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		GOALLOC_MAX_OBJECT_SIZE + 1, GOALLOC_MAX_OBJECT_SIZE + GOALLOC_PAGE_SIZE,
+		2 * GOALLOC_MAX_OBJECT_SIZE, SIZE_MAX / 2, SIZE_MAX,
+	};
+	struct goalloc_memstats ms0, ms1;
+	struct mheap_snap hs0, hs1;
+	unsigned int i;
+
+	mheap_test_quiesce();
+	goalloc_read_memstats(&ms0);
+	mheap_test_snap(&hs0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], 0));
+		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], GOALLOC_ZERO | GOALLOC_NOSCAN));
+		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], GOALLOC_NOWAIT));
+	}
+	/* More than one arena can never be found, so growing cannot help. */
+	KUNIT_EXPECT_EQ(test, goalloc_mheap_grow(GOALLOC_ARENA_PAGES + 1), -ENOMEM);
+	goalloc_read_memstats(&ms1);
+	mheap_test_snap(&hs1);
+	KUNIT_EXPECT_EQ(test, ms1.mallocs, ms0.mallocs);
+	KUNIT_EXPECT_EQ(test, ms1.heap_inuse, ms0.heap_inuse);
+	KUNIT_EXPECT_EQ(test, ms1.heap_sys, ms0.heap_sys);
+	KUNIT_EXPECT_EQ(test, hs1.nchunks, hs0.nchunks);
+	KUNIT_EXPECT_EQ(test, hs1.free_pages, hs0.free_pages);
+}
+
+/*
+ * GOALLOC_ZERO on large objects: the zeroing is skipped only for pages never
+ * handed out, so a span reusing dirty pages must come back zeroed.
+ */
+static void goalloc_mheap_large_zero_test(struct kunit *test)
+{
+	size_t size = 300 << 10;
+	u8 *p, *q;
+
+	mheap_test_quiesce();
+	p = goalloc_alloc(size, 0);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	if (mheap_test_check_large(test, p, size))
+		memset(p, 0xff, size);
+	KUNIT_ASSERT_EQ(test, goalloc_free(p), 0);
+	/* First fit puts the same run back at the same place. */
+	q = goalloc_alloc(size, GOALLOC_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	if (mheap_test_check_large(test, q, size)) {
+		KUNIT_EXPECT_TRUE(test, mheap_test_span_of(q)->needzero);
+		KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, size));
+	}
+	KUNIT_EXPECT_EQ(test, goalloc_free(q), 0);
+	mheap_test_quiesce();
+}
+
+#define COALESCE_PIECES	7	/* six to free in a hole-leaving order, one guard */
+#define COALESCE_NPAGES	24	/* >= GOALLOC_PAGECACHE_MAX_NPAGES: straight from the heap */
+
+/* The first fit for @npages pages must be at page @want. */
+static void mheap_test_expect_fit(struct kunit *test, unsigned long npages,
+				  unsigned long want, const char *when)
+{
+	unsigned long got = mheap_test_first_fit(npages);
+
+	KUNIT_EXPECT_EQ_MSG(test, got, want, "%s: first fit of %lu pages", when, npages);
+}
+
+/* No run of @npages pages may start before @limit. */
+static void mheap_test_expect_no_fit_before(struct kunit *test, unsigned long npages,
+					    unsigned long limit, const char *when)
+{
+	unsigned long got = mheap_test_first_fit(npages);
+
+	KUNIT_EXPECT_TRUE_MSG(test, got == GOALLOC_NO_PAGE || got >= limit,
+			      "%s: %lu pages fit at %lu, below %lu", when, npages, got, limit);
+}
+
+/*
+ * Adjacent large spans freed so that holes open and then close: the page
+ * allocator's first fits show each hole and each merge, and at the end the
+ * free page count and the largest free run are back where they started and
+ * the whole run can be allocated again in place.
+ */
+static void goalloc_mheap_coalesce_test(struct kunit *test)
+{
+	const unsigned long k = COALESCE_NPAGES;
+	void *piece[COALESCE_PIECES];
+	struct mheap_snap hs0, hs1, hs2;
+	unsigned long base, i;
+	struct goalloc_mspan *s;
+	bool adjacent = true;
+	void *whole;
+
+	mheap_test_quiesce();
+	mheap_test_snap(&hs0);
+	KUNIT_ASSERT_EQ(test, hs0.check, 0);
+
+	for (i = 0; i < COALESCE_PIECES; i++) {
+		piece[i] = goalloc_alloc(PAGE_BYTES(k), 0);
+		KUNIT_ASSERT_NOT_NULL(test, piece[i]);
+	}
+	base = mheap_test_span_of(piece[0])->pageidx;
+	for (i = 0; i < COALESCE_PIECES; i++) {
+		s = mheap_test_span_of(piece[i]);
+		KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, piece[i], PAGE_BYTES(k)));
+		if (s->pageidx != base + i * k)
+			adjacent = false;
+	}
+	/* First fit on a quiet heap lays consecutive requests side by side. */
+	if (!adjacent) {
+		for (i = 0; i < COALESCE_PIECES; i++)
+			goalloc_free(piece[i]);
+		KUNIT_FAIL(test, "pieces not adjacent: heap was not empty after goalloc_gc()?");
+		return;
+	}
+	mheap_test_snap(&hs1);
+	KUNIT_EXPECT_EQ(test, hs1.inuse, hs0.inuse + COALESCE_PIECES * k);
+	KUNIT_EXPECT_EQ(test, hs1.free_pages + COALESCE_PIECES * k,
+			hs0.free_pages + (hs1.nchunks - hs1.nreleased - hs0.nchunks +
+					  hs0.nreleased) * GOALLOC_ARENA_PAGES);
+
+	/* Holes at 1, 3 and 5, each k pages and not touching another. */
+	for (i = 1; i < 6; i += 2)
+		KUNIT_EXPECT_EQ(test, goalloc_free(piece[i]), 0);
+	mheap_test_expect_fit(test, k, base + k, "holes 1 3 5");
+	mheap_test_expect_no_fit_before(test, k + 1, base + COALESCE_PIECES * k,
+					"holes 1 3 5");
+	mheap_test_snap(&hs2);
+	KUNIT_EXPECT_EQ(test, hs2.free_pages, hs1.free_pages + 3 * k);
+	KUNIT_EXPECT_EQ(test, hs2.check, 0);
+
+	/* Fill 2: holes 1..3 become one run of 3k pages. */
+	KUNIT_EXPECT_EQ(test, goalloc_free(piece[2]), 0);
+	mheap_test_expect_fit(test, 3 * k, base + k, "holes 1-3 5");
+	mheap_test_expect_no_fit_before(test, 3 * k + 1, base + COALESCE_PIECES * k,
+					"holes 1-3 5");
+
+	/* Fill 4: 1..5. */
+	KUNIT_EXPECT_EQ(test, goalloc_free(piece[4]), 0);
+	mheap_test_expect_fit(test, 5 * k, base + k, "holes 1-5");
+	mheap_test_expect_no_fit_before(test, 5 * k + 1, base + COALESCE_PIECES * k,
+					"holes 1-5");
+
+	/* Fill 0: 0..5, still bounded by the guard. */
+	KUNIT_EXPECT_EQ(test, goalloc_free(piece[0]), 0);
+	mheap_test_expect_fit(test, 6 * k, base, "holes 0-5");
+	mheap_test_expect_no_fit_before(test, 6 * k + 1, base + COALESCE_PIECES * k,
+					"holes 0-5");
+	mheap_test_check_accounting(test, "guard only");
+
+	/* The guard: everything merges back. */
+	KUNIT_EXPECT_EQ(test, goalloc_free(piece[6]), 0);
+	mheap_test_snap(&hs2);
+	KUNIT_EXPECT_EQ(test, hs2.free_pages, hs1.free_pages + COALESCE_PIECES * k);
+	KUNIT_EXPECT_EQ(test, hs2.inuse, hs0.inuse);
+	KUNIT_EXPECT_EQ(test, hs2.nchunks - hs2.nreleased, hs1.nchunks - hs1.nreleased);
+	if (hs1.nchunks - hs1.nreleased == hs0.nchunks - hs0.nreleased) {
+		KUNIT_EXPECT_EQ(test, hs2.free_pages, hs0.free_pages);
+		KUNIT_EXPECT_EQ(test, hs2.largest, hs0.largest);
+	}
+	KUNIT_EXPECT_EQ(test, hs2.check, 0);
+
+	/* The combined run is allocatable again, in the same place. */
+	whole = goalloc_alloc(PAGE_BYTES(COALESCE_PIECES * k), 0);
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	KUNIT_EXPECT_PTR_EQ(test, whole, piece[0]);
+	KUNIT_EXPECT_EQ(test, mheap_test_span_of(whole)->pageidx, base);
+	mheap_test_check_large(test, whole, PAGE_BYTES(COALESCE_PIECES * k));
+	KUNIT_EXPECT_EQ(test, goalloc_free(whole), 0);
+	mheap_test_snap(&hs2);
+	KUNIT_EXPECT_EQ(test, hs2.inuse, hs0.inuse);
+	mheap_test_quiesce();
+	mheap_test_check_accounting(test, "coalesce end");
+}
+
+/*
+ * One whole-arena object per chunk slot ever grown, plus one: the heap must
+ * back every released slot again and take at least one new slot, and
+ * HeapSys must follow the slot count.
+ */
+static void goalloc_mheap_grow_test(struct kunit *test)
+{
+	struct goalloc_memstats ms0, ms1, ms2;
+	struct mheap_snap hs0, hs1;
+	unsigned int i, n;
+	void **obj;
+
+	mheap_test_quiesce();
+	goalloc_read_memstats(&ms0);
+	mheap_test_snap(&hs0);
+	n = hs0.nchunks + 1;
+	if (n > goalloc_mheap.max_chunks)
+		kunit_skip(test, "heap already at its cap (%u chunks)", hs0.nchunks);
+	obj = kunit_kcalloc(test, n, sizeof(*obj), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+
+	for (i = 0; i < n; i++) {
+		obj[i] = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GOALLOC_NOSCAN);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, obj[i], "object %u of %u", i, n);
+		if (!obj[i])
+			break;
+		if (mheap_test_check_large(test, obj[i], GOALLOC_MAX_OBJECT_SIZE)) {
+			/* A whole arena each: first and last byte are theirs. */
+			*(u8 *)obj[i] = i;
+			((u8 *)obj[i])[GOALLOC_MAX_OBJECT_SIZE - 1] = i;
+			KUNIT_EXPECT_EQ(test, mheap_test_span_of(obj[i])->pageidx %
+					GOALLOC_ARENA_PAGES, 0);
+		}
+	}
+	goalloc_read_memstats(&ms1);
+	mheap_test_snap(&hs1);
+	KUNIT_EXPECT_GT(test, hs1.nchunks, hs0.nchunks);
+	KUNIT_EXPECT_GE(test, hs1.nchunks, n);
+	KUNIT_EXPECT_EQ(test, hs1.nreleased, 0);
+	KUNIT_EXPECT_EQ(test, ms1.heap_sys, (u64)hs1.nchunks * GOALLOC_ARENA_BYTES -
+			ms1.stack_sys);
+	KUNIT_EXPECT_EQ(test, ms1.heap_sys - ms0.heap_sys,
+			(u64)(hs1.nchunks - hs0.nchunks) * GOALLOC_ARENA_BYTES);
+	KUNIT_EXPECT_EQ(test, ms1.heap_released, 0);
+	KUNIT_EXPECT_GE(test, ms1.heap_sys - ms1.heap_released, (u64)n * GOALLOC_ARENA_BYTES);
+	KUNIT_EXPECT_EQ(test, ms1.heap_inuse - ms0.heap_inuse, (u64)n * GOALLOC_ARENA_BYTES);
+	mheap_test_check_accounting(test, "grown");
+
+	for (i = 0; i < n && obj[i]; i++) {
+		KUNIT_EXPECT_EQ(test, *(u8 *)obj[i], (u8)i);
+		KUNIT_EXPECT_EQ(test, ((u8 *)obj[i])[GOALLOC_MAX_OBJECT_SIZE - 1], (u8)i);
+		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
+	}
+	goalloc_read_memstats(&ms2);
+	KUNIT_EXPECT_EQ(test, ms2.heap_inuse, ms0.heap_inuse);
+	mheap_test_quiesce();
+	mheap_test_check_accounting(test, "grown and freed");
+}
+
+struct mheap_cap_ctx {
+	u32 old_max;
+	unsigned int n;
+	void **obj;
+};
+
+static void mheap_test_set_cap(u32 max_chunks)
+{
+	mutex_lock(&goalloc_mheap.grow_mutex);
+	WRITE_ONCE(goalloc_mheap.max_chunks, max_chunks);
+	mutex_unlock(&goalloc_mheap.grow_mutex);
+}
+
+/* Test exit, whichever way: free what is held and lift the cap again. */
+static void mheap_test_cap_cleanup(void *data)
+{
+	struct mheap_cap_ctx *ctx = data;
+	unsigned int i;
+
+	for (i = 0; i < ctx->n; i++)
+		goalloc_free(ctx->obj[i]);
+	ctx->n = 0;
+	mheap_test_set_cap(ctx->old_max);
+}
+
+static unsigned long mheap_test_oom_kills(unsigned long *ev)
+{
+	all_vm_events(ev);
+	return ev[OOM_KILL];
+}
+
+/*
+ * At the cap, allocation fails cleanly: large and small requests come back
+ * NULL once every slot under the cap is backed and full, the kernel loses
+ * no more memory than the cap allows, and lifting the cap makes the same
+ * requests succeed again.
+ */
+static void goalloc_mheap_cap_test(struct kunit *test)
+{
+	const unsigned long obj_pages = MB >> GOALLOC_PAGE_SHIFT;	/* 1 MiB, 128 pages */
+	struct mheap_cap_ctx *ctx;
+	struct mheap_snap hs0, hs1;
+	unsigned long avail0, avail1, oom0, *ev;
+	unsigned int i, max, cap, small;
+	void *p;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	ev = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_NOT_NULL(test, ev);
+
+	mheap_test_quiesce();
+	mheap_test_snap(&hs0);
+	cap = hs0.nchunks + 1;
+	ctx->old_max = READ_ONCE(goalloc_mheap.max_chunks);
+	if (cap > ctx->old_max)
+		kunit_skip(test, "heap already at its cap");
+	/* Enough 1 MiB slots for every page under the cap, and small objects. */
+	max = cap * (GOALLOC_ARENA_PAGES / obj_pages) + 4 + GOALLOC_ARENA_PAGES;
+	ctx->obj = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->obj);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mheap_test_cap_cleanup, ctx), 0);
+
+	oom0 = mheap_test_oom_kills(ev);
+	avail0 = si_mem_available();
+	mheap_test_set_cap(cap);
+
+	/* Large objects until the heap says no. */
+	for (p = NULL; ctx->n < max; ctx->n++) {
+		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, 0);
+		if (!p)
+			break;
+		ctx->obj[ctx->n] = p;
+		KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, p,
+							       obj_pages << GOALLOC_PAGE_SHIFT));
+	}
+	KUNIT_ASSERT_NULL_MSG(test, p, "%u MiB allocated under a %u-chunk cap", ctx->n, cap);
+	mheap_test_snap(&hs1);
+	/* NULL because the heap is full at the cap, not for another reason. */
+	KUNIT_EXPECT_EQ(test, hs1.nchunks, cap);
+	KUNIT_EXPECT_EQ(test, hs1.nreleased, 0);
+	KUNIT_EXPECT_EQ(test, mheap_test_first_fit(obj_pages), GOALLOC_NO_PAGE);
+	/* At most one partly filled 1 MiB gap lost per chunk. */
+	KUNIT_EXPECT_GE(test, (unsigned long)ctx->n * obj_pages + hs0.inuse + hs0.manual +
+			(unsigned long)cap * (obj_pages - 1),
+			(unsigned long)cap * GOALLOC_ARENA_PAGES);
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, GOALLOC_NOWAIT));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0));
+	mheap_test_check_accounting(test, "at the cap");
+
+	/* Small objects use up what is left, then fail the same way. */
+	for (small = 0, p = NULL; ctx->n < max; ctx->n++, small++) {
+		p = goalloc_alloc(GOALLOC_PAGE_SIZE, 0);
+		if (!p)
+			break;
+		ctx->obj[ctx->n] = p;
+	}
+	KUNIT_ASSERT_NULL_MSG(test, p, "%u page-sized objects at the cap", small);
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, 0));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(8, GOALLOC_NOSCAN));
+	mheap_test_snap(&hs1);
+	KUNIT_EXPECT_EQ(test, hs1.nchunks, cap);
+
+	avail1 = si_mem_available();
+	KUNIT_EXPECT_EQ(test, mheap_test_oom_kills(ev), oom0);
+	/* New arenas only up to the cap (plus slack for metadata and noise). */
+	KUNIT_EXPECT_LE(test, (long)(avail0 - avail1),
+			(long)(((cap - (hs0.nchunks - hs0.nreleased)) * GOALLOC_ARENA_BYTES +
+				16 * MB) >> PAGE_SHIFT));
+
+	/* Lift the cap: the request that failed now succeeds. */
+	mheap_test_cap_cleanup(ctx);
+	mheap_test_quiesce();
+	ctx->n = 0;
+	for (i = 0; i < cap * (GOALLOC_ARENA_PAGES / obj_pages) + 1; i++) {
+		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, 0);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "object %u with the cap lifted", i);
+		ctx->obj[ctx->n++] = p;
+	}
+	mheap_test_snap(&hs1);
+	KUNIT_EXPECT_GT(test, hs1.nchunks, cap);
+	mheap_test_cap_cleanup(ctx);
+	mheap_test_quiesce();
+	mheap_test_check_accounting(test, "cap lifted and freed");
+}
+
+/*
+ * goalloc_release() gives every entirely free arena back; HeapReleased grows
+ * by what it returns, no free arena is left behind, and the next allocation
+ * that needs an arena backs a released slot again.
+ */
+static void goalloc_mheap_release_test(struct kunit *test)
+{
+	struct goalloc_memstats ms0, ms1, ms2;
+	struct mheap_snap hs0, hs1, hs2;
+	unsigned long released, chunk;
+	void *a, *b;
+
+	mheap_test_quiesce();
+	/* Make sure some arenas are backed and free. */
+	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_free(b), 0);
+	flush_work(&goalloc_mheap.bgsweep);
+
+	goalloc_read_memstats(&ms0);
+	mheap_test_snap(&hs0);
+	KUNIT_ASSERT_GT(test, hs0.nchunks - hs0.nreleased, 0);
+	released = goalloc_release();
+	goalloc_read_memstats(&ms1);
+	mheap_test_snap(&hs1);
+
+	KUNIT_EXPECT_GT(test, released, 0);
+	KUNIT_EXPECT_EQ(test, released % GOALLOC_ARENA_BYTES, 0);
+	KUNIT_EXPECT_EQ(test, ms1.heap_released - ms0.heap_released, (u64)released);
+	KUNIT_EXPECT_EQ(test, ms1.heap_sys, ms0.heap_sys);
+	KUNIT_EXPECT_EQ(test, ms1.heap_inuse, ms0.heap_inuse);
+	KUNIT_EXPECT_EQ(test, hs1.nreleased - hs0.nreleased, released / GOALLOC_ARENA_BYTES);
+	KUNIT_EXPECT_EQ(test, hs1.nchunks, hs0.nchunks);
+	/* Released pages leave the free, in-use and cached pages together. */
+	KUNIT_EXPECT_EQ(test, (hs0.free_pages + hs0.pcache + hs0.inuse + hs0.manual) -
+			(hs1.free_pages + hs1.pcache + hs1.inuse + hs1.manual),
+			released >> GOALLOC_PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, hs1.pcache, 0);
+	spin_lock(&goalloc_mheap.lock);
+	chunk = goalloc_pagealloc_find_free_chunk(&goalloc_mheap.pages);
+	spin_unlock(&goalloc_mheap.lock);
+	KUNIT_EXPECT_EQ_MSG(test, chunk, GOALLOC_NO_CHUNK, "free arena %lu kept", chunk);
+	mheap_test_check_accounting(test, "released");
+	/* Released slots are not lookup targets any more. */
+	KUNIT_EXPECT_NULL(test, mheap_test_span_of(a));
+
+	/* No free arena is left, so a whole-arena object must regrow one. */
+	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	goalloc_read_memstats(&ms2);
+	mheap_test_snap(&hs2);
+	KUNIT_EXPECT_EQ(test, ms1.heap_released - ms2.heap_released, (u64)GOALLOC_ARENA_BYTES);
+	KUNIT_EXPECT_EQ(test, hs1.nreleased - hs2.nreleased, 1);
+	KUNIT_EXPECT_EQ(test, hs2.nchunks, hs1.nchunks);
+	KUNIT_EXPECT_EQ(test, ms2.heap_sys, ms1.heap_sys);
+	if (mheap_test_check_large(test, a, GOALLOC_MAX_OBJECT_SIZE))
+		memset(a, 0x11, GOALLOC_MAX_OBJECT_SIZE);
+	mheap_test_check_accounting(test, "regrown");
+	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
+	mheap_test_quiesce();
+}
+
+/* The accounting invariant with objects of every tier live, and after. */
+static void goalloc_mheap_accounting_test(struct kunit *test)
+{
+	static const struct {
+		size_t size;
+		unsigned int flags, count;
+	} mix[] = {
+		{ 8, GOALLOC_NOSCAN, 200 }, { 64, 0, 300 }, { 1024, 0, 100 },
+		{ 8192, 0, 20 }, { 24 << 10, 0, 5 }, { 100 << 10, 0, 3 },
+		{ 1 << 20, 0, 2 }, { 33 << 10, GOALLOC_NOSCAN, 4 },
+	};
+	struct mheap_snap hs0, hs1;
+	unsigned int i, j, n = 0, total = 0;
+	void **obj;
+
+	for (i = 0; i < ARRAY_SIZE(mix); i++)
+		total += mix[i].count;
+	obj = kunit_kcalloc(test, total, sizeof(*obj), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+
+	mheap_test_quiesce();
+	mheap_test_check_accounting(test, "quiet");
+	mheap_test_snap(&hs0);
+	/* Draining flushed every page cache. */
+	KUNIT_EXPECT_EQ(test, hs0.pcache, 0);
+
+	for (i = 0; i < ARRAY_SIZE(mix); i++) {
+		for (j = 0; j < mix[i].count; j++) {
+			obj[n] = goalloc_alloc(mix[i].size, mix[i].flags);
+			KUNIT_ASSERT_NOT_NULL(test, obj[n]);
+			n++;
+		}
+	}
+	mheap_test_snap(&hs1);
+	KUNIT_EXPECT_GT(test, hs1.inuse, hs0.inuse);
+	mheap_test_check_accounting(test, "mixed objects live");
+
+	for (i = 0; i < n; i += 2)
+		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
+	mheap_test_check_accounting(test, "half freed");
+	goalloc_gc();
+	mheap_test_check_accounting(test, "half freed, swept");
+	for (i = 1; i < n; i += 2)
+		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
+	mheap_test_check_accounting(test, "all freed, unswept");
+	mheap_test_quiesce();
+	mheap_test_snap(&hs1);
+	KUNIT_EXPECT_EQ(test, hs1.inuse, hs0.inuse);
+	KUNIT_EXPECT_EQ(test, hs1.pcache, 0);
+	mheap_test_check_accounting(test, "all freed, swept");
+}
+
+/*
+ * A span never crosses from one chunk slot into the next: the two arenas
+ * are unrelated 4 MiB blocks.  Set up the case where the page allocator's
+ * first fit straddles them: the tail of one chunk free and the next chunk
+ * entirely free, then ask for more pages than the tail has.
+ */
+static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
+{
+	const size_t head = 1 << 20;	/* 128 pages: leaves a 384-page tail */
+	struct goalloc_mspan *sa, *sb;
+	void *a, *b, *c, *d;
+	unsigned long ca;
+
+	mheap_test_quiesce();
+	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	/* Let the sweeper the two allocations may have started finish now. */
+	flush_work(&goalloc_mheap.bgsweep);
+	sa = mheap_test_span_of(a);
+	sb = mheap_test_span_of(b);
+	ca = sa->pageidx / GOALLOC_ARENA_PAGES;
+	if (sb->pageidx != (ca + 1) * GOALLOC_ARENA_PAGES) {
+		goalloc_free(a);
+		goalloc_free(b);
+		kunit_skip(test, "no two adjacent chunk slots (%lu, %lu)", sa->pageidx,
+			   sb->pageidx);
+	}
+	/* Chunk ca: 1 MiB in use at its start; chunk ca + 1: entirely free. */
+	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
+	c = goalloc_alloc(head, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, mheap_test_span_of(c)->pageidx, ca * GOALLOC_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, goalloc_free(b), 0);
+
+	d = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	KUNIT_EXPECT_NOT_NULL(test, d);
+	if (d && mheap_test_check_large(test, d, GOALLOC_MAX_OBJECT_SIZE)) {
+		memset(d, 0x77, GOALLOC_MAX_OBJECT_SIZE);
+		KUNIT_EXPECT_PTR_NE(test, mheap_test_span_of(d)->arena,
+				    mheap_test_span_of(c)->arena);
+	}
+	mheap_test_check_accounting(test, "after the straddling request");
+	if (d)
+		KUNIT_EXPECT_EQ(test, goalloc_free(d), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_free(c), 0);
+	mheap_test_quiesce();
+	mheap_test_check_accounting(test, "no-cross end");
+}
+
+static struct kunit_case goalloc_mheap_cases[] = {
+	KUNIT_CASE_PARAM(goalloc_mheap_large_test, mheap_test_large_gen_params),
+	KUNIT_CASE(goalloc_mheap_oversize_test),
+	KUNIT_CASE(goalloc_mheap_large_zero_test),
+	KUNIT_CASE(goalloc_mheap_coalesce_test),
+	KUNIT_CASE(goalloc_mheap_grow_test),
+	KUNIT_CASE(goalloc_mheap_cap_test),
+	KUNIT_CASE(goalloc_mheap_release_test),
+	KUNIT_CASE(goalloc_mheap_accounting_test),
+	KUNIT_CASE(goalloc_mheap_no_cross_arena_test),
+	{}
+};
+
+static struct kunit_suite goalloc_mheap_suite = {
+	.name = "goalloc_mheap",
+	.test_cases = goalloc_mheap_cases,
+};
+
+kunit_test_suite(goalloc_mheap_suite);
