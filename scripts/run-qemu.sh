@@ -7,7 +7,8 @@
 #   -t  hard timeout (default $GOALLOC_TIMEOUT or 600)
 #   -a  extra kernel command line arguments
 # env:  GOALLOC_SMP (vCPUs, default 2), GOALLOC_MEM (default 1G),
-#       GOALLOC_QEMU_ARGS (extra QEMU arguments)
+#       GOALLOC_QEMU_ARGS (extra QEMU arguments; with -icount the guest runs
+#       on single-threaded TCG)
 # exit: 0 when the guest rebooted/halted QEMU (read the log to know how it
 #       went), 124 on timeout, anything else is a QEMU failure.
 set -euo pipefail
@@ -43,7 +44,11 @@ bios=()
 mkdir -p "$(dirname "$log")"
 rm -f "$log"
 read -r -a extra <<<"${GOALLOC_QEMU_ARGS:-}"
-cmd=(qemu-system-x86_64 -accel "tcg,thread=multi" -machine q35 -cpu max
+# -icount (deterministic instruction counts, scripts/bench.sh) needs
+# single-threaded TCG; everything else runs one host thread per vCPU.
+tcg=multi
+case " ${extra[*]} " in *" -icount "*) tcg=single ;; esac
+cmd=(qemu-system-x86_64 -accel "tcg,thread=$tcg" -machine q35 -cpu max
      -smp "${GOALLOC_SMP:-2}" -m "${GOALLOC_MEM:-1G}"
      -nodefaults -nographic -no-reboot "${bios[@]}"
      -serial "file:$log"
