@@ -465,6 +465,8 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	err = goalloc_pagealloc_init(&h->pages, h->max_chunks);
 	if (err)
 		goto fail;
+	/* Arenas are unrelated 4 MiB blocks: a span must not straddle two. */
+	h->pages.disjoint = true;
 	goalloc_shrinker = shrinker_alloc(0, "goalloc");
 	if (!goalloc_shrinker) {
 		goalloc_pagealloc_destroy(&h->pages);

@@ -72,6 +72,28 @@ u64 goalloc_pallocsum_merge(const u64 *sums, unsigned int n, unsigned int log_pa
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pallocsum_merge);
 
+/*
+ * Summary of a block of entries at one level.  With disjoint chunks no run
+ * may continue from one entry into the next (every entry covers at least a
+ * whole chunk), so only the first start, the last end and the best max
+ * survive.
+ */
+static u64 merge_entries(const struct goalloc_pagealloc *p, const u64 *sums,
+			 unsigned int n, unsigned int log_pages)
+{
+	unsigned int start, best, end, si, mi, ei, i;
+
+	if (!p->disjoint)
+		return goalloc_pallocsum_merge(sums, n, log_pages);
+	goalloc_pallocsum_unpack(sums[0], &start, &best, &end);
+	for (i = 1; i < n; i++) {
+		goalloc_pallocsum_unpack(sums[i], &si, &mi, &ei);
+		best = max(best, mi);
+		end = ei;
+	}
+	return goalloc_pallocsum_pack(start, best, end);
+}
+
 
 /*
  * Longest zero run lying strictly inside one word of @b, if longer than @max.
@@ -371,9 +393,9 @@ void goalloc_pagealloc_update(struct goalloc_pagealloc *p, unsigned long base,
 
 		changed = false;
 		for (i = base >> shift; i < hi; i++) {
-			u64 sum = goalloc_pallocsum_merge(&p->summary[l + 1][i << child_bits],
-							  1U << child_bits,
-							  p->level_log_pages[l + 1]);
+			u64 sum = merge_entries(p, &p->summary[l + 1][i << child_bits],
+						1U << child_bits,
+						p->level_log_pages[l + 1]);
 
 			if (p->summary[l][i] != sum) {
 				p->summary[l][i] = sum;
@@ -455,6 +477,15 @@ unsigned long goalloc_pagealloc_find(struct goalloc_pagealloc *p, unsigned long 
 				continue;
 			}
 			found_free(&ff_lo, &ff_hi, (i + j) << log_pages, whole);
+			if (p->disjoint) {
+				/* No run crosses an entry: descend or move on. */
+				if (goalloc_pallocsum_max(sum) >= npages) {
+					i += j;
+					descend = true;
+					break;
+				}
+				continue;
+			}
 			s = goalloc_pallocsum_start(sum);
 			if (size + s >= npages) {
 				if (!size)
@@ -825,6 +856,8 @@ unsigned long goalloc_pagealloc_largest_free(const struct goalloc_pagealloc *p)
 		unsigned long mi = goalloc_pallocsum_max(sum);
 		unsigned long ei = goalloc_pallocsum_end(sum);
 
+		if (p->disjoint)
+			end = si = 0;
 		best = max(best, max(end + si, mi));
 		end = ei == whole ? end + whole : ei;
 	}
@@ -943,8 +976,8 @@ int goalloc_pagealloc_check(const struct goalloc_pagealloc *p, const char **why,
 		for (i = 0; i < n && !msg; i++) {
 			at = i << p->level_log_pages[l];
 			if (p->summary[l][i] !=
-			    goalloc_pallocsum_merge(&p->summary[l + 1][i << child_bits],
-						    1U << child_bits, p->level_log_pages[l + 1]))
+			    merge_entries(p, &p->summary[l + 1][i << child_bits],
+					  1U << child_bits, p->level_log_pages[l + 1]))
 				msg = "summary differs from its children";
 		}
 	}

@@ -315,6 +315,9 @@ enum goalloc_chunk_state {
  *	included (scavenged pages held by page caches are not counted).
  * @nr_chunks: chunk slots in the grown state.
  * @nr_released: chunk slots in the released state.
+ * @disjoint: chunk slots are separate memory (goalloc's arenas), so no run
+ *	may cross a chunk boundary; false is Go's contiguous address space.
+ *	Set once, right after goalloc_pagealloc_init().
  */
 struct goalloc_pagealloc {
 	u64 *summary[GOALLOC_SUMMARY_MAX_LEVELS];
@@ -329,6 +332,7 @@ struct goalloc_pagealloc {
 	unsigned long scav_pages;
 	unsigned long nr_chunks;
 	unsigned long nr_released;
+	bool disjoint;
 };
 
 /**

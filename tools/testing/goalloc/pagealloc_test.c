@@ -110,6 +110,13 @@ static void naive_runs(const struct goalloc_pagealloc *p, unsigned long c0,
 	for (c = c0; c < c1; c++) {
 		const u64 *b = c < p->max_chunks ? p->chunks[c].pallocbits : NULL;
 
+		/* Disjoint chunks: a run ends at every chunk boundary. */
+		if (p->disjoint && c > c0) {
+			if (st == ~0UL)
+				st = cur;
+			mx = cur > mx ? cur : mx;
+			cur = 0;
+		}
 		ones = zeros = 0;
 		for (w = 0; b && w < GOALLOC_PALLOC_CHUNK_WORDS; w++) {
 			ones += b[w] == ~0ULL;
@@ -1240,6 +1247,7 @@ struct model {
 	struct goalloc_pagecache cache[NCACHES];
 	unsigned long (*live)[2];
 	unsigned long nlive, cap;
+	bool disjoint;	/* runs may not cross chunk boundaries (goalloc's arenas) */
 };
 
 static unsigned long model_first_fit(const struct model *m, unsigned long n)
@@ -1247,6 +1255,8 @@ static unsigned long model_first_fit(const struct model *m, unsigned long n)
 	unsigned long i, run = 0;
 
 	for (i = 0; i < m->npages; i++) {
+		if (m->disjoint && i % CP == 0)
+			run = 0;
 		run = m->alloc[i] ? 0 : run + 1;
 		if (run == n)
 			return i + 1 - n;
@@ -1302,6 +1312,8 @@ static void model_check(struct __test_metadata *_metadata, const struct model *m
 				TH_LOG("op %lu page %lu scav", op, i);
 			free += m->state[c] == GOALLOC_CHUNK_GROWN && !m->alloc[i];
 			scav += m->scav[i];
+			if (m->disjoint && i % CP == 0)
+				run = 0;
 			run = m->alloc[i] ? 0 : run + 1;
 			best = run > best ? run : best;
 		}
@@ -1337,15 +1349,17 @@ static unsigned long rand_npages(uint64_t *seed)
 }
 
 static void differential(struct __test_metadata *_metadata, unsigned long max_chunks,
-			 unsigned long nops, uint64_t seed)
+			 unsigned long nops, uint64_t seed, bool disjoint)
 {
 	struct goalloc_pagealloc p;
-	struct model m = { .max_chunks = max_chunks, .npages = max_chunks * CP };
+	struct model m = { .max_chunks = max_chunks, .npages = max_chunks * CP,
+			   .disjoint = disjoint };
 	unsigned long op, c, i, n, got, want, scav, wscav;
 	unsigned int k, cnt[10] = {};
 
 	TH_LOG("max_chunks %lu seed %#llx", max_chunks, (unsigned long long)seed);
 	ASSERT_EQ(0, goalloc_pagealloc_init(&p, max_chunks));
+	p.disjoint = disjoint;
 	m.alloc = malloc(m.npages);
 	m.scav = calloc(m.npages, 1);
 	m.state = calloc(max_chunks, 1);
@@ -1528,22 +1542,33 @@ static void differential(struct __test_metadata *_metadata, unsigned long max_ch
 
 TEST(differential_1_chunk)
 {
-	differential(_metadata, 1, 2000, harness_seed() + 1);
+	differential(_metadata, 1, 2000, harness_seed() + 1, false);
 }
 
 TEST(differential_5_chunks)
 {
-	differential(_metadata, 5, 4000, harness_seed() + 5);
+	differential(_metadata, 5, 4000, harness_seed() + 5, false);
 }
 
 TEST(differential_12_chunks)
 {
-	differential(_metadata, 12, 4000, harness_seed() + 12);
+	differential(_metadata, 12, 4000, harness_seed() + 12, false);
 }
 
 TEST(differential_70_chunks)
 {
-	differential(_metadata, 70, 2000, harness_seed() + 70);
+	differential(_metadata, 70, 2000, harness_seed() + 70, false);
+}
+
+/* goalloc's heap mode: chunk slots are unrelated arenas. */
+TEST(differential_disjoint_12_chunks)
+{
+	differential(_metadata, 12, 4000, harness_seed() + 112, true);
+}
+
+TEST(differential_disjoint_70_chunks)
+{
+	differential(_metadata, 70, 2000, harness_seed() + 170, true);
 }
 
 TEST_HARNESS_MAIN
