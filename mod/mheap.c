@@ -192,6 +192,9 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 	s->pageidx = base;
 	s->sweepgen = goalloc_sweepgen();
 	s->tiny = NULL;
+	/* A manual span's stacks are not in anyone's hands until stack.c says. */
+	if (state == GOALLOC_MSPAN_MANUAL)
+		memset(s->gcmark_bits, 0, sizeof(s->gcmark_bits));
 
 	spin_lock(&h->lock);
 	/* Go's allocNeedsZero: pages below the watermark may be dirty. */

@@ -72,7 +72,6 @@ static void *stackpool_alloc(unsigned int order)
 		s->elemsize = size;
 		s->nelems = GOALLOC_STACK_CACHE_SIZE / size;
 		s->divmul = ~0U / size + 1;	/* Go's divMagic for this size */
-		memset(s->gcmark_bits, 0, sizeof(s->gcmark_bits));
 		s->manual_freelist = NULL;
 		for (i = s->nelems; i-- > 0;) {
 			x = (struct stack_link *)(s->base + (unsigned long)i * size);
@@ -242,7 +241,6 @@ static void *stack_alloc_once(size_t n)
 					     GOALLOC_MSPAN_MANUAL);
 		if (IS_ERR(s))
 			return s;
-		memset(s->gcmark_bits, 0, sizeof(s->gcmark_bits));
 	}
 	return (void *)s->base;
 }

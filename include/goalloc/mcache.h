@@ -88,6 +88,8 @@ struct goalloc_mcache {
 
 extern struct goalloc_mcache __percpu *goalloc_mcaches;
 extern struct goalloc_mspan goalloc_emptymspan;
+extern bool goalloc_warn_bad_free;
+extern atomic_long_t goalloc_bad_frees;
 
 int goalloc_mcache_init(void);
 void goalloc_mcache_exit(void);
