@@ -25,6 +25,7 @@ modsrc=$(cd "${GOALLOC_MODSRC:-$top}" && pwd)
 out=$GOALLOC_OUT/check
 tmo=${GOALLOC_TIMEOUT:-600}
 mkdir -p "$out"
+jobs=$(( $(nproc) + 1 ))
 t0=$(date +%s)
 times=()
 step() { times+=("$1 $(( $(date +%s) - ts ))s"); ts=$(date +%s); }
@@ -45,9 +46,11 @@ hdir=$top/tools/testing/goalloc
 hout=$GOALLOC_OUT/harness
 taps=()
 if [ "${GOALLOC_HARNESS:-1}" != 0 ]; then
-	rm -rf "$hout"
+	# Binaries rebuild incrementally (the Makefile tracks mod/ and include/);
+	# stale TAP files must not survive a failed build.
+	rm -f "$hout"/*.tap
 	msg "harness: building and running tools/testing/goalloc (log: $out/harness.log)"
-	if ! make -C "$hdir" KSFT="$sd/tools/testing/selftests" OUT="$hout" run \
+	if ! make -j"$jobs" -C "$hdir" KSFT="$sd/tools/testing/selftests" OUT="$hout" run \
 		>"$out/harness.log" 2>&1; then
 		msg "harness: some programs failed to build or failed; last lines of the log:"
 		tail -n 15 "$out/harness.log" | sed 's/^/    /' >&2
@@ -67,8 +70,8 @@ step harness
 #    fresh copy makes every run a clean build (a few seconds).
 msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
-msg "modules: make -C $kd M=$msrc W=1 (log: $out/modules.log)"
-if ! make -C "$kd" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
+msg "modules: make -j$jobs -C $kd M=$msrc W=1 (log: $out/modules.log)"
+if ! make -j"$jobs" -C "$kd" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
 	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 | sed 's/^/    /' >&2 || true
 	problems+=(--problem "module build failed against the test kernel (log: $out/modules.log)")
 fi
@@ -103,7 +106,7 @@ if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 	tout=$out/tools
 	rm -rf "$tout"
 	msg "tools: make -C tools (log: $out/tools.log)"
-	if make -C "$top/tools" KSFT="$sd/tools/testing/selftests" OUT="$tout" all \
+	if make -j"$jobs" -C "$top/tools" KSFT="$sd/tools/testing/selftests" OUT="$tout" all \
 		>"$out/tools.log" 2>&1; then
 		for p in "$tout"/*; do
 			{ [ -f "$p" ] && [ -x "$p" ]; } || continue

@@ -15,6 +15,7 @@ top=$GOALLOC_TOP
 modsrc=$(cd "${GOALLOC_MODSRC:-$top}" && pwd)
 out=$GOALLOC_OUT/demo
 mkdir -p "$out"
+jobs=$(( $(nproc) + 1 ))
 t0=$(date +%s)
 
 kver=$(stock_kver)
@@ -29,7 +30,7 @@ msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
 rm -rf "$msrc/kunit"
 msg "demo: building goalloc.ko against $hdr (log: $out/modules.log)"
-if ! make -C "$hdr" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
+if ! make -j"$jobs" -C "$hdr" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
 	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 >&2 || true
 	die "goalloc.ko failed to build against the stock headers (log: $out/modules.log)"
 fi
