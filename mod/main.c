@@ -8,6 +8,7 @@
 #include <linux/moduleparam.h>
 
 #include <goalloc.h>
+#include "goalloc/chardev.h"
 #include "goalloc/mcache.h"
 #include "goalloc/stats.h"
 
@@ -30,6 +31,13 @@ static int __init goalloc_init(void)
 		return err;
 	}
 	goalloc_debugfs_init();
+	err = goalloc_chardev_init();
+	if (err) {
+		goalloc_debugfs_exit();
+		goalloc_mcache_exit();
+		goalloc_mheap_exit();
+		return err;
+	}
 	pr_info("loaded: %d size classes, %u MiB heap cap in %lu KiB arenas, %u CPUs\n",
 		GOALLOC_NUM_SIZE_CLASSES - 1, goalloc_mheap.max_chunks * 4,
 		GOALLOC_ARENA_BYTES >> 10, num_possible_cpus());
@@ -40,6 +48,8 @@ static void __exit goalloc_exit(void)
 {
 	struct goalloc_memstats ms;
 
+	/* No new users first: the device holds a module reference while open. */
+	goalloc_chardev_exit();
 	goalloc_debugfs_exit();
 	goalloc_mcache_drain_all();
 	goalloc_stack_free_large_spans();
