@@ -1553,5 +1553,48 @@ TEST_F(dev, edquot_global)
 	ASSERT_EQ(0, g_free(self->fd, h2));
 }
 
+/*
+ * The heap cap (module parameter max_heap_mb, 256 MiB by default): with the
+ * quotas lifted, whole-arena objects run into ENOMEM, and the refusal
+ * changes nothing.
+ */
+TEST_F_TIMEOUT(dev, enomem_heap_cap, 120)
+{
+	enum { MAX = 128 };	/* > any cap this test expects (<= 512 MiB) */
+	struct goalloc_ioc_batch_op op = { .op = GOALLOC_IOC_BATCH_ALLOC, .bytes = 4 * MIB };
+	struct goalloc_ioc_memstats base, after;
+	struct goalloc_ioc_batch b;
+	uint64_t h[MAX];
+	int n, err = 0, i;
+
+	ASSERT_TRUE(self->have_quota);
+	for (i = 0; i < (int)NQUOTA; i++)
+		ASSERT_EQ(0, param_write(quota_params[i], 0));
+	ASSERT_EQ(0, g_release(self->fd, NULL));
+	settle(_metadata, self->fd, &base);
+	for (n = 0; n < MAX; n++) {
+		err = g_alloc(self->fd, 4 * MIB, 0, &h[n]);
+		if (err)
+			break;
+	}
+	EXPECT_EQ(-ENOMEM, err);
+	EXPECT_LT(0, n);
+	SNAP(self->fd);
+	EXPECT_EQ(-ENOMEM, g_alloc(self->fd, 4 * MIB, 0, NULL));
+	EXPECT_EQ(-ENOMEM, g_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX, NULL));
+	ASSERT_EQ(0, g_batch(self->fd, &op, 1, &b));
+	EXPECT_EQ(1, b.failed);
+	EXPECT_EQ(ENOMEM, op.error);
+	UNCHANGED(self->fd);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, g_free(self->fd, h[i]));
+	/* everything goes back to the kernel */
+	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, g_release(self->fd, NULL));
+	settle(_metadata, self->fd, &after);
+	EXPECT_EQ(backed(&base), backed(&after));
+	EXPECT_BASELINE(base, after);
+}
+
 TEST_HARNESS_MAIN
 #endif /* GOALLOC_ABI_CHECK_ONLY */
