@@ -196,6 +196,7 @@ int goalloc_debugfs_init(void)
 	debugfs_create_file("mheap", 0444, goalloc_dir, NULL, &mheap_fops);
 	debugfs_create_file("pagecache", 0444, goalloc_dir, NULL, &pagecache_fops);
 	debugfs_create_file("stacks", 0444, goalloc_dir, NULL, &goalloc_stack_fops);
+	goalloc_mheap_debugfs(goalloc_dir);
 	return 0;
 }
 

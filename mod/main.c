@@ -27,6 +27,7 @@ static int __init goalloc_init(void)
 	goalloc_stack_init();
 	err = goalloc_mcache_init();
 	if (err) {
+		goalloc_mcentral_sweeper_exit();
 		goalloc_mheap_exit();
 		return err;
 	}
@@ -34,6 +35,7 @@ static int __init goalloc_init(void)
 	err = goalloc_chardev_init();
 	if (err) {
 		goalloc_debugfs_exit();
+		goalloc_mcentral_sweeper_exit();
 		goalloc_mcache_exit();
 		goalloc_mheap_exit();
 		return err;

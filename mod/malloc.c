@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 
 #include <goalloc.h>
+#include "goalloc/kasan.h"
 #include "goalloc/mcache.h"
 #include "goalloc/stack.h"
 
@@ -97,6 +98,7 @@ static void *alloc_large(size_t size, unsigned int flags)
 	if (!v)
 		return NULL;
 	atomic64_add((u64)npages << GOALLOC_PAGE_SHIFT, &goalloc_mheap.heap_live);
+	goalloc_kasan_unpoison((void *)v, size, (size_t)npages << GOALLOC_PAGE_SHIFT);
 	if ((flags & GOALLOC_ZERO) && s->needzero)
 		memset((void *)v, 0, size);
 	goalloc_maybe_start_cycle();
@@ -140,6 +142,7 @@ static unsigned long alloc_tiny(struct goalloc_mcache **mcp, size_t size,
 			return 0;
 	}
 	mc->nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
+	goalloc_kasan_unpoison((void *)v, GOALLOC_TINY_SIZE, GOALLOC_TINY_SIZE);
 	memset((void *)v, 0, GOALLOC_TINY_SIZE);
 	idx = goalloc_mspan_obj_index(s, v);
 	WRITE_ONCE(s->tiny->alloc[idx], BIT(0));
@@ -208,6 +211,7 @@ void *goalloc_alloc(size_t size, unsigned int flags)
 	needzero = s->needzero;
 	local_unlock(&goalloc_mcaches->lock);
 
+	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
 	if ((flags & GOALLOC_ZERO) && needzero)
 		memset((void *)v, 0, size);
 	return (void *)v;
@@ -281,7 +285,15 @@ int goalloc_free(const void *p)
 	} else if (addr != s->base + (unsigned long)idx * s->elemsize) {
 		err = -EINVAL;
 	} else {
-		err = goalloc_mspan_free_index(s, idx);
+		/*
+		 * Poison before the mark bit is cleared: once it is, a sweep
+		 * may hand the slot to someone else.
+		 */
+		err = goalloc_mspan_is_allocated(s, idx) ? 0 : -EINVAL;
+		if (!err && test_bit(idx, s->gcmark_bits))
+			goalloc_kasan_poison(p, s->elemsize, GOALLOC_KASAN_FREE);
+		if (!err)
+			err = goalloc_mspan_free_index(s, idx);
 		if (!err)
 			this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
 	}
@@ -314,6 +326,9 @@ size_t goalloc_usable_size(const void *p)
 	if (s && READ_ONCE(s->state) == GOALLOC_MSPAN_IN_USE) {
 		idx = goalloc_mspan_obj_index(s, addr);
 		n = s->base + (unsigned long)(idx + 1) * s->elemsize - addr;
+		/* As ksize() does: the caller may now use all of it. */
+		if (addr == s->base + (unsigned long)idx * s->elemsize)
+			goalloc_kasan_unpoison(p, n, n);
 	}
 	rcu_read_unlock();
 	return n;
@@ -358,7 +373,7 @@ unsigned long goalloc_release(void)
 {
 	goalloc_mcache_drain_all();
 	goalloc_stack_free_large_spans();
-	goalloc_sweep_cycle(false);
+	goalloc_sweep_cycle_norelease(false);
 	return goalloc_mheap_release(true);
 }
 EXPORT_SYMBOL_GPL(goalloc_release);

@@ -9,6 +9,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/slab.h>
 
+#include "goalloc/kasan.h"
 #include "goalloc/mcache.h"
 
 struct goalloc_mcache __percpu *goalloc_mcaches;
@@ -61,6 +62,8 @@ static void tiny_block_dead(struct goalloc_mspan *s, u16 idx)
 {
 	s->tiny->alloc[idx] = 0;
 	atomic_set(&s->tiny->state[idx], 0);
+	goalloc_kasan_poison((void *)(s->base + idx * GOALLOC_TINY_SIZE), GOALLOC_TINY_SIZE,
+			     GOALLOC_KASAN_FREE);
 	if (!WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
 		this_cpu_inc(goalloc_mcaches->nfree[GOALLOC_TINY_SIZE_CLASS]);
 }

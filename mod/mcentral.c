@@ -241,16 +241,16 @@ unsigned long goalloc_sweep_all(void)
 EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_all);
 
 /**
- * goalloc_sweep_cycle() - finish the current sweep, maybe start the next
+ * goalloc_sweep_cycle_norelease() - finish the current sweep, maybe start
+ *	the next
  * @start: begin a new cycle (sweepgen += 2) and sweep it to the end
  *
  * The pacer's trigger is reset from the bytes live at the start of the
  * cycle: the next cycle starts once GOGC% more has been handed out.
- * Afterwards free arenas beyond the goal go back to the kernel.
  *
  * Context: process context, may sleep; takes gc_mutex.
  */
-void goalloc_sweep_cycle(bool start)
+void goalloc_sweep_cycle_norelease(bool start)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	u64 live, goal;
@@ -272,6 +272,20 @@ void goalloc_sweep_cycle(bool start)
 		goalloc_sweep_all();
 	}
 	mutex_unlock(&h->gc_mutex);
+}
+
+/**
+ * goalloc_sweep_cycle() - a sweep cycle, then the scavenger's release
+ * @start: begin a new cycle, see goalloc_sweep_cycle_norelease()
+ *
+ * Afterwards free arenas beyond 110% of the pacer's goal go back to the
+ * kernel.
+ *
+ * Context: process context, may sleep.
+ */
+void goalloc_sweep_cycle(bool start)
+{
+	goalloc_sweep_cycle_norelease(start);
 	goalloc_mheap_release(false);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_cycle);

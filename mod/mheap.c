@@ -13,11 +13,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
+#include "goalloc/kasan.h"
 #include "goalloc/mcache.h"
 #include "goalloc/mheap.h"
 
@@ -28,6 +31,34 @@ struct goalloc_mheap goalloc_mheap;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap);
 
 static struct kmem_cache *goalloc_mspan_cache;
+
+/*
+ * Fault injection (Documentation/fault-injection): fail_grow fails arena
+ * growth, fail_meta fails mspan allocation.  Knobs live in
+ * /sys/kernel/debug/goalloc/fail_{grow,meta}/.
+ */
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(goalloc_fail_grow);
+static DECLARE_FAULT_ATTR(goalloc_fail_meta);
+#define goalloc_should_fail(attr, size) should_fail(&(attr), size)
+#else
+#define goalloc_should_fail(attr, size) false
+#endif
+
+/**
+ * goalloc_mheap_debugfs() - add the heap's fault-injection knobs
+ * @dir: goalloc's debugfs directory
+ */
+void goalloc_mheap_debugfs(struct dentry *dir)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	/* Quiet by default: a stack dump per injected failure is a splat. */
+	goalloc_fail_grow.verbose = 0;
+	goalloc_fail_meta.verbose = 0;
+	fault_create_debugfs_attr("fail_grow", dir, &goalloc_fail_grow);
+	fault_create_debugfs_attr("fail_meta", dir, &goalloc_fail_meta);
+#endif
+}
 
 /*
  * Go's arena index: linear-map frame (4 MiB) -> arena, two levels so the
@@ -175,6 +206,8 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 	unsigned long base;
 	u32 off, i;
 
+	if (goalloc_should_fail(goalloc_fail_meta, sizeof(*s)))
+		return ERR_PTR(-ENOMEM);
 	s = kmem_cache_alloc(goalloc_mspan_cache, GFP_NOWAIT | __GFP_NOWARN);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
@@ -193,8 +226,10 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 	s->sweepgen = goalloc_sweepgen();
 	s->tiny = NULL;
 	/* A manual span's stacks are not in anyone's hands until stack.c says. */
-	if (state == GOALLOC_MSPAN_MANUAL)
+	if (state == GOALLOC_MSPAN_MANUAL) {
 		memset(s->gcmark_bits, 0, sizeof(s->gcmark_bits));
+		goalloc_kasan_unpoison((void *)s->base, s->elemsize, s->elemsize);
+	}
 
 	spin_lock(&h->lock);
 	/* Go's allocNeedsZero: pages below the watermark may be dirty. */
@@ -232,6 +267,8 @@ void goalloc_mheap_free_span(struct goalloc_mspan *s)
 
 	if (s->tiny)
 		goalloc_tiny_blocks_free(s);
+	goalloc_kasan_poison((void *)s->base, (size_t)s->npages << GOALLOC_PAGE_SHIFT,
+			     GOALLOC_KASAN_FREE);
 	spin_lock(&h->lock);
 	if (s->state == GOALLOC_MSPAN_MANUAL)
 		h->pages_manual -= s->npages;
@@ -258,6 +295,8 @@ static int heap_back_chunk(unsigned long chunk, bool regrow)
 	struct page *page;
 	int err;
 
+	if (goalloc_should_fail(goalloc_fail_grow, GOALLOC_ARENA_BYTES))
+		return -ENOMEM;
 	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY,
 			   GOALLOC_ARENA_ORDER);
 	if (!page)
@@ -278,6 +317,7 @@ static int heap_back_chunk(unsigned long chunk, bool regrow)
 		return err;
 	}
 
+	goalloc_kasan_poison(page_address(page), GOALLOC_ARENA_BYTES, GOALLOC_KASAN_UNUSED);
 	spin_lock(&h->lock);
 	a->page = page;
 	a->zeroed_base = 0;
@@ -429,6 +469,8 @@ static unsigned long release_locked(bool all, unsigned long keep_bytes,
 		WRITE_ONCE(a->base, 0);
 		a->page = NULL;
 		spin_unlock(&h->lock);
+		goalloc_kasan_unpoison(page_address(page), GOALLOC_ARENA_BYTES,
+				       GOALLOC_ARENA_BYTES);
 		__free_pages(page, GOALLOC_ARENA_ORDER);
 		released += GOALLOC_ARENA_BYTES;
 	}
@@ -519,6 +561,8 @@ void goalloc_mheap_exit(void)
 				}
 			}
 			arena_map_set(a->base, NULL);
+			goalloc_kasan_unpoison((void *)a->base, GOALLOC_ARENA_BYTES,
+					       GOALLOC_ARENA_BYTES);
 			__free_pages(a->page, GOALLOC_ARENA_ORDER);
 		}
 		kfree(a);

@@ -31,6 +31,7 @@
 #include <linux/slab.h>
 
 #include <goalloc.h>
+#include "goalloc/kasan.h"
 #include "goalloc/mcache.h"
 #include "goalloc/stack.h"
 
@@ -277,6 +278,7 @@ void *goalloc_stack_alloc(size_t size)
 		if (err)
 			return ERR_PTR(err);
 	}
+	goalloc_kasan_unpoison(v, size, size);
 	/* Mark it as in the caller's hands. */
 	rcu_read_lock();
 	s = goalloc_span_of((unsigned long)v);
@@ -315,6 +317,8 @@ int goalloc_stack_free(void *stk, size_t size)
 		return -EINVAL;
 	}
 	rcu_read_unlock();
+	/* The first word stays accessible: it links the free stack. */
+	goalloc_kasan_poison(stk + sizeof(void *), size - sizeof(void *), GOALLOC_KASAN_FREE);
 
 	if (size < GOALLOC_STACK_CACHE_SIZE) {
 		order = stack_order(size);

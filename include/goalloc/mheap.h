@@ -149,6 +149,8 @@ int goalloc_mheap_grow(u32 npages);
 struct goalloc_mspan *goalloc_span_of(unsigned long addr);
 unsigned long goalloc_mheap_release(bool all);
 bool goalloc_mheap_owns(unsigned long addr);
+struct dentry;
+void goalloc_mheap_debugfs(struct dentry *dir);
 
 void goalloc_mcentral_init(struct goalloc_mcentral *c, u8 spanclass);
 struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
@@ -159,6 +161,7 @@ void goalloc_mspan_sweep_to_central(struct goalloc_mspan *s);
 unsigned long goalloc_sweep_all(void);
 void goalloc_maybe_start_cycle(void);
 void goalloc_sweep_cycle(bool start);
+void goalloc_sweep_cycle_norelease(bool start);
 void goalloc_mcentral_sweeper_init(void);
 void goalloc_mcentral_sweeper_exit(void);
 
