@@ -98,9 +98,10 @@ if [ ${#problems[@]} -gt 0 ]; then
 fi
 
 # 4. Guest programs: tools/Makefile builds static binaries over /dev/goalloc.
-#    Those named *selftest* print TAP and run as tests in the guest; the rest
-#    (goallocctl) go into the guest's /bin for hooks.  Extra test programs
-#    can come from GOALLOC_GUEST_PROGS.
+#    goallocctl (the CLI) goes into the guest's /bin for hooks; every other
+#    binary (goalloc_selftest, goalloc_stress, ...) is a test that prints TAP
+#    and runs in the guest.  Extra test programs can come from
+#    GOALLOC_GUEST_PROGS.
 progs=() pnames=()
 if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 	tout=$out/tools
@@ -111,8 +112,8 @@ if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 		for p in "$tout"/*; do
 			{ [ -f "$p" ] && [ -x "$p" ]; } || continue
 			case $(basename "$p") in
-			*selftest*) progs+=(-t "$p"); pnames+=(--guest-prog "$(basename "$p")") ;;
-			*) progs+=(-b "$p") ;;
+			goallocctl) progs+=(-b "$p") ;;
+			*) progs+=(-t "$p"); pnames+=(--guest-prog "$(basename "$p")") ;;
 			esac
 		done
 	else
