@@ -289,6 +289,8 @@ static struct {
 	unsigned int pct;	/* iteration counts in percent of the defaults */
 	unsigned int mem;	/* trace: also run the memory pass */
 	unsigned int size;	/* scale, pc: object size */
+	unsigned int only;	/* micro benchmarks: only this size (0: all) */
+	unsigned int gonly;	/* only goalloc's allocators */
 } opt;
 
 static __printf(1, 2) void bench_out(const char *fmt, ...)
@@ -329,6 +331,19 @@ static unsigned long scaled(unsigned long n)
 	return max(1UL, n * opt.pct / 100);
 }
 
+static bool is_goalloc(int ba)
+{
+	return ba == BA_GOALLOC || ba == BA_GOALLOC_NOSCAN || ba == BA_GOALLOC_STACK;
+}
+
+/* The options' filters: is this allocator (and size) to be measured? */
+static bool wanted(int ba, size_t size)
+{
+	if (opt.gonly && !is_goalloc(ba))
+		return false;
+	return !opt.only || !size || size == opt.only;
+}
+
 /*
  * Between configurations: sweep goalloc (so each run starts alike) and let
  * deferred work (RCU callbacks, kfree_rcu batches, goalloc's background
@@ -337,7 +352,7 @@ static unsigned long scaled(unsigned long n)
  */
 static void bench_settle(int ba)
 {
-	if (ba == BA_GOALLOC || ba == BA_GOALLOC_NOSCAN || ba == BA_GOALLOC_STACK)
+	if (is_goalloc(ba))
 		goalloc_gc();
 	rcu_barrier();
 	kvfree_rcu_barrier();
@@ -366,6 +381,8 @@ static int bench_micro_one(const char *group, int ba, size_t size,
 	struct rnd_state rs;
 	int ret = 0;
 
+	if (!wanted(ba, size))
+		return 0;
 	snprintf(param, sizeof(param), "%zu", size);
 	if (ba == BA_KMEM_CACHE) {
 		snprintf(name, sizeof(name), "goalloc_bench-%zu", size);
@@ -393,9 +410,12 @@ static int bench_micro_one(const char *group, int ba, size_t size,
 	}
 
 	for (pat = 0; pat < PAT_NR; pat++) {
+		struct goalloc_memstats ms0, ms1;
+
 		if (!(pats & BIT(pat)))
 			continue;
 		bench_settle(ba);
+		goalloc_read_memstats(&ms0);
 		for (r = 0; r < opt.warm + opt.rounds; r++) {
 			u64 t;
 
@@ -417,6 +437,17 @@ static int bench_micro_one(const char *group, int ba, size_t size,
 		}
 		bench_row(group, ba_name[ba], pat_name[pat], param, "pair", vp,
 			  opt.rounds, pat == PAT_PAIR ? npairs : nb * reps);
+		if (is_goalloc(ba)) {
+			/* What the rounds left: heap size and sweep cycles run. */
+			goalloc_read_memstats(&ms1);
+			vp[0] = (ms1.heap_inuse + ms1.stack_inuse) * 1000;
+			bench_row(group, ba_name[ba], pat_name[pat], param, "inuse_end", vp, 1, 0);
+			vp[0] = (ms1.heap_sys - ms1.heap_released) * 1000;
+			bench_row(group, ba_name[ba], pat_name[pat], param, "arenas_end", vp, 1, 0);
+			vp[0] = (ms1.num_gc - ms0.num_gc) * 1000;
+			bench_row(group, ba_name[ba], pat_name[pat], param, "sweep_cycles", vp, 1,
+				  0);
+		}
 		if (pat != PAT_PAIR) {
 			bench_row(group, ba_name[ba], pat_name[pat], param, "alloc", va,
 				  opt.rounds, nb * reps);
@@ -937,13 +968,20 @@ static int cmd_trace(void)
 		struct bench_ctx c = { };
 		int ba = bas[i];
 
+		if (!wanted(ba, 0))
+			continue;
 		bench_settle(ba);
 		for (r = 0; r < opt.warm + opt.rounds; r++) {
 			u64 d = replay_loops[ba](&c, &t);
 
+			/*
+			 * Free what the program left, let deferred work finish,
+			 * but leave each allocator's caches and heap as its own
+			 * policy has them: rounds after the warm-up one replay
+			 * on a warm allocator, as a long-running program would.
+			 */
 			trace_free_rest(ba, &c, &t);
-			/* Sweep between rounds, but keep the arenas (SLUB keeps its pages warm too). */
-			bench_settle(ba);
+			bench_settle(BA_NULL);
 			if (r >= opt.warm)
 				v[r - opt.warm] = d * 1000 / t.nops;
 		}
@@ -968,6 +1006,8 @@ static int cmd_trace(void)
 			goalloc_release();
 			mem_rows(i ? "goalloc-noscan" : "goalloc", &t, &m, true);
 		} else {
+			if (!wanted(BA_KMALLOC, 0))
+				break;
 			ret = kmc_create(kmc);
 			if (ret)
 				break;
@@ -1355,6 +1395,8 @@ static int bench_parse(char *s, const struct bench_cmd **cmdp)
 	opt.pct = 100;
 	opt.mem = 0;
 	opt.size = 64;
+	opt.only = 0;
+	opt.gonly = 0;
 	*cmdp = NULL;
 	while ((w = strsep(&s, " \t\n"))) {
 		if (!*w)
@@ -1381,6 +1423,10 @@ static int bench_parse(char *s, const struct bench_cmd **cmdp)
 			field = &opt.mem;
 		else if (!strcmp(w, "size"))
 			field = &opt.size;
+		else if (!strcmp(w, "only"))
+			field = &opt.only;
+		else if (!strcmp(w, "gonly"))
+			field = &opt.gonly;
 		else
 			return -EINVAL;
 		if (kstrtouint(val, 0, field))
