@@ -94,16 +94,16 @@ static int mcache_show(struct seq_file *m, void *v)
 		u64 mallocs = 0, frees = 0;
 
 		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
-			cached += data_race(mc->alloc[i]) != &goalloc_emptymspan;
+			cached += goalloc_racy(mc->alloc[i]) != &goalloc_emptymspan;
 		for (i = 0; i < GOALLOC_NUM_SIZE_CLASSES; i++) {
-			mallocs += data_race(mc->nmalloc[i]);
-			frees += data_race(mc->nfree[i]);
+			mallocs += goalloc_racy(mc->nmalloc[i]);
+			frees += goalloc_racy(mc->nfree[i]);
 		}
 		seq_printf(m, "cpu%d spans_cached %u tiny_block %s tinyoffset %u tiny_allocs %llu tiny_frees %llu small_mallocs %llu small_frees %llu large_allocs %llu large_frees %llu\n",
-			   cpu, cached, data_race(mc->tiny) ? "yes" : "no",
-			   data_race(mc->tinyoffset), data_race(mc->tiny_allocs),
-			   data_race(mc->tiny_frees), mallocs, frees,
-			   data_race(mc->large_allocs), data_race(mc->large_frees));
+			   cpu, cached, goalloc_racy(mc->tiny) ? "yes" : "no",
+			   goalloc_racy(mc->tinyoffset), goalloc_racy(mc->tiny_allocs),
+			   goalloc_racy(mc->tiny_frees), mallocs, frees,
+			   goalloc_racy(mc->large_allocs), goalloc_racy(mc->large_frees));
 	}
 	return 0;
 }
@@ -169,10 +169,10 @@ static int pagecache_show(struct seq_file *m, void *v)
 
 	for_each_possible_cpu(cpu) {
 		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
-		u64 cache = data_race(mc->pcache.cache);
+		u64 cache = goalloc_racy(mc->pcache.cache);
 
 		seq_printf(m, "cpu%d base %lu free_pages %u bitmap %016llx\n", cpu,
-			   data_race(mc->pcache.base), (unsigned int)hweight64(cache), cache);
+			   goalloc_racy(mc->pcache.base), (unsigned int)hweight64(cache), cache);
 	}
 	return 0;
 }

@@ -32,7 +32,7 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_bad_frees);
 static int bad_free(int err, const void *p, const char *what)
 {
 	atomic_long_inc(&goalloc_bad_frees);
-	WARN_ONCE(READ_ONCE(goalloc_warn_bad_free), "goalloc: %s %px\n", what, p);
+	WARN_ONCE(READ_ONCE(goalloc_warn_bad_free), "goalloc: %s %p\n", what, p);
 	return err;
 }
 

@@ -40,9 +40,19 @@ static struct kmem_cache *goalloc_mspan_cache;
 #ifdef CONFIG_FAULT_INJECTION
 static DECLARE_FAULT_ATTR(goalloc_fail_grow);
 static DECLARE_FAULT_ATTR(goalloc_fail_meta);
-#define goalloc_should_fail(attr, size) should_fail(&(attr), size)
+
+static bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
+{
+	return should_fail(attr, size);
+}
 #else
-#define goalloc_should_fail(attr, size) false
+struct goalloc_no_fault_attr { };
+static struct goalloc_no_fault_attr goalloc_fail_grow, goalloc_fail_meta;
+
+static bool goalloc_should_fail(void *attr, ssize_t size)
+{
+	return false;
+}
 #endif
 
 /**
@@ -133,6 +143,7 @@ struct goalloc_mspan *goalloc_span_of(unsigned long addr)
 	if (addr - base >= GOALLOC_ARENA_BYTES)
 		return NULL;
 	s = READ_ONCE(a->spans[(addr - base) >> GOALLOC_PAGE_SHIFT]);
+	/* Pairs with the release that publishes a span in alloc_span. */
 	if (!s || smp_load_acquire(&s->state) == GOALLOC_MSPAN_DEAD)
 		return NULL;
 	if (addr < s->base || addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
@@ -206,7 +217,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 	unsigned long base;
 	u32 off, i;
 
-	if (goalloc_should_fail(goalloc_fail_meta, sizeof(*s)))
+	if (goalloc_should_fail(&goalloc_fail_meta, sizeof(*s)))
 		return ERR_PTR(-ENOMEM);
 	s = kmem_cache_alloc(goalloc_mspan_cache, GFP_NOWAIT | __GFP_NOWARN);
 	if (!s)
@@ -295,7 +306,7 @@ static int heap_back_chunk(unsigned long chunk, bool regrow)
 	struct page *page;
 	int err;
 
-	if (goalloc_should_fail(goalloc_fail_grow, GOALLOC_ARENA_BYTES))
+	if (goalloc_should_fail(&goalloc_fail_grow, GOALLOC_ARENA_BYTES))
 		return -ENOMEM;
 	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY,
 			   GOALLOC_ARENA_ORDER);
@@ -452,8 +463,8 @@ static unsigned long release_locked(bool all, unsigned long keep_bytes,
 	lockdep_assert_held(&h->grow_mutex);
 	for (chunk = 0; chunk < h->nchunks && released < max_bytes; chunk++) {
 		spin_lock(&h->lock);
-		if (!all && (unsigned long)(h->nchunks - h->nreleased) *
-			    GOALLOC_ARENA_BYTES <= keep_bytes) {
+		if (!all && keep_bytes >= (unsigned long)(h->nchunks - h->nreleased) *
+			    GOALLOC_ARENA_BYTES) {
 			spin_unlock(&h->lock);
 			break;
 		}

@@ -163,6 +163,7 @@ bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx)
 {
 	if (idx < READ_ONCE(s->freeindex))
 		return true;
+	/* Pairs with the smp_wmb() in goalloc_mspan_sweep_bits(). */
 	smp_rmb();
 	return (READ_ONCE(s->alloc_bits[idx / 64]) >> (idx & 63)) & 1;
 }

@@ -434,7 +434,7 @@ int goalloc_stack_show(struct seq_file *m, void *v)
 
 		seq_printf(m, "  cpu%d", cpu);
 		for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++)
-			seq_printf(m, " %u", data_race(mc->stackcache[order].size));
+			seq_printf(m, " %u", goalloc_racy(mc->stackcache[order].size));
 		seq_putc(m, '\n');
 	}
 	return 0;

@@ -39,8 +39,8 @@ void goalloc_stats_by_size(struct goalloc_class_stats *bysize)
 		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
 
 		for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
-			bysize[c].nmalloc += data_race(mc->nmalloc[c]);
-			bysize[c].nfree += data_race(mc->nfree[c]);
+			bysize[c].nmalloc += goalloc_racy(mc->nmalloc[c]);
+			bysize[c].nfree += goalloc_racy(mc->nfree[c]);
 		}
 	}
 }
@@ -67,11 +67,11 @@ static void sum_counters(struct counters *t)
 	for_each_possible_cpu(cpu) {
 		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
 
-		t->tiny_allocs += data_race(mc->tiny_allocs);
-		t->large_allocs += data_race(mc->large_allocs);
-		t->large_frees += data_race(mc->large_frees);
-		t->large_alloc_bytes += data_race(mc->large_alloc_bytes);
-		t->large_free_bytes += data_race(mc->large_free_bytes);
+		t->tiny_allocs += goalloc_racy(mc->tiny_allocs);
+		t->large_allocs += goalloc_racy(mc->large_allocs);
+		t->large_frees += goalloc_racy(mc->large_frees);
+		t->large_alloc_bytes += goalloc_racy(mc->large_alloc_bytes);
+		t->large_free_bytes += goalloc_racy(mc->large_free_bytes);
 	}
 }
 

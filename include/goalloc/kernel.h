@@ -81,7 +81,12 @@ typedef int64_t s64;
 #define min_t(t, a, b)		((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b)		((t)(a) > (t)(b) ? (t)(a) : (t)(b))
 #define clamp(v, lo, hi)	min(max(v, lo), hi)
-#define swap(a, b)		do { typeof(a) __t = (a); (a) = (b); (b) = __t; } while (0)
+#define swap(a, b)		\
+	do {			\
+		typeof(a) __t = (a); \
+		(a) = (b);	\
+		(b) = __t;	\
+	} while (0)
 #undef static_assert
 #define static_assert(e)	_Static_assert(e, #e)
 #define BUILD_BUG_ON(e)		_Static_assert(!(e), #e)

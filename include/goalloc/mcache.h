@@ -86,6 +86,12 @@ struct goalloc_mcache {
 	struct work_struct drain_work;
 };
 
+/*
+ * Statistics and debugfs readers sum other CPUs' counters without their
+ * locks: a racy snapshot by design (see stats.c), so tell KCSAN.
+ */
+#define goalloc_racy(x)	data_race(x)
+
 extern struct goalloc_mcache __percpu *goalloc_mcaches;
 extern struct goalloc_mspan goalloc_emptymspan;
 extern bool goalloc_warn_bad_free;
