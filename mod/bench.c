@@ -364,107 +364,193 @@ static void bench_settle(int ba)
 enum { PAT_PAIR, PAT_LIFO, PAT_SHUFFLE, PAT_NR };
 static const char *const pat_name[PAT_NR] = { "pair", "lifo", "shuffle" };
 
-/*
- * Run @pats (bitmask of PAT_*) for one allocator and size; @npairs pairs per
- * round, and batches of @nb objects repeated to about as many pairs.
+/**
+ * struct bench_cfg - one allocator and size of a micro benchmark group
+ * @ba: allocator
+ * @size: object size
+ * @param: @size as text
+ * @c: its context
+ * @vp: per round: time per alloc+free pair
+ * @va: per round (batches): time per allocation
+ * @vf: per round (batches): time per free
  */
-static int bench_micro_one(const char *group, int ba, size_t size,
-			   unsigned long npairs, unsigned long nb,
-			   unsigned int pats)
-{
-	const struct bench_loops *l = &bench_loops[ba];
+struct bench_cfg {
+	int ba;
+	size_t size;
+	char param[24];
+	struct bench_ctx c;
 	u64 vp[BENCH_MAX_ROUNDS], va[BENCH_MAX_ROUNDS], vf[BENCH_MAX_ROUNDS];
-	struct bench_ctx c = { .size = size, .order = get_order(size) };
-	unsigned long reps = max(1UL, npairs / nb), i, j;
-	char param[24], name[32];
-	unsigned int r, pat;
-	struct rnd_state rs;
-	int ret = 0;
+};
 
-	if (!wanted(ba, size))
-		return 0;
-	snprintf(param, sizeof(param), "%zu", size);
-	if (ba == BA_KMEM_CACHE) {
-		snprintf(name, sizeof(name), "goalloc_bench-%zu", size);
-		c.cache = kmem_cache_create(name, size, 0, SLAB_NO_MERGE, NULL);
-		if (!c.cache) {
-			bench_out("@@E,%s,%s,cache create failed,%s\n", group, ba_name[ba], param);
-			return -ENOMEM;
-		}
+static void bench_cfg_free(struct bench_cfg *cf, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		vfree(cf[i].c.ptrs);
+		kmem_cache_destroy(cf[i].c.cache);
+	}
+	kfree(cf);
+}
+
+/*
+ * Measure @n allocator/size configurations through every pattern in @pats
+ * (bitmask of PAT_*): @npairs pairs per round, or batches of @nb objects
+ * repeated to about as many pairs.  Rounds are interleaved (round r of every
+ * configuration, then round r + 1), so slow drifts of a loaded host hit all
+ * of them alike, and every goalloc configuration also gets the per-round
+ * ratio against every other one ("r_<allocator>" rows): the median of
+ * those is the robust wall-time ratio.
+ */
+static int bench_micro(const char *group, const int *bas, const size_t *sizes, int n,
+		       unsigned long npairs, unsigned long nb, unsigned int pats)
+{
+	unsigned long reps = max(1UL, npairs / nb), i, j;
+	struct goalloc_memstats ms0, ms1;
+	struct bench_cfg *cf;
+	unsigned int r, pat;
+	u64 v[BENCH_MAX_ROUNDS];
+	struct rnd_state rs;
+	u32 *perm = NULL;
+	int k, m, ret = 0;
+	char name[40];
+
+	cf = kcalloc(n, sizeof(*cf), GFP_KERNEL);
+	if (!cf)
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		cf[k].ba = bas[k];
+		cf[k].size = sizes[k];
+		cf[k].c.size = sizes[k];
+		cf[k].c.order = get_order(sizes[k]);
+		snprintf(cf[k].param, sizeof(cf[k].param), "%zu", sizes[k]);
+		if (!wanted(bas[k], sizes[k]))
+			cf[k].ba = -1;
 	}
 	if (pats & (BIT(PAT_LIFO) | BIT(PAT_SHUFFLE))) {
-		c.ptrs = vmalloc_array(nb, sizeof(*c.ptrs));
-		c.perm = vmalloc_array(nb, sizeof(*c.perm));
-		if (!c.ptrs || !c.perm) {
+		perm = vmalloc_array(nb, sizeof(*perm));
+		if (!perm) {
 			ret = -ENOMEM;
 			goto out;
 		}
 		/* Fisher-Yates with a fixed seed: every allocator frees alike. */
 		prandom_seed_state(&rs, BENCH_SEED + nb);
 		for (i = 0; i < nb; i++)
-			c.perm[i] = i;
+			perm[i] = i;
 		for (i = nb - 1; i > 0; i--) {
 			j = prandom_u32_state(&rs) % (i + 1);
-			swap(c.perm[i], c.perm[j]);
+			swap(perm[i], perm[j]);
+		}
+	}
+	for (k = 0; k < n; k++) {
+		struct bench_ctx *c = &cf[k].c;
+
+		if (cf[k].ba < 0)
+			continue;
+		c->perm = perm;
+		if (perm) {
+			c->ptrs = vmalloc_array(nb, sizeof(*c->ptrs));
+			if (!c->ptrs) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
+		if (cf[k].ba == BA_KMEM_CACHE) {
+			snprintf(name, sizeof(name), "goalloc_bench-%zu", cf[k].size);
+			c->cache = kmem_cache_create(name, cf[k].size, 0, SLAB_NO_MERGE, NULL);
+			if (!c->cache) {
+				ret = -ENOMEM;
+				goto out;
+			}
 		}
 	}
 
 	for (pat = 0; pat < PAT_NR; pat++) {
-		struct goalloc_memstats ms0, ms1;
+		unsigned long ops = pat == PAT_PAIR ? npairs : nb * reps;
 
 		if (!(pats & BIT(pat)))
 			continue;
-		bench_settle(ba);
+		for (k = 0; k < n; k++)
+			if (cf[k].ba >= 0) {
+				bench_settle(cf[k].ba);
+				cf[k].c.errors = 0;
+			}
 		goalloc_read_memstats(&ms0);
 		for (r = 0; r < opt.warm + opt.rounds; r++) {
-			u64 t;
+			for (k = 0; k < n; k++) {
+				const struct bench_loops *l;
+				struct bench_ctx *c = &cf[k].c;
+				unsigned int x = r - opt.warm;
+				u64 t;
 
-			c.t_alloc = 0;
-			c.t_free = 0;
-			if (pat == PAT_PAIR) {
-				t = l->pairs(&c, npairs);
-				if (r >= opt.warm)
-					vp[r - opt.warm] = t * 1000 / npairs;
-			} else {
-				t = l->batch(&c, nb, reps, pat == PAT_SHUFFLE);
-				if (r >= opt.warm) {
-					vp[r - opt.warm] = t * 1000 / (nb * reps);
-					va[r - opt.warm] = c.t_alloc * 1000 / (nb * reps);
-					vf[r - opt.warm] = c.t_free * 1000 / (nb * reps);
-				}
+				if (cf[k].ba < 0)
+					continue;
+				l = &bench_loops[cf[k].ba];
+				c->t_alloc = 0;
+				c->t_free = 0;
+				if (pat == PAT_PAIR)
+					t = l->pairs(c, npairs);
+				else
+					t = l->batch(c, nb, reps, pat == PAT_SHUFFLE);
+				/* Deferred work of this allocator is billed to it. */
+				bench_settle(BA_NULL);
+				if (r < opt.warm)
+					continue;
+				cf[k].vp[x] = t * 1000 / ops;
+				cf[k].va[x] = c->t_alloc * 1000 / ops;
+				cf[k].vf[x] = c->t_free * 1000 / ops;
 			}
-			cond_resched();
 		}
-		bench_row(group, ba_name[ba], pat_name[pat], param, "pair", vp,
-			  opt.rounds, pat == PAT_PAIR ? npairs : nb * reps);
-		if (is_goalloc(ba)) {
+		for (k = 0; k < n; k++) {
+			const char *an = ba_name[cf[k].ba];
+
+			if (cf[k].ba < 0)
+				continue;
+			memcpy(v, cf[k].vp, sizeof(v));
+			bench_row(group, an, pat_name[pat], cf[k].param, "pair", v, opt.rounds, ops);
+			if (pat != PAT_PAIR) {
+				memcpy(v, cf[k].va, sizeof(v));
+				bench_row(group, an, pat_name[pat], cf[k].param, "alloc", v,
+					  opt.rounds, ops);
+				memcpy(v, cf[k].vf, sizeof(v));
+				bench_row(group, an, pat_name[pat], cf[k].param, "free", v,
+					  opt.rounds, ops);
+			}
+			if (cf[k].c.errors) {
+				v[0] = cf[k].c.errors * 1000;
+				bench_row(group, an, pat_name[pat], cf[k].param, "errors", v, 1, ops);
+				bench_out("@@E,%s,%s,%lu failed allocations or frees (%s),%s\n",
+					  group, an, cf[k].c.errors, pat_name[pat], cf[k].param);
+				ret = -EIO;
+			}
+			if (!is_goalloc(cf[k].ba))
+				continue;
+			for (m = 0; m < n; m++) {
+				if (cf[m].ba < 0 || is_goalloc(cf[m].ba))
+					continue;
+				for (r = 0; r < opt.rounds; r++)
+					v[r] = cf[m].vp[r] ?
+					       cf[k].vp[r] * 1000 / cf[m].vp[r] : 0;
+				snprintf(name, sizeof(name), "r_%s", ba_name[cf[m].ba]);
+				bench_row(group, an, pat_name[pat], cf[k].param, name, v,
+					  opt.rounds, ops);
+			}
 			/* What the rounds left: heap size and sweep cycles run. */
 			goalloc_read_memstats(&ms1);
-			vp[0] = (ms1.heap_inuse + ms1.stack_inuse) * 1000;
-			bench_row(group, ba_name[ba], pat_name[pat], param, "inuse_end", vp, 1, 0);
-			vp[0] = (ms1.heap_sys - ms1.heap_released) * 1000;
-			bench_row(group, ba_name[ba], pat_name[pat], param, "arenas_end", vp, 1, 0);
-			vp[0] = (ms1.num_gc - ms0.num_gc) * 1000;
-			bench_row(group, ba_name[ba], pat_name[pat], param, "sweep_cycles", vp, 1,
-				  0);
-		}
-		if (pat != PAT_PAIR) {
-			bench_row(group, ba_name[ba], pat_name[pat], param, "alloc", va,
-				  opt.rounds, nb * reps);
-			bench_row(group, ba_name[ba], pat_name[pat], param, "free", vf,
-				  opt.rounds, nb * reps);
+			v[0] = (ms1.heap_inuse + ms1.stack_inuse) * 1000;
+			bench_row(group, an, pat_name[pat], cf[k].param, "inuse_end", v, 1, 0);
+			v[0] = (ms1.heap_sys - ms1.heap_released) * 1000;
+			bench_row(group, an, pat_name[pat], cf[k].param, "arenas_end", v, 1, 0);
+			v[0] = (ms1.num_gc - ms0.num_gc) * 1000;
+			bench_row(group, an, pat_name[pat], cf[k].param, "sweep_cycles", v, 1, 0);
 		}
 	}
-	bench_settle(ba);
-	if (c.errors) {
-		bench_out("@@E,%s,%s,%lu failed allocations or frees,%s\n", group,
-			  ba_name[ba], c.errors, param);
-		ret = -EIO;
-	}
+	for (k = 0; k < n; k++)
+		if (cf[k].ba >= 0)
+			bench_settle(cf[k].ba);
 out:
-	vfree(c.ptrs);
-	vfree(c.perm);
-	kmem_cache_destroy(c.cache);
+	bench_cfg_free(cf, n);
+	vfree(perm);
 	return ret;
 }
 
@@ -472,7 +558,6 @@ static const size_t small_sizes[] = {
 	8, 16, 24, 32, 48, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768,
 };
 static const size_t large_sizes[] = { 65536, 262144, 1048576 };
-static const size_t tiny_sizes[] = { 4, 8, 12 };
 static const size_t stack_sizes[] = {
 	2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144,
 };
@@ -485,58 +570,49 @@ static unsigned long batch_len(size_t size)
 
 static int cmd_null(void)
 {
-	return bench_micro_one("null", BA_NULL, 64, scaled(16384), 1024,
-			       BIT(PAT_PAIR) | BIT(PAT_LIFO));
+	static const int bas[] = { BA_NULL };
+	static const size_t sz[] = { 64 };
+
+	return bench_micro("null", bas, sz, 1, scaled(16384), 1024,
+			   BIT(PAT_PAIR) | BIT(PAT_LIFO));
+}
+
+static int small_cmd(unsigned int pats)
+{
+	static const int bas[] = { BA_GOALLOC, BA_KMALLOC, BA_KMEM_CACHE };
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(small_sizes); i++) {
+		size_t s = small_sizes[i];
+		const size_t sz[] = { s, s, s };
+
+		ret |= bench_micro("small", bas, sz, 3, scaled(s <= 4096 ? 16384 : 4096),
+				   batch_len(s), pats);
+	}
+	return ret;
 }
 
 static int cmd_small(void)
 {
-	static const int bas[] = { BA_GOALLOC, BA_KMALLOC, BA_KMEM_CACHE };
-	unsigned int i, j;
-	int ret = 0;
-
-	for (i = 0; i < ARRAY_SIZE(small_sizes); i++) {
-		size_t sz = small_sizes[i];
-		unsigned long n = scaled(sz <= 4096 ? 16384 : 4096);
-
-		for (j = 0; j < ARRAY_SIZE(bas); j++)
-			ret |= bench_micro_one("small", bas[j], sz, n, batch_len(sz),
-					       BIT(PAT_PAIR) | BIT(PAT_LIFO) |
-					       BIT(PAT_SHUFFLE));
-	}
-	return ret;
+	return small_cmd(BIT(PAT_PAIR) | BIT(PAT_LIFO) | BIT(PAT_SHUFFLE));
 }
 
 static int cmd_small_pairs(void)
 {
-	static const int bas[] = { BA_GOALLOC, BA_KMALLOC, BA_KMEM_CACHE };
-	unsigned int i, j;
-	int ret = 0;
-
-	for (i = 0; i < ARRAY_SIZE(small_sizes); i++) {
-		size_t sz = small_sizes[i];
-
-		for (j = 0; j < ARRAY_SIZE(bas); j++)
-			ret |= bench_micro_one("small", bas[j], sz,
-					       scaled(sz <= 4096 ? 16384 : 4096),
-					       batch_len(sz), BIT(PAT_PAIR));
-	}
-	return ret;
+	return small_cmd(BIT(PAT_PAIR));
 }
 
 static int cmd_tiny(void)
 {
-	unsigned int i;
-	int ret;
+	/* kmalloc(16): the smallest slot a tiny object would need there. */
+	static const int bas[] = {
+		BA_GOALLOC_NOSCAN, BA_GOALLOC_NOSCAN, BA_GOALLOC_NOSCAN, BA_KMALLOC,
+	};
+	static const size_t sz[] = { 4, 8, 12, 16 };
 
-	/* The baseline: kmalloc(16), the smallest slot a tiny object would need there. */
-	ret = bench_micro_one("tiny", BA_KMALLOC, 16, scaled(16384), 1024,
-			      BIT(PAT_PAIR) | BIT(PAT_LIFO) | BIT(PAT_SHUFFLE));
-	for (i = 0; i < ARRAY_SIZE(tiny_sizes); i++)
-		ret |= bench_micro_one("tiny", BA_GOALLOC_NOSCAN, tiny_sizes[i],
-				       scaled(16384), 1024,
-				       BIT(PAT_PAIR) | BIT(PAT_LIFO) | BIT(PAT_SHUFFLE));
-	return ret;
+	return bench_micro("tiny", bas, sz, 4, scaled(16384), 1024,
+			   BIT(PAT_PAIR) | BIT(PAT_LIFO) | BIT(PAT_SHUFFLE));
 }
 
 static int cmd_large(void)
@@ -544,31 +620,31 @@ static int cmd_large(void)
 	static const int bas[] = {
 		BA_GOALLOC, BA_KMALLOC, BA_KMEM_CACHE, BA_VMALLOC, BA_PAGES,
 	};
-	unsigned int i, j;
+	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(large_sizes); i++)
-		for (j = 0; j < ARRAY_SIZE(bas); j++)
-			ret |= bench_micro_one("large", bas[j], large_sizes[i],
-					       scaled(256), 16,
-					       BIT(PAT_PAIR) | BIT(PAT_LIFO));
+	for (i = 0; i < ARRAY_SIZE(large_sizes); i++) {
+		size_t s = large_sizes[i];
+		const size_t sz[] = { s, s, s, s, s };
+
+		ret |= bench_micro("large", bas, sz, 5, scaled(256), 16,
+				   BIT(PAT_PAIR) | BIT(PAT_LIFO));
+	}
 	return ret;
 }
 
 static int cmd_stack(void)
 {
 	static const int bas[] = { BA_GOALLOC_STACK, BA_KMALLOC, BA_VMALLOC };
-	unsigned int i, j;
+	unsigned int i;
 	int ret = 0;
 
 	for (i = 0; i < ARRAY_SIZE(stack_sizes); i++) {
-		size_t sz = stack_sizes[i];
-		unsigned long n = scaled(sz < 32768 ? 4096 : 256);
+		size_t s = stack_sizes[i];
+		const size_t sz[] = { s, s, s };
 
-		for (j = 0; j < ARRAY_SIZE(bas); j++)
-			ret |= bench_micro_one("stack", bas[j], sz, n,
-					       sz < 32768 ? 256 : 16,
-					       BIT(PAT_PAIR) | BIT(PAT_LIFO));
+		ret |= bench_micro("stack", bas, sz, 3, scaled(s < 32768 ? 4096 : 256),
+				   s < 32768 ? 256 : 16, BIT(PAT_PAIR) | BIT(PAT_LIFO));
 	}
 	return ret;
 }
@@ -951,7 +1027,10 @@ static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem 
 
 static int cmd_trace(void)
 {
+	/* The ratio rows below rely on this order. */
 	static const int bas[] = { BA_NULL, BA_GOALLOC, BA_GOALLOC_NOSCAN, BA_KMALLOC };
+	static u64 vt[ARRAY_SIZE(bas)][BENCH_MAX_ROUNDS];
+	struct bench_ctx c[ARRAY_SIZE(bas)];
 	struct bench_trace t = { };
 	u64 v[BENCH_MAX_ROUNDS];
 	unsigned int i, r;
@@ -964,33 +1043,57 @@ static int cmd_trace(void)
 	}
 	bench_out("@@I,trace,%s,ops=%u,allocs=%u,peak_requested=%llu\n", t.name,
 		  t.nops, t.nallocs, t.peak_requested);
+	/* Allocators interleaved round by round, as in bench_micro(). */
 	for (i = 0; i < ARRAY_SIZE(bas); i++) {
-		struct bench_ctx c = { };
-		int ba = bas[i];
+		memset(&c[i], 0, sizeof(c[i]));
+		if (wanted(bas[i], 0))
+			bench_settle(bas[i]);
+	}
+	for (r = 0; r < opt.warm + opt.rounds; r++) {
+		for (i = 0; i < ARRAY_SIZE(bas); i++) {
+			u64 d;
 
-		if (!wanted(ba, 0))
-			continue;
-		bench_settle(ba);
-		for (r = 0; r < opt.warm + opt.rounds; r++) {
-			u64 d = replay_loops[ba](&c, &t);
-
+			if (!wanted(bas[i], 0))
+				continue;
+			d = replay_loops[bas[i]](&c[i], &t);
 			/*
 			 * Free what the program left, let deferred work finish,
 			 * but leave each allocator's caches and heap as its own
 			 * policy has them: rounds after the warm-up one replay
 			 * on a warm allocator, as a long-running program would.
 			 */
-			trace_free_rest(ba, &c, &t);
+			trace_free_rest(bas[i], &c[i], &t);
 			bench_settle(BA_NULL);
 			if (r >= opt.warm)
-				v[r - opt.warm] = d * 1000 / t.nops;
+				vt[i][r - opt.warm] = d * 1000 / t.nops;
 		}
+	}
+	for (i = 0; i < ARRAY_SIZE(bas); i++) {
+		int ba = bas[i];
+
+		if (!wanted(ba, 0))
+			continue;
+		memcpy(v, vt[i], sizeof(v));
 		bench_row("trace", ba_name[ba], "replay", t.name, "op", v, opt.rounds, t.nops);
-		if (c.errors) {
+		if (c[i].errors) {
 			bench_out("@@E,trace,%s,%lu failed allocations,%s\n", ba_name[ba],
-				  c.errors, t.name);
+				  c[i].errors, t.name);
 			ret = -EIO;
 		}
+		/* Per-round ratios against kmalloc (bas[3]), raw and net of the harness. */
+		if (!is_goalloc(ba) || !wanted(BA_KMALLOC, 0))
+			continue;
+		for (r = 0; r < opt.rounds; r++)
+			v[r] = vt[3][r] ? vt[i][r] * 1000 / vt[3][r] : 0;
+		bench_row("trace", ba_name[ba], "replay", t.name, "r_kmalloc", v, opt.rounds,
+			  t.nops);
+		if (!wanted(BA_NULL, 0))
+			continue;
+		for (r = 0; r < opt.rounds; r++)
+			v[r] = vt[3][r] > vt[0][r] ? (vt[i][r] - min(vt[i][r], vt[0][r])) * 1000 /
+						     (vt[3][r] - vt[0][r]) : 0;
+		bench_row("trace", ba_name[ba], "replay", t.name, "rnet_kmalloc", v,
+			  opt.rounds, t.nops);
 	}
 	if (!opt.mem)
 		goto out;
@@ -1001,8 +1104,15 @@ static int cmd_trace(void)
 		struct bench_mem m;
 
 		if (i < 2) {
+			/*
+			 * goalloc_release() alone sweeps no span that was swept in
+			 * this cycle already, so objects freed since stay counted:
+			 * a full cycle first.
+			 */
+			goalloc_gc();
 			goalloc_release();
 			trace_mem_pass(NULL, i == 1, &c, &t, &m);
+			goalloc_gc();
 			goalloc_release();
 			mem_rows(i ? "goalloc-noscan" : "goalloc", &t, &m, true);
 		} else {
@@ -1241,123 +1351,200 @@ static int (*const pc_loops[BA_NR])(struct par_thread *pt) = {
 };
 
 /*
- * One parallel configuration over warm + rounds rounds: @nthreads threads
- * on CPUs 0.., each doing @n operations.  *@v gets ns per operation of the
- * whole run (elapsed / all operations), per round.
+ * One round of a parallel configuration: @nthreads threads on CPUs 0..,
+ * each doing @n operations.  *@nsop: ns per operation of the whole run
+ * (elapsed / all operations; for pc, per object passed).
  */
-static int par_measure(int ba, int pat, bool pc, size_t size, int nthreads,
-		       unsigned long n, u64 *v)
+static int par_round(int ba, int pat, bool pc, size_t size, int nthreads,
+		     unsigned long n, struct kmem_cache *cache, u64 *nsop)
 {
 	static const int cpus[] = { 0, 1 };
-	struct kmem_cache *cache = NULL;
 	struct par_thread pts[2];
 	struct par_run *run;
 	unsigned long errors = 0;
-	unsigned int r;
 	int i, ret = 0;
 
 	run = kvzalloc(sizeof(*run), GFP_KERNEL);
 	if (!run)
 		return -ENOMEM;
-	if (ba == BA_KMEM_CACHE) {
-		cache = kmem_cache_create("goalloc_bench-par", size, 0, SLAB_NO_MERGE, NULL);
-		if (!cache) {
-			kvfree(run);
-			return -ENOMEM;
+	run->nthreads = nthreads;
+	run->ba = ba;
+	run->pat = pat;
+	run->n = n;
+	run->nb = 256;
+	memset(pts, 0, sizeof(pts));
+	for (i = 0; i < nthreads; i++) {
+		pts[i].run = run;
+		pts[i].fn = pc ? pc_loops[ba] : scale_fn;
+		pts[i].c.size = size;
+		pts[i].c.cache = cache;
+		if (!pc && pat != PAT_PAIR) {
+			pts[i].c.ptrs = vmalloc_array(run->nb, sizeof(void *));
+			if (!pts[i].c.ptrs)
+				ret = -ENOMEM;
 		}
 	}
-	for (r = 0; r < opt.warm + opt.rounds && !ret; r++) {
-		memset(run, 0, sizeof(*run));
-		run->nthreads = nthreads;
-		run->ba = ba;
-		run->pat = pat;
-		run->n = n;
-		run->nb = 256;
-		memset(pts, 0, sizeof(pts));
-		for (i = 0; i < nthreads; i++) {
-			pts[i].run = run;
-			pts[i].fn = pc ? pc_loops[ba] : scale_fn;
-			pts[i].c.size = size;
-			pts[i].c.cache = cache;
-			if (!pc && pat != PAT_PAIR) {
-				pts[i].c.ptrs = vmalloc_array(run->nb, sizeof(void *));
-				if (!pts[i].c.ptrs)
-					ret = -ENOMEM;
-			}
-		}
-		if (!ret)
-			ret = par_start(pts, cpus, nthreads);
-		for (i = 0; i < nthreads; i++) {
-			errors += pts[i].c.errors;
-			vfree(pts[i].c.ptrs);
-		}
-		if (!ret && r >= opt.warm)
-			v[r - opt.warm] = par_elapsed(pts, nthreads) * 1000 /
-					  (pc ? n : n * nthreads);
-		bench_settle(ba);
+	if (!ret)
+		ret = par_start(pts, cpus, nthreads);
+	for (i = 0; i < nthreads; i++) {
+		errors += pts[i].c.errors;
+		vfree(pts[i].c.ptrs);
 	}
+	if (!ret)
+		*nsop = par_elapsed(pts, nthreads) * 1000 / (pc ? n : n * nthreads);
+	kvfree(run);
 	if (errors) {
 		bench_out("@@E,par,%s,%lu failed allocations or frees,%zu\n", ba_name[ba],
 			  errors, size);
 		ret = ret ?: -EIO;
 	}
-	kmem_cache_destroy(cache);
-	kvfree(run);
+	/* Deferred work of this allocator is billed to it. */
+	bench_settle(BA_NULL);
 	return ret;
 }
 
+#define PAR_NBA	3
+static const int par_bas[PAR_NBA] = { BA_GOALLOC, BA_KMALLOC, BA_KMEM_CACHE };
+
+static void par_caches_destroy(struct kmem_cache **caches)
+{
+	int i;
+
+	for (i = 0; i < PAR_NBA; i++)
+		kmem_cache_destroy(caches[i]);
+}
+
+static int par_caches_create(struct kmem_cache **caches, size_t size)
+{
+	int i;
+
+	for (i = 0; i < PAR_NBA; i++) {
+		caches[i] = NULL;
+		if (par_bas[i] != BA_KMEM_CACHE)
+			continue;
+		caches[i] = kmem_cache_create("goalloc_bench-par", size, 0, SLAB_NO_MERGE, NULL);
+		if (!caches[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Scaling: per round, every allocator with 1 thread and then with 2 (one
+ * per CPU); rows thr1/thr2 (ns per pair of the whole run) and the per-round
+ * speedup thr1 / thr2 (= throughput ratio), interleaved as in bench_micro().
+ */
 static int cmd_scale(void)
 {
-	static const int bas[] = { BA_GOALLOC, BA_KMALLOC, BA_KMEM_CACHE };
 	static const int pats[] = { PAT_PAIR, PAT_LIFO };
+	static u64 v[PAR_NBA][2][BENCH_MAX_ROUNDS];
 	int maxthr = min(2U, num_online_cpus());
+	struct kmem_cache *caches[PAR_NBA];
 	unsigned long n = scaled(131072);
-	u64 v[BENCH_MAX_ROUNDS];
-	unsigned int i, j;
+	u64 w[BENCH_MAX_ROUNDS];
+	bool failed = false;
+	unsigned int j, r;
 	char param[24];
-	int nthr, ret = 0;
+	int i, nthr, ret;
 
 	snprintf(param, sizeof(param), "%u", opt.size);
-	for (i = 0; i < ARRAY_SIZE(bas); i++)
-		for (j = 0; j < ARRAY_SIZE(pats); j++)
-			for (nthr = 1; nthr <= maxthr; nthr++) {
-				int err = par_measure(bas[i], pats[j], false, opt.size,
-						      nthr, n, v);
+	ret = par_caches_create(caches, opt.size);
+	if (ret)
+		goto out;
+	for (j = 0; j < ARRAY_SIZE(pats); j++) {
+		for (i = 0; i < PAR_NBA; i++)
+			bench_settle(par_bas[i]);
+		for (r = 0; r < opt.warm + opt.rounds && !ret; r++)
+			for (i = 0; i < PAR_NBA && !ret; i++)
+				for (nthr = 1; nthr <= maxthr && !ret; nthr++) {
+					u64 x = 0;
+					int err = par_round(par_bas[i], pats[j], false,
+							    opt.size, nthr, n, caches[i], &x);
 
-				if (err) {
-					ret = err;
-					continue;
+					/* Failed allocations are reported, not fatal. */
+					if (err == -EIO)
+						failed = true;
+					else
+						ret = err;
+					if (r >= opt.warm)
+						v[i][nthr - 1][r - opt.warm] = x;
 				}
-				bench_row("scale", ba_name[bas[i]], pat_name[pats[j]], param,
-					  nthr == 1 ? "thr1" : "thr2", v, opt.rounds, n * nthr);
+		if (ret)
+			break;
+		for (i = 0; i < PAR_NBA; i++) {
+			const char *an = ba_name[par_bas[i]];
+
+			for (nthr = 1; nthr <= maxthr; nthr++) {
+				memcpy(w, v[i][nthr - 1], sizeof(w));
+				bench_row("scale", an, pat_name[pats[j]], param,
+					  nthr == 1 ? "thr1" : "thr2", w, opt.rounds, n * nthr);
 			}
-	return ret;
+			if (maxthr < 2)
+				continue;
+			for (r = 0; r < opt.rounds; r++)
+				w[r] = v[i][1][r] ? v[i][0][r] * 1000 / v[i][1][r] : 0;
+			bench_row("scale", an, pat_name[pats[j]], param, "speedup", w,
+				  opt.rounds, n);
+		}
+	}
+out:
+	par_caches_destroy(caches);
+	return ret ?: (failed ? -EIO : 0);
 }
 
+/* Producer on CPU 0, consumer on CPU 1; allocators interleaved per round. */
 static int cmd_pc(void)
 {
-	static const int bas[] = { BA_GOALLOC, BA_KMALLOC, BA_KMEM_CACHE };
+	static u64 v[PAR_NBA][BENCH_MAX_ROUNDS];
+	struct kmem_cache *caches[PAR_NBA];
 	unsigned long n = scaled(131072);
-	u64 v[BENCH_MAX_ROUNDS];
-	unsigned int i;
+	u64 w[BENCH_MAX_ROUNDS];
+	bool failed = false;
+	unsigned int r;
 	char param[24];
-	int ret = 0;
+	int i, ret;
 
 	if (num_online_cpus() < 2) {
 		bench_out("@@E,pc,-,needs 2 CPUs,-\n");
 		return -EINVAL;
 	}
 	snprintf(param, sizeof(param), "%u", opt.size);
-	for (i = 0; i < ARRAY_SIZE(bas); i++) {
-		int err = par_measure(bas[i], PAT_PAIR, true, opt.size, 2, n, v);
+	ret = par_caches_create(caches, opt.size);
+	if (ret)
+		goto out;
+	for (i = 0; i < PAR_NBA; i++)
+		bench_settle(par_bas[i]);
+	for (r = 0; r < opt.warm + opt.rounds && !ret; r++)
+		for (i = 0; i < PAR_NBA && !ret; i++) {
+			u64 x = 0;
+			int err = par_round(par_bas[i], PAT_PAIR, true, opt.size, 2, n,
+					    caches[i], &x);
 
-		if (err) {
-			ret = err;
-			continue;
+			if (err == -EIO)
+				failed = true;
+			else
+				ret = err;
+			if (r >= opt.warm)
+				v[i][r - opt.warm] = x;
 		}
-		bench_row("pc", ba_name[bas[i]], "pc", param, "obj", v, opt.rounds, n);
+	if (ret)
+		goto out;
+	for (i = 0; i < PAR_NBA; i++) {
+		memcpy(w, v[i], sizeof(w));
+		bench_row("pc", ba_name[par_bas[i]], "pc", param, "obj", w, opt.rounds, n);
 	}
-	return ret;
+	/* goalloc (par_bas[0]) against the others, per round. */
+	for (i = 1; i < PAR_NBA; i++) {
+		char name[32];
+
+		for (r = 0; r < opt.rounds; r++)
+			w[r] = v[i][r] ? v[0][r] * 1000 / v[i][r] : 0;
+		snprintf(name, sizeof(name), "r_%s", ba_name[par_bas[i]]);
+		bench_row("pc", ba_name[par_bas[0]], "pc", param, name, w, opt.rounds, n);
+	}
+out:
+	par_caches_destroy(caches);
+	return ret ?: (failed ? -EIO : 0);
 }
 
 /* ---- commands and debugfs ---- */

@@ -18,7 +18,6 @@ import csv
 import math
 import os
 import sys
-from collections import defaultdict
 
 SMALL = [8, 16, 24, 32, 48, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
 LARGE = [65536, 262144, 1048576]
@@ -32,12 +31,13 @@ TARGETS = {
 
 
 def load(path):
-    d = {}
+    d, dmin = {}, {}
     for row in csv.DictReader(open(path)):
         key = (row['run'], row['group'], row['alloc'], row['pattern'], row['param'],
                row['metric'])
         d[key] = float(row['median'])
-    return d
+        dmin[key] = float(row['min'])
+    return d, dmin
 
 
 def human(n):
@@ -76,13 +76,35 @@ def geomean(xs):
 
 
 class Report:
-    def __init__(self, d):
+    def __init__(self, d, dmin):
         self.d = d
+        self.dmin = dmin
         self.lines = []
         self.targets = []   # (target, measured, met)
 
     def get(self, run, group, alloc, pattern, param, metric='pair'):
         return self.d.get((run, group, alloc, pattern, str(param), metric))
+
+    def getmin(self, run, group, alloc, pattern, param, metric='pair'):
+        return self.dmin.get((run, group, alloc, pattern, str(param), metric))
+
+    def failed(self, run, group, alloc, pattern, param):
+        """Allocations failed in this configuration: its timing is not valid."""
+        return bool(self.get(run, group, alloc, pattern, param, 'errors'))
+
+    def cell(self, run, group, alloc, pattern, param, nd=0):
+        v = self.get(run, group, alloc, pattern, param)
+        if v is not None and self.failed(run, group, alloc, pattern, param):
+            return fmt(v, nd) + ' ✗'
+        return fmt(v, nd)
+
+    def wratio(self, run, group, alloc, pattern, param, base):
+        """Median of per-round ratios (falls back to the ratio of medians)."""
+        r = self.get(run, group, alloc, pattern, param, 'r_' + base)
+        if r is not None:
+            return r
+        return ratio(self.get(run, group, alloc, pattern, param),
+                     self.get(run, group, base, pattern, param))
 
     def p(self, s=''):
         self.lines.append(s)
@@ -117,7 +139,8 @@ class Report:
                 g = self.get('icount', 'small', 'goalloc', pat, s)
                 k = self.get('icount', 'small', 'kmalloc', pat, s)
                 c = self.get('icount', 'small', 'kmem_cache', pat, s)
-                r = [human(s), fmt(g), fmt(k), fmt(c), rfmt(ratio(g, k)), rfmt(ratio(g, c))]
+                r = [human(s), self.cell('icount', 'small', 'goalloc', pat, s), fmt(k), fmt(c),
+                     rfmt(ratio(g, k)), rfmt(ratio(g, c))]
                 if pat != 'pair':
                     r += [fmt(self.get('icount', 'small', a, pat, s, m))
                           for a in ('goalloc', 'kmalloc') for m in ('alloc', 'free')]
@@ -125,7 +148,11 @@ class Report:
             self.table(head, rows)
         # Wall time.
         if any(self.get('wall1', 'small', 'goalloc', 'pair', s) for s in SMALL):
-            self.p('### Wall time per alloc+free, 1 vCPU (ns, median of rounds, TCG)')
+            self.p('### Wall time per alloc+free, 1 vCPU (ns under TCG)')
+            self.p()
+            self.p('Medians over rounds (best round in brackets); ratios are medians of the '
+                   'per-round ratios (allocators run interleaved round by round, so a loaded '
+                   'host slows them alike).')
             self.p()
             head = ['size']
             for pat in ('pair', 'lifo', 'shuffle'):
@@ -134,10 +161,13 @@ class Report:
             for s in SMALL:
                 r = [human(s)]
                 for pat in ('pair', 'lifo', 'shuffle'):
-                    g = self.get('wall1', 'small', 'goalloc', pat, s)
+                    g = self.cell('wall1', 'small', 'goalloc', pat, s)
+                    gm = self.getmin('wall1', 'small', 'goalloc', pat, s)
                     k = self.get('wall1', 'small', 'kmalloc', pat, s)
-                    c = self.get('wall1', 'small', 'kmem_cache', pat, s)
-                    r += [fmt(g, 1), fmt(k, 1), rfmt(ratio(g, k)), rfmt(ratio(g, c))]
+                    km = self.getmin('wall1', 'small', 'kmalloc', pat, s)
+                    r += [f'{g} ({fmt(gm)})', f'{fmt(k)} ({fmt(km)})',
+                          rfmt(self.wratio('wall1', 'small', 'goalloc', pat, s, 'kmalloc')),
+                          rfmt(self.wratio('wall1', 'small', 'goalloc', pat, s, 'kmem_cache'))]
                 rows.append(r)
             self.table(head, rows)
         # Targets.
@@ -150,8 +180,18 @@ class Report:
                 self.target(f'small alloc+free ≤ 0.4× SLUB instructions (vs {base})',
                             f'{ok}/{len(rs)} sizes; ratio {min(rs):.2f}–{max(rs):.2f}×, '
                             f'geomean {geomean(rs):.2f}×', ok == len(rs))
-            rs = [ratio(self.get('wall1', 'small', 'goalloc', 'pair', s),
-                        self.get('wall1', 'small', base, 'pair', s)) for s in SMALL]
+            for pat in ('lifo', 'shuffle'):
+                rs = [ratio(self.get('icount', 'small', 'goalloc', pat, s),
+                            self.get('icount', 'small', base, pat, s)) for s in SMALL]
+                bad = [human(s) for s in SMALL if self.failed('icount', 'small', 'goalloc', pat, s)]
+                rs = [r for r in rs if r is not None]
+                if rs:
+                    ok = sum(r <= TARGETS['small_instr'] for r in rs)
+                    note = f'; allocations failed at {", ".join(bad)}' if bad else ''
+                    self.target(f'small, {pat} batches ≤ 0.4× SLUB instructions (vs {base})',
+                                f'{ok}/{len(rs)} sizes; ratio {min(rs):.2f}–{max(rs):.2f}×, '
+                                f'geomean {geomean(rs):.2f}×{note}', ok == len(rs) and not bad)
+            rs = [self.wratio('wall1', 'small', 'goalloc', 'pair', s, base) for s in SMALL]
             rs = [r for r in rs if r is not None]
             if rs:
                 ok = sum(r <= TARGETS['small_wall'] for r in rs)
@@ -197,7 +237,7 @@ class Report:
             rows = []
             for s in LARGE:
                 v = {a: self.get('icount', 'large', a, pat, s) for a in allocs}
-                rows.append([human(s)] + [fmt(v[a]) for a in allocs] +
+                rows.append([human(s)] + [self.cell('icount', 'large', a, pat, s) for a in allocs] +
                             [rfmt(ratio(v['vmalloc'], v['goalloc'])),
                              rfmt(ratio(v['kmalloc'], v['goalloc'])),
                              rfmt(ratio(v['alloc_pages'], v['goalloc']))])
@@ -257,17 +297,19 @@ class Report:
                     if t1 is None or t2 is None:
                         continue
                     found = True
-                    sp[(size, a, pat)] = t1 / t2
+                    su = self.get('wall2', 'scale', a, pat, size, 'speedup') or t1 / t2
+                    sp[(size, a, pat)] = su
                     rows.append([f'{size} B', a, pat, fmt(w1, 1), fmt(t1, 1), fmt(t2, 1),
-                                 rfmt(t1 / t2), rfmt(ratio(w1, t2))])
+                                 rfmt(su), rfmt(ratio(w1, t2))])
         if not found:
             return
         self.p('## Scaling: 1 and 2 threads (wall time, ns per alloc+free of the whole run)')
         self.p()
         self.p('Each thread runs its own alloc+free loop (pairs, or batches of 256 freed in '
                'reverse) bound to its own CPU; ns per pair = elapsed time of the run / pairs done '
-               'by all threads. Speedup = 1-thread ns / 2-thread ns = throughput ratio in the same '
-               '2-vCPU boot; the last column compares with the 1-vCPU boot.')
+               'by all threads (medians). Speedup = median over rounds of 1-thread ns / 2-thread '
+               'ns (the throughput ratio) in the same 2-vCPU boot; the last column compares the '
+               '2-thread run with the 1-vCPU boot.')
         self.p()
         self.table(['size', 'allocator', 'pattern', '1 vCPU boot, 1 thread', '2 vCPUs, 1 thread',
                     '2 vCPUs, 2 threads', 'speedup (same boot)', 'speedup vs 1-vCPU boot'], rows)
@@ -287,8 +329,10 @@ class Report:
             k = self.get('wall2', 'pc', 'kmalloc', 'pc', size, 'obj')
             for a in ('goalloc', 'kmalloc', 'kmem_cache'):
                 v = self.get('wall2', 'pc', a, 'pc', size, 'obj')
+                r = self.get('wall2', 'pc', a, 'pc', size, 'r_kmalloc') if a == 'goalloc' \
+                    else ratio(v, k)
                 if v is not None:
-                    rows.append([f'{size} B', a, fmt(v, 1), rfmt(ratio(v, k))])
+                    rows.append([f'{size} B', a, fmt(v, 1), rfmt(r)])
         if not rows:
             return
         self.p('## Producer on CPU 0, consumer freeing on CPU 1 (wall ns per object, 2 vCPUs)')
@@ -317,8 +361,9 @@ class Report:
                     continue
                 net = v - null if null is not None else None
                 knet = k - null if null is not None and k is not None else None
+                wr = self.get('wall1', 'trace', a, 'replay', n, 'r_kmalloc') or ratio(w, kw)
                 rows.append([n, a, fmt(v, 1), fmt(net, 1), rfmt(ratio(net, knet)), fmt(w, 1),
-                             rfmt(ratio(w, kw))])
+                             rfmt(wr)])
         self.table(['trace', 'allocator', 'instr/op', 'net instr/op', 'net vs kmalloc',
                     'wall ns/op', 'wall vs kmalloc'], rows)
         self.p('### Peak memory held against peak bytes requested (icount boot, memory pass)')
@@ -499,9 +544,11 @@ def main():
     ap.add_argument('--kernel', default='')
     ap.add_argument('--info', default='')
     ap.add_argument('--failed', default='')
+    ap.add_argument('--errors', default='', help='file with the guests\' @@E lines')
+    ap.add_argument('--load', default='', help='host load averages per boot')
     a = ap.parse_args()
-    d = load(a.csv)
-    r = Report(d)
+    d, dmin = load(a.csv)
+    r = Report(d, dmin)
     r.small()
     r.tiny()
     r.large()
@@ -528,6 +575,18 @@ def main():
     if a.failed.strip():
         md.append(f'**Warning: boots with problems: {a.failed}** (see serial-*.log).')
         md.append('')
+    errs = []
+    if a.errors and os.path.exists(a.errors):
+        errs = [e.strip() for e in open(a.errors) if e.strip()]
+    if errs:
+        md.append('## Problems found while measuring')
+        md.append('')
+        md.append('Configurations whose allocations failed are marked ✗ in the tables; '
+                  'their figures are not valid measurements.')
+        md.append('')
+        for e in errs:
+            md.append(f'    {e}')
+        md.append('')
     if r.targets:
         md.append('## Targets (from issue 7)')
         md.append('')
@@ -543,10 +602,10 @@ def main():
         for m in made:
             md.append(f'![{m}]({m})')
         md.append('')
-    if a.info:
-        md.append('## Guests')
+    if a.info or a.load:
+        md.append('## Guests and host')
         md.append('')
-        for line in a.info.splitlines():
+        for line in (a.info + '\n' + a.load).strip().splitlines():
             md.append(f'    {line}')
         md.append('')
     with open(os.path.join(a.out, 'results.md'), 'w') as f:

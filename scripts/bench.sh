@@ -19,7 +19,9 @@
 #
 # Output in build/bench/: results.csv (every row of every boot), results.md
 # (tables, ratios, targets met or missed), *.png (scripts/bench-report.py),
-# serial-*.log, modules.log.
+# errors.txt (allocations that failed: findings, reported, not fatal),
+# serial-*.log, modules.log.  Exit status: non-zero if a module fails to
+# build or a guest crashes, hangs or prints a kernel warning.
 #
 # Knobs: GOALLOC_TRACES (trace directory; default ../shared/traces next to
 #        the repository), GOALLOC_BENCH_RUNS (default "icount wall1 wall2"),
@@ -138,7 +140,8 @@ EOF
 
 csv=$out/results.csv
 echo "run,group,alloc,pattern,param,metric,median,min,max,rounds,n" >"$csv.tmp"
-failed=()
+: >"$out/errors.txt"
+failed=() load=
 for run in $runs; do
 	case $run in
 	icount) smp=1 qargs='-icount shift=0,align=off,sleep=off' ;;
@@ -151,16 +154,24 @@ for run in $runs; do
 		-k "$msrc/goalloc.ko" -k "$msrc/goalloc_bench.ko" -H "$out/hook-$run.sh"
 	cat "$out/initramfs-base.cpio.gz" "$out/data.cpio.gz" >"$out/initramfs-$run.cpio.gz"
 	log=$out/serial-$run.log
+	# Wall times suffer from whatever else the host runs: keep a record.
+	load+="$run: host load average before the boot: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"$'\n'
 	rc=0
 	GOALLOC_SMP=$smp GOALLOC_QEMU_ARGS=$qargs \
 		"$top/scripts/run-qemu.sh" -k "$img" -i "$out/initramfs-$run.cpio.gz" -l "$log" \
 		-t "$tmo" -a "init_on_alloc=0" || rc=$?
 	tr -d '\r' <"$log" | sed -n "s/^@@R,/$run,/p" >>"$csv.tmp"
-	bad=$(tr -d '\r' <"$log" | grep -E '^@@E,|INSMOD FAILED|BUG:|WARNING:|Oops|Call Trace|Kernel panic' || true)
+	# Failed allocations are findings (listed in results.md); a kernel
+	# splat, a hang or a crash makes the run itself fail.
+	tr -d '\r' <"$log" | sed -n "s/^@@E,/$run: /p" >>"$out/errors.txt"
+	bad=$(tr -d '\r' <"$log" | grep -E 'INSMOD FAILED|BUG:|WARNING:|Oops|Call Trace|Kernel panic' || true)
 	if [ "$rc" != 0 ] || ! tr -d '\r' <"$log" | grep -q '^@@DONE' || [ -n "$bad" ]; then
 		failed+=("$run")
 		msg "bench: $run: problems (qemu rc $rc); serial log: $log"
 		[ -z "$bad" ] || echo "$bad" | head -n 20 | sed 's/^/    /' >&2
+	fi
+	if [ -s "$out/errors.txt" ] && grep -q "^$run: " "$out/errors.txt"; then
+		msg "bench: $run: $(grep -c "^$run: " "$out/errors.txt") error rows (allocation failures are findings; see results.md)"
 	fi
 	msg "bench: $run: $(grep -c "^$run," "$csv.tmp" || true) rows"
 done
@@ -169,6 +180,6 @@ mv "$csv.tmp" "$csv"
 # 5. Tables and plots.
 info=$(for run in $runs; do tr -d '\r' <"$out/serial-$run.log" | sed -n "s/^@@I,guest,/$run: /p"; done)
 "$py" "$top/scripts/bench-report.py" --csv "$csv" --out "$out" --kernel "$kver" \
-	--info "$info" --failed "${failed[*]:-}"
+	--info "$info" --load "$load" --failed "${failed[*]:-}" --errors "$out/errors.txt"
 msg "bench: done in $(( $(date +%s) - t0 ))s: $out/results.md, $out/results.csv, $out/*.png"
 [ ${#failed[@]} = 0 ] || die "bench: boots with problems: ${failed[*]} (see above)"
