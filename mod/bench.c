@@ -1438,6 +1438,7 @@ static int cmd_scale(void)
 {
 	static const int pats[] = { PAT_PAIR, PAT_LIFO };
 	static u64 v[PAR_NBA][2][BENCH_MAX_ROUNDS];
+	unsigned int fails[PAR_NBA][2];
 	int maxthr = min(2U, num_online_cpus());
 	struct kmem_cache *caches[PAR_NBA];
 	unsigned long n = scaled(131072);
@@ -1452,6 +1453,7 @@ static int cmd_scale(void)
 	if (ret)
 		goto out;
 	for (j = 0; j < ARRAY_SIZE(pats); j++) {
+		memset(fails, 0, sizeof(fails));
 		for (i = 0; i < PAR_NBA; i++)
 			bench_settle(par_bas[i]);
 		for (r = 0; r < opt.warm + opt.rounds && !ret; r++)
@@ -1462,10 +1464,12 @@ static int cmd_scale(void)
 							    opt.size, nthr, n, caches[i], &x);
 
 					/* Failed allocations are reported, not fatal. */
-					if (err == -EIO)
+					if (err == -EIO) {
 						failed = true;
-					else
+						fails[i][nthr - 1]++;
+					} else {
 						ret = err;
+					}
 					if (r >= opt.warm)
 						v[i][nthr - 1][r - opt.warm] = x;
 				}
@@ -1478,6 +1482,11 @@ static int cmd_scale(void)
 				memcpy(w, v[i][nthr - 1], sizeof(w));
 				bench_row("scale", an, pat_name[pats[j]], param,
 					  nthr == 1 ? "thr1" : "thr2", w, opt.rounds, n * nthr);
+				if (!fails[i][nthr - 1])
+					continue;
+				/* Rounds in which allocations failed. */
+				w[0] = fails[i][nthr - 1] * 1000;
+				bench_row("scale", an, pat_name[pats[j]], param, "errors", w, 1, 0);
 			}
 			if (maxthr < 2)
 				continue;
@@ -1496,6 +1505,7 @@ out:
 static int cmd_pc(void)
 {
 	static u64 v[PAR_NBA][BENCH_MAX_ROUNDS];
+	unsigned int fails[PAR_NBA] = { };
 	struct kmem_cache *caches[PAR_NBA];
 	unsigned long n = scaled(131072);
 	u64 w[BENCH_MAX_ROUNDS];
@@ -1520,10 +1530,12 @@ static int cmd_pc(void)
 			int err = par_round(par_bas[i], PAT_PAIR, true, opt.size, 2, n,
 					    caches[i], &x);
 
-			if (err == -EIO)
+			if (err == -EIO) {
 				failed = true;
-			else
+				fails[i]++;
+			} else {
 				ret = err;
+			}
 			if (r >= opt.warm)
 				v[i][r - opt.warm] = x;
 		}
@@ -1532,6 +1544,10 @@ static int cmd_pc(void)
 	for (i = 0; i < PAR_NBA; i++) {
 		memcpy(w, v[i], sizeof(w));
 		bench_row("pc", ba_name[par_bas[i]], "pc", param, "obj", w, opt.rounds, n);
+		if (fails[i]) {
+			w[0] = fails[i] * 1000;
+			bench_row("pc", ba_name[par_bas[i]], "pc", param, "errors", w, 1, 0);
+		}
 	}
 	/* goalloc (par_bas[0]) against the others, per round. */
 	for (i = 1; i < PAR_NBA; i++) {
