@@ -4,6 +4,7 @@
 #   make [KDIR=...] [W=1]   build goalloc.ko (+ goalloc_kunit.ko on KUnit kernels)
 #   make check              everything: test kernel, harness, KUnit in QEMU, judge
 #   make demo               goalloc.ko on Debian's stock 6.12 kernel in QEMU
+#   make bench              benchmarks vs SLUB/vmalloc/page allocator (stock kernel)
 #   make harness            userspace harness only (host, ASan/UBSan)
 #   make checkpatch         kernel style check of mod/ include/ kunit/
 #   make deps               install packages, unpack linux-source (root)
@@ -32,6 +33,10 @@ check: deps
 demo: deps
 	$(SCRIPTS)/demo.sh
 
+# goalloc against SLUB, vmalloc and the page allocator on the stock kernel.
+bench: deps
+	$(SCRIPTS)/bench.sh
+
 harness: deps
 	$(MAKE) -C tools/testing/goalloc KSFT=$(KSRC)/tools/testing/selftests run
 
@@ -49,4 +54,4 @@ clean:
 		rm -f modules.order Module.symvers; fi
 	rm -rf build
 
-.PHONY: all modules deps check demo harness checkpatch clean
+.PHONY: all modules deps check demo bench harness checkpatch clean
