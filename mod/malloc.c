@@ -44,9 +44,13 @@ static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 	struct goalloc_mcache *mc = *mcp;
 	struct goalloc_mspan *s;
 	unsigned long v;
-	int err;
+	int err, tries;
 
-	for (;;) {
+	/*
+	 * Each grow either adds an arena or found that someone else did; a
+	 * few rounds settle any race, and the bound guarantees progress.
+	 */
+	for (tries = 0; tries < 8; tries++) {
 		if (npages) {
 			s = goalloc_mheap_alloc_span(mc, npages, spanclass,
 						     GOALLOC_MSPAN_IN_USE);
@@ -77,6 +81,7 @@ static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 			}
 		}
 	}
+	return 0;
 }
 
 static void *alloc_large(size_t size, unsigned int flags)
@@ -366,6 +371,8 @@ EXPORT_SYMBOL_GPL(goalloc_gc);
 /**
  * goalloc_release() - give every free arena back to the kernel
  *
+ * Drains the per-CPU caches and runs a full sweep cycle first.
+ *
  * Context: process context, may sleep.
  * Return: bytes released.
  */
@@ -373,7 +380,8 @@ unsigned long goalloc_release(void)
 {
 	goalloc_mcache_drain_all();
 	goalloc_stack_free_large_spans();
-	goalloc_sweep_cycle_norelease(false);
+	/* A full cycle first, so objects freed since the last one count. */
+	goalloc_sweep_cycle_norelease(true);
 	return goalloc_mheap_release(true);
 }
 EXPORT_SYMBOL_GPL(goalloc_release);

@@ -140,6 +140,21 @@ unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,
 			*sp = s;
 			return s->base + (unsigned long)idx * s->elemsize;
 		}
+		/*
+		 * Full.  Sweep it where it is (this mcache owns it): if objects
+		 * died, keep it rather than hand it to mcentral and take it
+		 * straight back, as Go's uncache + cacheSpan would.
+		 */
+		if (!goalloc_mspan_sweep_free_in_place(s)) {
+			idx = goalloc_mspan_next_free_index(s);
+			if (!WARN_ON_ONCE(idx >= s->nelems)) {
+				atomic64_add((u64)(s->nelems - s->alloc_count + 1) * s->elemsize,
+					     &goalloc_mheap.heap_live);
+				*sp = s;
+				goalloc_maybe_start_cycle();
+				return s->base + (unsigned long)idx * s->elemsize;
+			}
+		}
 		mc->alloc[spanclass] = &goalloc_emptymspan;
 		goalloc_mcentral_uncache_span(c, s);
 	}
@@ -159,6 +174,8 @@ unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,
 	atomic64_add((u64)(s->nelems - s->alloc_count) * s->elemsize,
 		     &goalloc_mheap.heap_live);
 	mc->alloc[spanclass] = s;
+	/* Go tests its GC trigger after every refill; the cycle runs in a worker. */
+	goalloc_maybe_start_cycle();
 	idx = goalloc_mspan_next_free_index(s);
 	if (WARN_ON_ONCE(idx >= s->nelems)) {
 		*sp = ERR_PTR(-ENOMEM);

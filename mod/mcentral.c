@@ -109,6 +109,26 @@ static bool sweep_span(struct goalloc_mspan *s, bool preserve)
 }
 
 /**
+ * goalloc_mspan_sweep_free_in_place() - sweep an mcache's own full span
+ * @s: a span cached by the caller's mcache, with no free slot left
+ *
+ * Context: local lock held; never sleeps.
+ * Return: 0 if the sweep freed slots (the span stays cached, swept),
+ * -ENOSPC if nothing in it had died.
+ */
+int goalloc_mspan_sweep_free_in_place(struct goalloc_mspan *s)
+{
+	u16 nfreed;
+
+	goalloc_mspan_sweep_bits(s, &nfreed);
+	if (!nfreed)
+		return -ENOSPC;
+	s->needzero = 1;
+	WRITE_ONCE(s->sweepgen, goalloc_sweepgen() + 3);
+	return 0;
+}
+
+/**
  * goalloc_mspan_sweep_to_central() - sweep a span nobody else owns and file it
  * @s: the span
  *
