@@ -67,7 +67,7 @@ static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 			return 0;
 		/* Grow with no lock held, then start over on whatever CPU. */
 		local_unlock(&goalloc_mcaches->lock);
-		err = goalloc_mheap_grow(npages ? npages : 1);
+		err = goalloc_mheap_grow(npages ?: goalloc_class_to_allocnpages[spanclass >> 1]);
 		local_lock(&goalloc_mcaches->lock);
 		*mcp = mc = this_cpu_ptr(goalloc_mcaches);
 		if (err)
