@@ -276,7 +276,7 @@ static uint64_t slot_bytes(uint64_t size)
 struct counters {
 	uint64_t iters, allocs[NTIERS], frees, cross_frees, verified, verified_bytes;
 	uint64_t grows, batches, batch_ops, handoffs, adopted, rewrites;
-	uint64_t gc, drain, release, memstats, enomem, errors, mismatches;
+	uint64_t gc, drain, release, memstats, enomem, errors, mismatches, probes;
 	uint64_t classes[GOALLOC_NUM_SIZE_CLASSES], stack_sizes[NSTACK_SIZES];
 };
 
@@ -676,6 +676,55 @@ static void batch(struct worker *w)
 		     b.failed, done, bad);
 }
 
+/*
+ * Fault phases: make the heap grow.  RELEASE gives every free arena back,
+ * so a 4 MiB stack (a whole arena) needs a new one; it is checked at both
+ * ends and freed at once.
+ */
+static void grow_probe(struct worker *w)
+{
+	const uint64_t size = GOALLOC_IOC_STACK_MAX, n = 4096;
+	uint64_t h;
+	int err;
+
+	w->c.probes++;
+	w->c.release++;
+	err = g_release();
+	if (err)
+		fail(w, "RELEASE: %s", strerror(-err));
+	if (!reserve(size, 1))
+		return;
+	err = g_stack_alloc(size, &h);
+	if (err) {
+		unreserve(size, 1);
+		alloc_err(w, "STACK_ALLOC", size, err);
+		return;
+	}
+	w->c.allocs[T_STACK]++;
+	pat_fill(w->wbuf, n, 0x5eed, n - 1, -1);
+	err = g_rw(GOALLOC_IOC_WRITE, h, size - n, n, w->wbuf);
+	err = err ?: g_rw(GOALLOC_IOC_READ, h, size - n, n, w->rbuf);
+	if (!err && memcmp(w->wbuf, w->rbuf, n)) {
+		w->c.mismatches++;
+		fail(w, "4 MiB stack %" PRIu64 ": its top does not read back", h);
+	}
+	memset(w->wbuf, 0, n);
+	err = err ?: g_rw(GOALLOC_IOC_READ, h, 0, n, w->rbuf);
+	if (!err && memcmp(w->wbuf, w->rbuf, n)) {
+		w->c.mismatches++;
+		fail(w, "4 MiB stack %" PRIu64 ": its bottom is not zero", h);
+	}
+	if (err)
+		fail(w, "WRITE/READ of 4 MiB stack %" PRIu64 ": %s", h, strerror(-err));
+	w->c.verified++;
+	w->c.verified_bytes += 2 * n;
+	err = g_free(h, true);
+	if (err)
+		fail(w, "STACK_FREE of 4 MiB stack %" PRIu64 ": %s", h, strerror(-err));
+	w->c.frees++;
+	unreserve(size, 1);
+}
+
 /* Hand one of our objects to another thread, which frees or keeps it. */
 static void handoff(struct worker *w)
 {
@@ -824,6 +873,8 @@ static void *worker_main(void *arg)
 			}
 		} else if (r < 700) {
 			handoff(w);
+		} else if (faults && r >= 960 && r < 990) {
+			grow_probe(w);
 		} else if (r < 990) {
 			if (w->live.n) {
 				struct obj o = vec_take(&w->live, rnd_below(&w->rng, w->live.n));
@@ -840,8 +891,7 @@ static void *worker_main(void *arg)
 			w->c.drain++;
 			if (err)
 				fail(w, "DRAIN: %s", strerror(-err));
-		} else if (r < 997 || (faults && r < 999)) {
-			/* give arenas back so the heap must grow (and may fail) again */
+		} else if (r < 997) {
 			err = g_release();
 			w->c.release++;
 			if (err)
@@ -1532,13 +1582,14 @@ static void run_phase(const struct phase *ph, uint64_t seed)
 		       " ioctls=%" PRIu64 " allocs=%" PRIu64 " frees=%" PRIu64
 		       " cross_frees=%" PRIu64 " verified=%" PRIu64 " verified_mib=%" PRIu64
 		       " grows=%" PRIu64 " batches=%" PRIu64 " gc=%" PRIu64 " drain=%" PRIu64
-		       " release=%" PRIu64 " hotplug_cycles=%" PRIu64 " injected=%" PRIu64
+		       " release=%" PRIu64 " grow_probes=%" PRIu64 " hotplug_cycles=%" PRIu64
+		       " injected=%" PRIu64
 		       " enomem=%" PRIu64 " errors=%" PRIu64 "\n", ph->name, seed, g.nthreads,
 		       seconds, t.iters, (uint64_t)atomic_load(&g_ioctls),
 		       t.allocs[T_TINY] + t.allocs[T_SMALL] + t.allocs[T_LARGE] +
 		       t.allocs[T_STACK], t.frees, t.cross_frees, t.verified,
 		       t.verified_bytes / MIB, t.grows, t.batches, t.gc, t.drain, t.release,
-		       hp.cycles, faults[0].injected + faults[1].injected, t.enomem,
+		       t.probes, hp.cycles, faults[0].injected + faults[1].injected, t.enomem,
 		       t.errors + atomic_load(&g.main_errors) + main_w.c.errors);
 	total.ops += t.iters;
 	total.verified += t.verified;
