@@ -25,7 +25,11 @@
  * Anything else is a failure.  The loop runs in child processes (one per
  * round, a fresh file each, closed with objects still live), so a kernel
  * that kills the caller shows as a failed round; after each round the
- * parent runs GC + DRAIN and MEMSTATS must be back at its baseline.
+ * parent runs GC + DRAIN and MEMSTATS must be back at its baseline.  Every
+ * 4th round runs under small per-file quotas (set by the parent, restored
+ * after), so EDQUOT is predicted and met often; a last child is SIGKILLed
+ * while it loops on 4096-op BATCHes (the EINTR path, thousands of handles
+ * live), and MEMSTATS must come back to the baseline after that too.
  *
  * usage: goalloc_fuzz [--iters N] [--seed N] [--round N] [--allow-enomem]
  *   --iters N       fuzzed calls in total (default 5000: about 15 s in the
@@ -41,6 +45,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -139,6 +144,7 @@ struct results {
 	uint64_t reads_checked, reads_bad, probes, probes_bad, aux_bad;
 	uint64_t rounds_done, iters_done, last_iter;
 	uint64_t per_cmd[16][2];	/* calls, successes; [13]: unknown commands */
+	uint64_t kill_batches;		/* BATCHes the killed child completed */
 };
 
 static struct results *res;	/* MAP_SHARED: the parent reads what children did */
@@ -1450,6 +1456,53 @@ static int round_child(uint64_t seed, uint64_t iters)
 	       res->aux_bad;
 }
 
+static int param_write(const char *name, uint64_t v)
+{
+	char path[128], buf[32];
+	int f, n, ok;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
+	ok = write(f, buf, n) == n;
+	close(f);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * The kill round's child: BATCHes of GOALLOC_IOC_BATCH_MAX small allocs and
+ * frees until the parent SIGKILLs it, mostly inside a batch (the EINTR
+ * path), with thousands of objects live.
+ */
+static void batch_forever(void)
+{
+	static struct goalloc_ioc_batch_op ops[GOALLOC_IOC_BATCH_MAX];
+	struct goalloc_ioc_batch b = { .size = sizeof(b), .ops = (uintptr_t)ops,
+				       .count = GOALLOC_IOC_BATCH_MAX };
+	int f = open(DEV, O_RDWR | O_CLOEXEC);
+	uint32_t i;
+
+	if (f < 0)
+		_exit(1);
+	for (;;) {
+		for (i = 0; i < GOALLOC_IOC_BATCH_MAX; i++)
+			ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_ALLOC,
+								.bytes = 1 + below(512),
+								.flags = below(4) };
+		if (ioctl(f, GOALLOC_IOC_BATCH, &b))
+			_exit(2);
+		res->kill_batches++;
+		for (i = 0; i < GOALLOC_IOC_BATCH_MAX; i++)
+			ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_FREE,
+								.handle = ops[i].handle };
+		/* free every other batch: the table keeps growing */
+		if (below(2) && ioctl(f, GOALLOC_IOC_BATCH, &b))
+			_exit(3);
+	}
+}
+
 static int settle(int f, struct goalloc_ioc_memstats *s)
 {
 	struct goalloc_ioc_cmd c = { .size = sizeof(c) };
@@ -1490,7 +1543,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t iters = 5000, per_round = 1000, seed = 0, r, nrounds, died = 0, leaked = 0;
-	uint64_t failed_rounds = 0;
+	uint64_t failed_rounds = 0, fmo = 0, fmb = 0;
+	bool have_quota, killed_ok;
 	struct goalloc_ioc_memstats base, after;
 	bool seeded = false, allow = false;
 	struct timespec t0, t1;
@@ -1529,14 +1583,14 @@ int main(int argc, char **argv)
 	nrounds = (iters + per_round - 1) / per_round;
 
 	ksft_print_header();
-	ksft_set_plan(5);
+	ksft_set_plan(6);
 	ksft_print_msg("seed %" PRIu64 " iters %" PRIu64 " in %" PRIu64 " rounds of %" PRIu64
 		       "%s\n", seed, iters, nrounds, per_round, allow ? " (ENOMEM allowed)" : "");
 	pfd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (pfd < 0) {
 		if (errno != ENOENT)
 			ksft_exit_fail_msg("open " DEV ": %s\n", strerror(errno));
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < 6; i++)
 			ksft_test_result_skip(DEV " missing: goalloc.ko not loaded\n");
 		ksft_finished();
 	}
@@ -1545,15 +1599,26 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 	mem_init();
 	m.allow_enomem = allow;
+	have_quota = !access(PARAMS "file_max_objects", W_OK) &&
+		     !access(PARAMS "file_max_bytes", W_OK);
+	fmo = param("file_max_objects", 65536);
+	fmb = param("file_max_bytes", 64 * MIB);
 	if (settle(pfd, &base))
 		ksft_exit_fail_msg("baseline: %s\n", strerror(errno));
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (r = 0; r < nrounds; r++) {
 		uint64_t n = min(per_round, iters - r * per_round);
+		bool tight = r % 4 == 3 && have_quota;
 		int status;
 		pid_t pid;
 
+		/* every 4th round: small per-file quotas, so EDQUOT paths run */
+		if (tight) {
+			rng = seed ^ r;
+			param_write("file_max_objects", 24 + below(200));
+			param_write("file_max_bytes", 64 * 1024 + below(4 * MIB));
+		}
 		fflush(stdout);
 		pid = fork();
 		if (pid < 0)
@@ -1573,8 +1638,37 @@ int main(int argc, char **argv)
 				       n, n);
 		}
 		res->rounds_done++;
+		if (tight) {
+			param_write("file_max_objects", fmo);
+			param_write("file_max_bytes", fmb);
+		}
 		if (settle(pfd, &after) || !same_baseline(&base, &after, r))
 			leaked++;
+	}
+
+	/* a child killed inside a huge BATCH leaves nothing behind either */
+	{
+		struct timespec d = { 0, 0 };
+		int status;
+		pid_t pid;
+
+		rng = seed ^ 0x6b696c6cULL;
+		d.tv_nsec = (50 + below(400)) * 1000000L;
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+		if (!pid)
+			batch_forever();
+		nanosleep(&d, NULL);
+		kill(pid, SIGKILL);
+		if (waitpid(pid, &status, 0) != pid)
+			ksft_exit_fail_msg("waitpid: %s\n", strerror(errno));
+		killed_ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+			    !settle(pfd, &after) && same_baseline(&base, &after, nrounds);
+		if (!WIFSIGNALED(status))
+			ksft_print_msg("kill round: the child exited with %d before the kill\n",
+				       WEXITSTATUS(status));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	close(pfd);
@@ -1598,6 +1692,8 @@ int main(int argc, char **argv)
 			 res->rounds_done, died);
 	ksft_test_result(!leaked, "no_leak: MEMSTATS back to baseline after each of %" PRIu64
 			 " closes (%" PRIu64 " not)\n", nrounds, leaked);
+	ksft_test_result(killed_ok, "killed_mid_batch: SIGKILL after %" PRIu64
+			 " 4096-op BATCHes, then MEMSTATS at baseline\n", res->kill_batches);
 	len = 0;
 	for (i = 0; i <= NCMD; i++)
 		len += snprintf(errs + len, sizeof(errs) - len, " %s=%" PRIu64 "/%" PRIu64,

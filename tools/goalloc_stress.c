@@ -51,8 +51,10 @@
  *   --fail-meta PCT    the same for metadata allocations (fail_meta)
  *   --quiet            no progress lines
  * With fault injection, ENOMEM from an allocating command is expected and
- * counted, and at least one failure must have been injected; without it,
- * any errno is a failure.  The knobs are restored afterwards.
+ * counted, at least one failure must have been injected and no more ENOMEMs
+ * seen than failures injected; without it, any errno is a failure.  In
+ * fault phases 3% of operations are growth probes (RELEASE, then a transient
+ * 4 MiB stack, which needs a fresh arena).  The knobs are restored after.
  *
  * TAP (kselftest.h) on stdout; a "# stress[phase]:" line per phase and a
  * last "# stress:" line have the figures.
