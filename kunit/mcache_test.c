@@ -1,0 +1,949 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for goalloc's mcache and mcentral tier: how an mcache refills,
+ * how spans move between an mcentral's partial and full lists and back to the
+ * heap as their objects are freed and swept, how cacheSpan sweeps stale spans
+ * before it grows the heap, Go's tiny allocator (packing, alignment, block
+ * lifetime) and GOALLOC_ZERO on dirty memory.
+ *
+ * Cases that look at one mcache pin the test thread with migrate_disable().
+ * While pinned they use EXPECTs and jump to the unpin label instead of
+ * ASSERTs: an ASSERT ends the thread, which must not happen with migration
+ * disabled.  Every object a case allocates is recorded in an objset whose
+ * deferred action frees what is left and runs goalloc_gc(), so the heap is
+ * empty again when the next case starts, even after a failure.
+ */
+#include <kunit/test.h>
+#include <linux/prandom.h>
+#include <linux/sort.h>
+
+#include <goalloc.h>
+#include "goalloc/mcache.h"
+#include "goalloc/mheap.h"
+#include "goalloc/stats.h"
+
+/* Objects a case still owns; freed by the deferred action. */
+struct mc_objset {
+	void **p;
+	unsigned int n;
+	unsigned int cap;
+};
+
+static void mc_objset_release(void *ctx)
+{
+	struct mc_objset *os = ctx;
+	unsigned int i;
+
+	for (i = 0; i < os->n; i++)
+		if (os->p[i])
+			goalloc_free(os->p[i]);
+	os->n = 0;
+	goalloc_gc();
+}
+
+static struct mc_objset *mc_objset_new(struct kunit *test, unsigned int cap)
+{
+	struct mc_objset *os = kunit_kzalloc(test, sizeof(*os), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, os);
+	os->p = kunit_kcalloc(test, cap, sizeof(*os->p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, os->p);
+	os->cap = cap;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mc_objset_release, os), 0);
+	return os;
+}
+
+/* Allocate and record; NULL when the set is full or the heap says no. */
+static void *mc_alloc(struct mc_objset *os, size_t size, unsigned int flags)
+{
+	void *p;
+
+	if (os->n >= os->cap)
+		return NULL;
+	p = goalloc_alloc(size, flags);
+	if (p)
+		os->p[os->n++] = p;
+	return p;
+}
+
+/* Free entry @i of the set and forget it.  Return: goalloc_free()'s value. */
+static int mc_free(struct mc_objset *os, unsigned int i)
+{
+	int err = goalloc_free(os->p[i]);
+
+	if (!err)
+		os->p[i] = NULL;
+	return err;
+}
+
+static void mc_free_all(struct kunit *test, struct mc_objset *os)
+{
+	unsigned int i;
+
+	for (i = 0; i < os->n; i++)
+		if (os->p[i])
+			KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+}
+
+static struct goalloc_mspan *mc_span_of(const void *p)
+{
+	struct goalloc_mspan *s;
+
+	/* The caller holds a live object in the span: it cannot go away. */
+	rcu_read_lock();
+	s = goalloc_span_of((unsigned long)p);
+	rcu_read_unlock();
+	return s;
+}
+
+static u16 mc_index_of(struct goalloc_mspan *s, const void *p)
+{
+	return ((unsigned long)p - s->base) / s->elemsize;
+}
+
+/* Smallest size class holding @size, by linear search (not the module's table). */
+static u8 mc_class_of(size_t size)
+{
+	u8 c;
+
+	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++)
+		if (goalloc_class_to_size[c] >= size)
+			return c;
+	return 0;
+}
+
+struct mc_heapsnap {
+	unsigned long pages_inuse;
+	long nspans;
+	u32 nchunks;
+};
+
+static void mc_snap(struct mc_heapsnap *hs)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+
+	spin_lock(&h->lock);
+	hs->pages_inuse = h->pages_inuse;
+	hs->nchunks = h->nchunks;
+	spin_unlock(&h->lock);
+	hs->nspans = atomic_long_read(&h->nspans);
+}
+
+/* Which list of @c holds @s: 'P'/'F' swept partial/full, 'p'/'f' unswept, 0 none. */
+static char mc_list_of(struct goalloc_mcentral *c, struct goalloc_mspan *s)
+{
+	unsigned int sw = goalloc_swept(goalloc_sweepgen());
+	struct goalloc_mspan *x;
+	char where = 0;
+	int i;
+
+	spin_lock(&c->lock);
+	for (i = 0; i < 2; i++) {
+		list_for_each_entry(x, &c->partial[i], list)
+			if (x == s)
+				where = i == sw ? 'P' : 'p';
+		list_for_each_entry(x, &c->full[i], list)
+			if (x == s)
+				where = i == sw ? 'F' : 'f';
+	}
+	spin_unlock(&c->lock);
+	return where;
+}
+
+/*
+ * Start from an empty heap: no stale background sweep, every mcache drained,
+ * every span swept and, since nothing is live, returned to the heap.
+ */
+static void mc_quiesce(struct kunit *test)
+{
+	struct goalloc_memstats ms;
+	struct mc_heapsnap hs;
+
+	flush_work(&goalloc_mheap.bgsweep);
+	goalloc_gc();
+	flush_work(&goalloc_mheap.bgsweep);
+	goalloc_read_memstats(&ms);
+	mc_snap(&hs);
+	KUNIT_ASSERT_EQ_MSG(test, ms.heap_alloc, 0, "a previous case left objects live");
+	KUNIT_ASSERT_EQ_MSG(test, hs.pages_inuse, 0, "a previous case left spans in use");
+}
+
+/*
+ * Start a sweep cycle the way goalloc_sweep_cycle() does (sweepgen += 2 under
+ * both locks) but without sweeping, freezing the moment between Go's
+ * "sweepgen += 2" and the background sweeper reaching a span.
+ */
+static void mc_new_cycle_unswept(void)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+
+	mutex_lock(&h->gc_mutex);
+	spin_lock(&h->lock);
+	WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
+	h->cycles++;
+	spin_unlock(&h->lock);
+	mutex_unlock(&h->gc_mutex);
+}
+
+/*
+ * nelems + 1 objects of one class on one CPU: the first nelems fill one span,
+ * the next forces a refill that uncaches the full span (sweeping it onto the
+ * mcentral's full swept list) and caches a second span from the heap.
+ */
+static void goalloc_mcache_refill_test(struct kunit *test)
+{
+	const size_t size = 1024;
+	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u16 nelems = goalloc_class_to_nobjs[c];
+	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	struct goalloc_mspan *s1 = NULL, *s2;
+	struct mc_heapsnap h0, h1, h2;
+	struct goalloc_mcache *mc;
+	struct mc_objset *os;
+	unsigned int i;
+	u32 sg;
+
+	os = mc_objset_new(test, nelems + 1);
+	mc_quiesce(test);
+	KUNIT_ASSERT_EQ(test, (u32)nelems, 8U);
+
+	migrate_disable();
+	mc = this_cpu_ptr(goalloc_mcaches);
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], &goalloc_emptymspan);
+	mc_snap(&h0);
+	for (i = 0; i < nelems; i++) {
+		void *p = mc_alloc(os, size, 0);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			goto unpin;
+		if (!i)
+			s1 = mc_span_of(p);
+		/* A fresh span hands out its slots in address order. */
+		KUNIT_EXPECT_PTR_EQ(test, mc_span_of(p), s1);
+		KUNIT_EXPECT_EQ(test, (unsigned long)p, s1->base + i * s1->elemsize);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s1);
+	KUNIT_EXPECT_EQ(test, s1->nelems, nelems);
+	KUNIT_EXPECT_EQ(test, s1->alloc_count, nelems);
+	KUNIT_EXPECT_EQ(test, s1->freeindex, nelems);
+	KUNIT_EXPECT_EQ(test, s1->sweepgen, goalloc_sweepgen() + 3);
+	mc_snap(&h1);
+	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans + 1);
+	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse + goalloc_class_to_allocnpages[c]);
+
+	if (!mc_alloc(os, size, 0))
+		goto unpin;
+	s2 = mc_span_of(os->p[nelems]);
+	sg = goalloc_sweepgen();
+	KUNIT_EXPECT_PTR_NE(test, s2, s1);
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s2);
+	KUNIT_EXPECT_EQ(test, s2->alloc_count, 1);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'F');
+	KUNIT_EXPECT_EQ(test, central->nfull[goalloc_swept(sg)], 1U);
+	KUNIT_EXPECT_EQ(test, central->npartial[goalloc_swept(sg)], 0U);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s2), 0);
+	/* Swept and uncached is Go's sg; cached and swept is sg + 3. */
+	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg);
+	KUNIT_EXPECT_EQ(test, s2->sweepgen, sg + 3);
+	mc_snap(&h2);
+	KUNIT_EXPECT_EQ(test, h2.nspans, h0.nspans + 2);
+	KUNIT_EXPECT_EQ(test, h2.pages_inuse,
+			h0.pages_inuse + 2 * goalloc_class_to_allocnpages[c]);
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+	goalloc_gc();
+	mc_snap(&h2);
+	KUNIT_EXPECT_EQ(test, h2.pages_inuse, 0UL);
+}
+
+/* Fill a span of @size objects plus one on this CPU (pinned by the caller). */
+static bool mc_fill_span_plus_one(struct kunit *test, struct mc_objset *os, size_t size,
+				  u16 nelems, struct goalloc_mspan **s1, struct goalloc_mspan **s2)
+{
+	unsigned int i;
+
+	for (i = 0; i <= nelems; i++) {
+		if (!mc_alloc(os, size, 0)) {
+			KUNIT_FAIL(test, "allocation %u of %zu bytes failed", i, size);
+			return false;
+		}
+	}
+	*s1 = mc_span_of(os->p[0]);
+	*s2 = mc_span_of(os->p[nelems]);
+	for (i = 0; i < nelems; i++) {
+		if (mc_span_of(os->p[i]) != *s1 || mc_index_of(*s1, os->p[i]) != i) {
+			KUNIT_FAIL(test, "object %u is not slot %u of the first span", i, i);
+			return false;
+		}
+	}
+	KUNIT_EXPECT_PTR_NE(test, *s1, *s2);
+	return *s1 != *s2;
+}
+
+/*
+ * A full uncached span whose objects are partly freed moves to the partial
+ * list when swept; once all are freed, sweeping gives its pages back.
+ */
+static void goalloc_mcentral_partial_full_test(struct kunit *test)
+{
+	const size_t size = 256;
+	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u16 nelems = goalloc_class_to_nobjs[c];
+	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	struct goalloc_mspan *s1, *s2;
+	struct goalloc_memstats ms0, ms1;
+	struct mc_heapsnap h0, h1;
+	unsigned int i, nfreed = 0;
+	struct mc_objset *os;
+	u32 npages;
+	bool ok;
+
+	os = mc_objset_new(test, nelems + 1);
+	mc_quiesce(test);
+
+	migrate_disable();
+	ok = mc_fill_span_plus_one(test, os, size, nelems, &s1, &s2);
+	migrate_enable();
+	KUNIT_ASSERT_TRUE(test, ok);
+	KUNIT_ASSERT_EQ(test, mc_list_of(central, s1), 'F');
+
+	/* Free every third object: a free only clears a mark bit. */
+	for (i = 0; i < nelems; i += 3, nfreed++)
+		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'F');
+	KUNIT_EXPECT_EQ(test, s1->alloc_count, nelems);
+
+	mc_snap(&h0);
+	goalloc_sweep_cycle(true);
+	mc_snap(&h1);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'P');
+	KUNIT_EXPECT_EQ(test, s1->alloc_count, nelems - nfreed);
+	KUNIT_EXPECT_EQ(test, s1->sweepgen, goalloc_sweepgen());
+	for (i = 0; i < nelems; i++)
+		KUNIT_EXPECT_EQ_MSG(test, goalloc_mspan_is_allocated(s1, i), i % 3 != 0,
+				    "slot %u", i);
+	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse);
+	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans);
+	/* The sweep cycle leaves mcaches alone: s2 is still cached, on no list. */
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s2), 0);
+
+	/* Free the rest of s1: the next sweep returns it to the heap. */
+	npages = s1->npages;
+	for (i = 0; i < nelems; i++)
+		if (os->p[i])
+			KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+	mc_snap(&h0);
+	goalloc_read_memstats(&ms0);
+	goalloc_sweep_cycle(true);
+	mc_snap(&h1);
+	goalloc_read_memstats(&ms1);
+	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse - npages);
+	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans - 1);
+	KUNIT_EXPECT_EQ(test, ms1.heap_inuse,
+			ms0.heap_inuse - ((u64)npages << GOALLOC_PAGE_SHIFT));
+	/* s1 may be reused memory now: compare pointers only. */
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 0);
+	KUNIT_EXPECT_EQ(test, central->npartial[0] + central->npartial[1] +
+			central->nfull[0] + central->nfull[1], 0U);
+
+	KUNIT_EXPECT_EQ(test, mc_free(os, nelems), 0);
+	goalloc_gc();
+	mc_snap(&h1);
+	KUNIT_EXPECT_EQ(test, h1.pages_inuse, 0UL);
+}
+
+static int mc_cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * After a cycle starts, a refill must sweep a stale span of its mcentral
+ * (partial if @partial, else full) and reuse its freed slots, lowest first,
+ * instead of growing the heap.
+ */
+static void mc_cachespan_sweeps(struct kunit *test, bool partial)
+{
+	const size_t size = 512;
+	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u16 nelems = goalloc_class_to_nobjs[c];
+	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	unsigned long *want, nwant = 0;
+	struct goalloc_mspan *s1, *s2;
+	struct mc_heapsnap h0, h1;
+	struct goalloc_mcache *mc;
+	struct mc_objset *os;
+	unsigned int i;
+	u32 sg;
+
+	os = mc_objset_new(test, 3 * nelems + 2);
+	want = kunit_kcalloc(test, nelems, sizeof(*want), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mc_quiesce(test);
+	KUNIT_ASSERT_GE(test, (u32)nelems, 8U);
+
+	migrate_disable();
+	mc = this_cpu_ptr(goalloc_mcaches);
+	if (!mc_fill_span_plus_one(test, os, size, nelems, &s1, &s2))
+		goto unpin;
+
+	if (partial) {
+		/* Slots 1, 5, 9, ...: freed and swept, s1 on the partial list. */
+		for (i = 1; i < nelems; i += 4) {
+			KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+			want[nwant++] = (unsigned long)s1->base + i * s1->elemsize;
+		}
+		goalloc_sweep_cycle(true);
+		KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'P');
+	}
+	mc_new_cycle_unswept();
+	sg = goalloc_sweepgen();
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), partial ? 'p' : 'f');
+	/* Go's "needs sweeping": sg - 2. */
+	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg - 2);
+	KUNIT_EXPECT_EQ(test, central->npartial[goalloc_swept(sg)], 0U);
+	/* Slots 2, 5, 8, ...: freed after the cycle began, not swept yet. */
+	for (i = 2; i < nelems; i += 3) {
+		if (!os->p[i])
+			continue;
+		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+		want[nwant++] = (unsigned long)s1->base + i * s1->elemsize;
+	}
+	sort(want, nwant, sizeof(*want), mc_cmp_ptr, NULL);
+
+	/* Use up s2, then refill. */
+	for (i = 1; i < nelems; i++) {
+		void *p = mc_alloc(os, size, 0);
+
+		KUNIT_EXPECT_PTR_EQ(test, p ? mc_span_of(p) : NULL, s2);
+	}
+	mc_snap(&h0);
+	for (i = 0; i < nwant; i++) {
+		void *p = mc_alloc(os, size, 0);
+
+		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p, want[i], "reuse %u of %lu", i, nwant);
+	}
+	mc_snap(&h1);
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s1);
+	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg + 3);
+	KUNIT_EXPECT_EQ(test, s1->alloc_count, nelems);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s2), 'F');
+	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans);
+	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse);
+	KUNIT_EXPECT_EQ(test, h1.nchunks, h0.nchunks);
+
+	/* s1 is full again and nothing else is reusable: now the heap grows. */
+	if (mc_alloc(os, size, 0)) {
+		mc_snap(&h1);
+		KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans + 1);
+		KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'F');
+	}
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+	goalloc_gc();
+}
+
+static void goalloc_mcentral_cachespan_unswept_partial_test(struct kunit *test)
+{
+	mc_cachespan_sweeps(test, true);
+}
+
+static void goalloc_mcentral_cachespan_unswept_full_test(struct kunit *test)
+{
+	mc_cachespan_sweeps(test, false);
+}
+
+/*
+ * Go's mallocgc tiny rules on one mcache, as a reference model: align the
+ * offset (8 for multiples of 8, 4 for multiples of 4, 2 for even sizes),
+ * pack if the block has room, else take a new 16 B block and keep whichever
+ * of the two has more room left.
+ */
+struct mc_tiny_model {
+	int cur;		/* block id being packed, -1 before the first */
+	unsigned int off;	/* its tinyoffset */
+	int nblocks;		/* blocks taken so far */
+	unsigned int packed;	/* objects placed in an existing block */
+};
+
+static void mc_tiny_model_init(struct mc_tiny_model *m)
+{
+	*m = (struct mc_tiny_model){ .cur = -1 };
+}
+
+/* Place one object; returns its block id and sets *@off to its offset. */
+static int mc_tiny_model_alloc(struct mc_tiny_model *m, unsigned int size, unsigned int *off)
+{
+	unsigned int o = m->off;
+	int b;
+
+	if (!(size & 7))
+		o = ALIGN(o, 8);
+	else if (!(size & 3))
+		o = ALIGN(o, 4);
+	else if (!(size & 1))
+		o = ALIGN(o, 2);
+	if (m->cur >= 0 && o + size <= GOALLOC_TINY_SIZE) {
+		m->off = o + size;
+		m->packed++;
+		*off = o;
+		return m->cur;
+	}
+	b = m->nblocks++;
+	if (m->cur < 0 || size < m->off) {
+		m->cur = b;
+		m->off = size;
+	}
+	*off = 0;
+	return b;
+}
+
+/*
+ * Allocate the tiny @sizes on this CPU and check each object against the
+ * model.  Block ids of the model map to the first address seen for them.
+ */
+static void mc_tiny_check_seq(struct kunit *test, struct mc_objset *os,
+			      const u8 *sizes, unsigned int n, const char *name)
+{
+	struct goalloc_class_stats *b0, *b1;
+	struct goalloc_memstats ms0, ms1;
+	unsigned long *blocks, *sorted;
+	struct mc_tiny_model m;
+	unsigned int i, off, first = os->n;
+	int id;
+
+	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
+	sorted = kunit_kcalloc(test, n, sizeof(*sorted), GFP_KERNEL);
+	b0 = kunit_kcalloc(test, 2 * GOALLOC_NUM_SIZE_CLASSES, sizeof(*b0), GFP_KERNEL);
+	if (!blocks || !sorted || !b0) {
+		KUNIT_FAIL(test, "no memory");
+		return;
+	}
+	b1 = b0 + GOALLOC_NUM_SIZE_CLASSES;
+	mc_tiny_model_init(&m);
+
+	migrate_disable();
+	goalloc_read_memstats(&ms0);
+	goalloc_stats_by_size(b0);
+	for (i = 0; i < n; i++) {
+		unsigned long p = (unsigned long)mc_alloc(os, sizes[i], GOALLOC_NOSCAN);
+
+		id = mc_tiny_model_alloc(&m, sizes[i], &off);
+		if (!p) {
+			KUNIT_FAIL(test, "%s: tiny allocation %u failed", name, i);
+			break;
+		}
+		if (off == 0 && id == m.nblocks - 1 && !blocks[id])
+			blocks[id] = p;
+		if (p != blocks[id] + off) {
+			KUNIT_FAIL(test, "%s: object %u (size %u) at block+%lu, Go: block %d+%u",
+				   name, i, sizes[i], p & 15, id, off);
+			break;
+		}
+		/* Blocks are 16 B slots: the offset is the address mod 16. */
+		KUNIT_EXPECT_EQ(test, p & 15, (unsigned long)off);
+	}
+	goalloc_read_memstats(&ms1);
+	goalloc_stats_by_size(b1);
+	migrate_enable();
+
+	/* Every new block of the model is a distinct 16 B slot. */
+	memcpy(sorted, blocks, m.nblocks * sizeof(*sorted));
+	sort(sorted, m.nblocks, sizeof(*sorted), mc_cmp_ptr, NULL);
+	for (i = 1; i < m.nblocks; i++)
+		KUNIT_EXPECT_NE_MSG(test, sorted[i], sorted[i - 1], "%s: block reused", name);
+	KUNIT_EXPECT_EQ_MSG(test, ms1.tiny_allocs - ms0.tiny_allocs, (u64)m.packed, "%s", name);
+	KUNIT_EXPECT_EQ_MSG(test, b1[GOALLOC_TINY_SIZE_CLASS].nmalloc -
+			    b0[GOALLOC_TINY_SIZE_CLASS].nmalloc, (u64)m.nblocks, "%s", name);
+	KUNIT_EXPECT_EQ_MSG(test, ms1.mallocs - ms0.mallocs, (u64)(os->n - first), "%s", name);
+	KUNIT_EXPECT_EQ_MSG(test, ms1.heap_alloc - ms0.heap_alloc,
+			    (u64)m.nblocks * GOALLOC_TINY_SIZE, "%s", name);
+}
+
+struct mc_tiny_seq {
+	const char *name;
+	u8 n;
+	u8 size[12];
+	u8 block[12];
+	u8 off[12];
+};
+
+/* Expected placements worked out by hand from Go's rules. */
+static const struct mc_tiny_seq mc_tiny_seqs[] = {
+	{ "1,1,2,4,8,1", 6, { 1, 1, 2, 4, 8, 1 }, { 0, 0, 0, 0, 0, 1 }, { 0, 1, 2, 4, 8, 0 } },
+	/* 8 and 12 do not fit: 8 replaces the block (11 used), 12 does not (8 used). */
+	{ "3,2,5,8,12,4,15,1", 8, { 3, 2, 5, 8, 12, 4, 15, 1 },
+	  { 0, 0, 0, 1, 2, 1, 3, 1 }, { 0, 4, 6, 0, 0, 8, 0, 12 } },
+	{ "1,6,6,1,1,1", 6, { 1, 6, 6, 1, 1, 1 }, { 0, 0, 0, 0, 0, 1 }, { 0, 2, 8, 14, 15, 0 } },
+	{ "7,4,2,9,14,2", 6, { 7, 4, 2, 9, 14, 2 }, { 0, 0, 0, 1, 2, 1 }, { 0, 8, 12, 0, 0, 10 } },
+};
+
+static void goalloc_tiny_packing_test(struct kunit *test)
+{
+	unsigned int t, i;
+	struct mc_objset *os;
+
+	for (t = 0; t < ARRAY_SIZE(mc_tiny_seqs); t++) {
+		const struct mc_tiny_seq *q = &mc_tiny_seqs[t];
+		struct mc_tiny_model m;
+		unsigned int off;
+		int id;
+
+		/* The hand-made table must agree with the model... */
+		mc_tiny_model_init(&m);
+		for (i = 0; i < q->n; i++) {
+			id = mc_tiny_model_alloc(&m, q->size[i], &off);
+			KUNIT_EXPECT_EQ_MSG(test, id, (int)q->block[i], "%s #%u", q->name, i);
+			KUNIT_EXPECT_EQ_MSG(test, off, (unsigned int)q->off[i], "%s #%u", q->name, i);
+		}
+		/* ...and the allocator with both, from an empty tiny block. */
+		os = mc_objset_new(test, q->n);
+		mc_quiesce(test);
+		mc_tiny_check_seq(test, os, q->size, q->n, q->name);
+		mc_free_all(test, os);
+		goalloc_gc();
+	}
+}
+
+/* A long pseudo-random tiny sequence against the model. */
+static void goalloc_tiny_random_test(struct kunit *test)
+{
+	const unsigned int n = 3000;
+	struct rnd_state rnd;
+	struct mc_objset *os;
+	unsigned int i;
+	u8 *sizes;
+
+	sizes = kunit_kmalloc(test, n, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sizes);
+	prandom_seed_state(&rnd, 0x7191);
+	for (i = 0; i < n; i++)
+		sizes[i] = 1 + prandom_u32_state(&rnd) % (GOALLOC_TINY_SIZE - 1);
+	os = mc_objset_new(test, n);
+	mc_quiesce(test);
+	mc_tiny_check_seq(test, os, sizes, n, "random");
+	mc_free_all(test, os);
+	goalloc_gc();
+}
+
+static u64 mc_tiny_nfree(struct goalloc_class_stats *bysize)
+{
+	goalloc_stats_by_size(bysize);
+	return bysize[GOALLOC_TINY_SIZE_CLASS].nfree;
+}
+
+/*
+ * A tiny block dies with its last object once the mcache has retired it; a
+ * block the mcache still holds stays until retired (by replacement or by
+ * goalloc_drain()), whatever was freed in it.
+ */
+static void goalloc_tiny_lifetime_test(struct kunit *test)
+{
+	struct goalloc_class_stats *bysize;
+	unsigned long a, b, c, d, e;
+	struct goalloc_memstats ms;
+	struct goalloc_mcache *mc;
+	struct mc_objset *os;
+	u64 f0;
+
+	bysize = kunit_kcalloc(test, GOALLOC_NUM_SIZE_CLASSES, sizeof(*bysize), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bysize);
+	os = mc_objset_new(test, 8);
+	mc_quiesce(test);
+
+	migrate_disable();
+	mc = this_cpu_ptr(goalloc_mcaches);
+	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* block 0 + 0 */
+	b = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);	/* block 0 + 8 */
+	c = (unsigned long)mc_alloc(os, 2, GOALLOC_NOSCAN);	/* block 0 + 12 */
+	d = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* block 1 + 0, block 0 retired */
+	KUNIT_EXPECT_TRUE(test, a && b && c && d);
+	if (!(a && b && c && d))
+		goto unpin;
+	KUNIT_EXPECT_EQ(test, b, a + 8);
+	KUNIT_EXPECT_EQ(test, c, a + 12);
+	KUNIT_EXPECT_EQ(test, d & 15, 0UL);
+	KUNIT_EXPECT_NE(test, d, a);
+	KUNIT_EXPECT_EQ(test, mc->tiny, d);
+
+	f0 = mc_tiny_nfree(bysize);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 2), 0);
+	/* The last object of a retired block frees the 16 B slot. */
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
+
+	/* d's block is held: freeing d keeps it, and e packs in after d. */
+	KUNIT_EXPECT_EQ(test, mc_free(os, 3), 0);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
+	e = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);
+	KUNIT_EXPECT_EQ(test, e, d + 8);
+	if (e != d + 8)
+		goto unpin;
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
+	/* Retired with e still live: the block stays. */
+	goalloc_drain();
+	KUNIT_EXPECT_EQ(test, mc->tiny, 0UL);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 4), 0);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 2);
+
+	/* A block freed while held dies when goalloc_drain() retires it. */
+	d = (unsigned long)mc_alloc(os, 5, GOALLOC_NOSCAN);
+	KUNIT_EXPECT_EQ(test, mc->tiny, d);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 5), 0);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 2);
+	goalloc_drain();
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 3);
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+	goalloc_gc();
+	goalloc_read_memstats(&ms);
+	KUNIT_EXPECT_EQ(test, ms.heap_alloc, 0ULL);
+	KUNIT_EXPECT_EQ(test, ms.mallocs, ms.frees);
+}
+
+static void mc_restore_warn(void *ctx)
+{
+	WRITE_ONCE(goalloc_warn_bad_free, (bool)(unsigned long)ctx);
+}
+
+static void mc_expect_bad_free(struct kunit *test, unsigned long p, int err)
+{
+	long before = atomic_long_read(&goalloc_bad_frees);
+
+	KUNIT_EXPECT_EQ_MSG(test, goalloc_free((void *)p), err, "free(block + %lu)", p & 15);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&goalloc_bad_frees), before + 1);
+}
+
+/* Frees of non-object addresses inside tiny blocks, and tiny double frees. */
+static void goalloc_tiny_bad_free_test(struct kunit *test)
+{
+	struct goalloc_class_stats *b0, *b1;
+	struct goalloc_memstats ms0, ms1;
+	unsigned long a, b, c;
+	struct mc_objset *os;
+	u64 f0;
+
+	b0 = kunit_kcalloc(test, 2 * GOALLOC_NUM_SIZE_CLASSES, sizeof(*b0), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b0);
+	b1 = b0 + GOALLOC_NUM_SIZE_CLASSES;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mc_restore_warn,
+				(void *)(unsigned long)READ_ONCE(goalloc_warn_bad_free)), 0);
+	WRITE_ONCE(goalloc_warn_bad_free, false);
+	os = mc_objset_new(test, 4);
+	mc_quiesce(test);
+
+	migrate_disable();
+	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);
+	b = (unsigned long)mc_alloc(os, 3, GOALLOC_NOSCAN);
+	c = (unsigned long)mc_alloc(os, 2, GOALLOC_NOSCAN);
+	migrate_enable();
+	KUNIT_ASSERT_TRUE(test, a && b && c);
+	KUNIT_ASSERT_EQ(test, b, a + 8);
+	KUNIT_ASSERT_EQ(test, c, a + 12);
+	memset((void *)a, 0x11, 8);
+	memset((void *)b, 0x22, 3);
+	memset((void *)c, 0x33, 2);
+
+	goalloc_read_memstats(&ms0);
+	goalloc_stats_by_size(b0);
+	mc_expect_bad_free(test, a + 1, -EINVAL);	/* inside a */
+	mc_expect_bad_free(test, a + 7, -EINVAL);
+	mc_expect_bad_free(test, b + 2, -EINVAL);	/* inside b */
+	mc_expect_bad_free(test, a + 11, -EINVAL);	/* padding after b */
+	mc_expect_bad_free(test, a + 14, -EINVAL);	/* never handed out */
+	mc_expect_bad_free(test, a + 15, -EINVAL);
+	goalloc_read_memstats(&ms1);
+	goalloc_stats_by_size(b1);
+	KUNIT_EXPECT_EQ(test, ms1.mallocs, ms0.mallocs);
+	KUNIT_EXPECT_EQ(test, ms1.frees, ms0.frees);
+	KUNIT_EXPECT_EQ(test, ms1.heap_alloc, ms0.heap_alloc);
+	KUNIT_EXPECT_EQ(test, ms1.tiny_allocs, ms0.tiny_allocs);
+	KUNIT_EXPECT_MEMEQ(test, b0, b1, GOALLOC_NUM_SIZE_CLASSES * sizeof(*b0));
+	KUNIT_EXPECT_NULL(test, memchr_inv((void *)a, 0x11, 8));
+	KUNIT_EXPECT_NULL(test, memchr_inv((void *)b, 0x22, 3));
+	KUNIT_EXPECT_NULL(test, memchr_inv((void *)c, 0x33, 2));
+
+	/* Double frees, with the block held and after it was retired. */
+	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	mc_expect_bad_free(test, b, -EALREADY);
+	goalloc_drain();
+	mc_expect_bad_free(test, b, -EALREADY);
+	f0 = mc_tiny_nfree(b0);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 2), 0);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(b0), f0 + 1);
+	/* The block is dead but not swept yet: its start is "already free". */
+	mc_expect_bad_free(test, a, -EALREADY);
+	mc_expect_bad_free(test, c, -EINVAL);
+	goalloc_gc();
+	goalloc_read_memstats(&ms1);
+	KUNIT_EXPECT_EQ(test, ms1.heap_alloc, 0ULL);
+}
+
+/* GOALLOC_ZERO on slots that were written, freed and swept into reuse. */
+static void goalloc_zero_dirty_small_test(struct kunit *test)
+{
+	const size_t size = 64;
+	u8 c = mc_class_of(size);
+	u16 nelems = goalloc_class_to_nobjs[c];
+	struct goalloc_mspan *s;
+	struct mc_objset *os;
+	unsigned int i;
+
+	os = mc_objset_new(test, 2 * nelems);
+	mc_quiesce(test);
+
+	migrate_disable();
+	for (i = 0; i < nelems; i++) {
+		void *p = mc_alloc(os, size, 0);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			goto unpin;
+		memset(p, 0xa5, size);
+	}
+	s = mc_span_of(os->p[0]);
+	/* Keep slot 0 live so the span survives the sweep with dirty free slots. */
+	for (i = 1; i < nelems; i++)
+		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+	goalloc_gc();
+	KUNIT_EXPECT_EQ(test, mc_list_of(&goalloc_mheap.central[s->spanclass], s), 'P');
+	KUNIT_EXPECT_TRUE(test, s->needzero);
+	for (i = 1; i < nelems; i++) {
+		void *p = mc_alloc(os, size, GOALLOC_ZERO);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			break;
+		/* Reuse of the dirty slot, not fresh memory. */
+		KUNIT_EXPECT_PTR_EQ(test, mc_span_of(p), s);
+		KUNIT_EXPECT_EQ(test, (unsigned long)p, s->base + i * s->elemsize);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, size), "slot %u not zeroed", i);
+	}
+	KUNIT_EXPECT_NULL(test, memchr_inv(os->p[0], 0xa5, size));
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+	goalloc_gc();
+}
+
+/* Tiny blocks handed out in dirty 16 B slots are zeroed too. */
+static void goalloc_zero_dirty_tiny_test(struct kunit *test)
+{
+	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
+	unsigned int i, n = goalloc_class_to_nobjs[GOALLOC_TINY_SIZE_CLASS], nt = 0;
+	struct goalloc_mspan *s;
+	struct mc_objset *os;
+
+	/* At most n / 2 tiny objects: fewer blocks than the span has free. */
+	os = mc_objset_new(test, n + n / 2);
+	mc_quiesce(test);
+
+	migrate_disable();
+	/* 16 B noscan objects share the tiny blocks' span class. */
+	for (i = 0; i < n; i++) {
+		void *p = mc_alloc(os, GOALLOC_TINY_SIZE, GOALLOC_NOSCAN);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			goto unpin;
+		memset(p, 0xff, GOALLOC_TINY_SIZE);
+	}
+	s = mc_span_of(os->p[0]);
+	KUNIT_EXPECT_EQ(test, s->spanclass, spc);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+	goalloc_gc();
+	/* Tiny objects of every size, each asked for zeroed: whole blocks reused. */
+	while (os->n < os->cap) {
+		unsigned int size = 1 + nt++ % (GOALLOC_TINY_SIZE - 1);
+		u8 *p = mc_alloc(os, size, GOALLOC_NOSCAN | GOALLOC_ZERO);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			break;
+		KUNIT_EXPECT_PTR_EQ(test, mc_span_of(p), s);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, size), "tiny %u bytes", size);
+		if (mc_span_of(p) != s)
+			break;
+	}
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+	goalloc_gc();
+}
+
+/* Spans returned to the heap and reused by another class or a large object. */
+static void goalloc_zero_dirty_pages_test(struct kunit *test)
+{
+	const size_t large = 5 * GOALLOC_PAGE_SIZE;
+	struct mc_objset *os;
+	unsigned int i, n = 64;
+	void *p, *q;
+
+	os = mc_objset_new(test, 2 * n + 2);
+	mc_quiesce(test);
+
+	/* A large object: written, freed (straight to the heap), and again. */
+	p = mc_alloc(os, large, 0);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, large);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);
+	q = mc_alloc(os, large, GOALLOC_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	kunit_info(test, "large object %s its pages", p == q ? "reused" : "did not reuse");
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, large));
+	memset(q, 0x5a, large);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	goalloc_gc();
+
+	/* Small spans carved from the pages the large object dirtied. */
+	migrate_disable();
+	for (i = 0; i < n; i++) {
+		p = mc_alloc(os, 1024, GOALLOC_ZERO);
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			break;
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, 1024), "object %u", i);
+		memset(p, 0x77, 1024);
+	}
+	migrate_enable();
+	mc_free_all(test, os);
+	goalloc_gc();
+	/* And a large object over the pages of those spans. */
+	p = mc_alloc(os, 8 * 1024 * 8, GOALLOC_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 8 * 1024 * 8));
+	mc_free_all(test, os);
+	goalloc_gc();
+}
+
+static struct kunit_case goalloc_mcache_cases[] = {
+	KUNIT_CASE(goalloc_mcache_refill_test),
+	KUNIT_CASE(goalloc_mcentral_partial_full_test),
+	KUNIT_CASE(goalloc_mcentral_cachespan_unswept_partial_test),
+	KUNIT_CASE(goalloc_mcentral_cachespan_unswept_full_test),
+	KUNIT_CASE(goalloc_tiny_packing_test),
+	KUNIT_CASE(goalloc_tiny_random_test),
+	KUNIT_CASE(goalloc_tiny_lifetime_test),
+	KUNIT_CASE(goalloc_tiny_bad_free_test),
+	KUNIT_CASE(goalloc_zero_dirty_small_test),
+	KUNIT_CASE(goalloc_zero_dirty_tiny_test),
+	KUNIT_CASE(goalloc_zero_dirty_pages_test),
+	{}
+};
+
+static struct kunit_suite goalloc_mcache_suite = {
+	.name = "goalloc_mcache",
+	.test_cases = goalloc_mcache_cases,
+};
+kunit_test_suite(goalloc_mcache_suite);
