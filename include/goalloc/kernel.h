@@ -63,7 +63,7 @@ typedef int64_t s64;
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #undef __always_inline
-#define __always_inline		inline __attribute__((always_inline))
+#define __always_inline		__attribute__((always_inline)) inline
 #define __maybe_unused		__attribute__((unused))
 #define __aligned(x)		__attribute__((aligned(x)))
 #define READ_ONCE(x)		(*(const volatile typeof(x) *)&(x))
@@ -93,9 +93,14 @@ typedef int64_t s64;
 
 /* A failed WARN is a failed harness run: report and abort. */
 #define BUG_ON(c)		assert(!(c))
-#define WARN_ON(c) ({ int __c = !!(c); \
-	if (__c) { fprintf(stderr, "WARN_ON(%s) at %s:%d\n", #c, __FILE__, __LINE__); abort(); } \
-	__c; })
+#define WARN_ON(c) ({						\
+	int __c = !!(c);						\
+	if (__c) {							\
+		fprintf(stderr, "WARN_ON(%s) at %s:%d\n", #c, __FILE__, __LINE__); \
+		abort();						\
+	}								\
+	__c;								\
+})
 #define WARN_ON_ONCE(c)		WARN_ON(c)
 
 #define EXPORT_SYMBOL(s)
