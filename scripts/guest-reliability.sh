@@ -23,6 +23,9 @@
 #                    goalloc_fuzz.long     60000 calls
 #                    goalloc_fuzz.faults   10000 calls with fail_grow and
 #                                          fail_meta at 5% (ENOMEM allowed)
+#   final            no runs, only the closing heap check: for make check,
+#                    whose /init already runs goalloc_stress and goalloc_fuzz
+#                    with no arguments (their check profiles)
 # The programs are looked up in /bin and /bin/goalloc-tests.  Seeds come from
 # the clock and are printed; $goalloc_seed fixes them.
 mode=${goalloc_reliability:-check}
@@ -64,9 +67,11 @@ knob() {
 	[ -w "$1" ] && echo "$2" >"$1"
 }
 
-stress=$(find_prog goalloc_stress) || { echo "reliability: goalloc_stress not found"; exit 1; }
-fuzz=$(find_prog goalloc_fuzz) || { echo "reliability: goalloc_fuzz not found"; exit 1; }
 fi_dir=/sys/kernel/debug/goalloc
+if [ "$mode" != final ]; then
+	stress=$(find_prog goalloc_stress) || { echo "reliability: no goalloc_stress"; exit 1; }
+	fuzz=$(find_prog goalloc_fuzz) || { echo "reliability: no goalloc_fuzz"; exit 1; }
+fi
 
 echo "reliability: mode $mode, $(nproc) CPUs, online $(cat /sys/devices/system/cpu/online)"
 case $mode in
@@ -94,8 +99,10 @@ long)
 		echo "reliability: no fault-injection knobs in $fi_dir: goalloc_fuzz.faults skipped"
 	fi
 	;;
+final)
+	;;
 *)
-	echo "reliability: unknown mode '$mode' (check or long)"
+	echo "reliability: unknown mode '$mode' (check, long or final)"
 	exit 1
 	;;
 esac
@@ -116,7 +123,16 @@ if command -v goallocctl >/dev/null; then
 else
 	summary="$summary
   (no goallocctl in the guest: final heap check skipped)"
+	[ "$mode" != final ] || failed=$((failed + 1))
 fi
+# The programs restore the fault-injection knobs; nothing may be left failing.
+for f in fail_grow fail_meta; do
+	p=$(cat "$fi_dir/$f/probability" 2>/dev/null || echo 0)
+	if [ "$p" != 0 ]; then
+		echo "reliability: $f/probability is still $p"
+		failed=$((failed + 1))
+	fi
+done
 
 echo "reliability: $failed failed run(s)$summary"
 [ "$failed" = 0 ]

@@ -1653,7 +1653,8 @@ int main(int argc, char **argv)
 		pid_t pid;
 
 		rng = seed ^ 0x6b696c6cULL;
-		d.tv_nsec = (50 + below(400)) * 1000000L;
+		d.tv_sec = below(2);
+		d.tv_nsec = (50 + below(900)) * 1000000L;
 		fflush(stdout);
 		pid = fork();
 		if (pid < 0)

@@ -1576,8 +1576,9 @@ static void run_phase(const struct phase *ph, uint64_t seed)
 			 * ENOMEM seen must come from an injected failure.
 			 */
 			result(f->injected > 0 && t.enomem <= injected && ok_ops && ok_base,
-			       ph->name, "%s: %d%%, %" PRIu64 " failures injected, %" PRIu64
-			       " ENOMEM survived", f->name, f->pct, f->injected, t.enomem);
+			       ph->name, "%s: %d%%, %" PRIu64 " failures injected; phase: %" PRIu64
+			       " injected, %" PRIu64 " ENOMEM survived", f->name, f->pct,
+			       f->injected, injected, t.enomem);
 	}
 
 	ksft_print_msg("stress[%s]: seed=%" PRIu64 " threads=%d seconds=%.1f ops=%" PRIu64
