@@ -1545,6 +1545,7 @@ int main(int argc, char **argv)
 	uint64_t iters = 5000, per_round = 1000, seed = 0, r, nrounds, died = 0, leaked = 0;
 	uint64_t failed_rounds = 0, fmo = 0, fmb = 0;
 	bool have_quota, killed_ok;
+	long kill_ms = 0;
 	struct goalloc_ioc_memstats base, after;
 	bool seeded = false, allow = false;
 	struct timespec t0, t1;
@@ -1663,6 +1664,7 @@ int main(int argc, char **argv)
 			batch_forever();
 		nanosleep(&d, NULL);
 		kill(pid, SIGKILL);
+		kill_ms = d.tv_sec * 1000 + d.tv_nsec / 1000000;
 		if (waitpid(pid, &status, 0) != pid)
 			ksft_exit_fail_msg("waitpid: %s\n", strerror(errno));
 		killed_ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
@@ -1693,8 +1695,9 @@ int main(int argc, char **argv)
 			 res->rounds_done, died);
 	ksft_test_result(!leaked, "no_leak: MEMSTATS back to baseline after each of %" PRIu64
 			 " closes (%" PRIu64 " not)\n", nrounds, leaked);
-	ksft_test_result(killed_ok, "killed_mid_batch: SIGKILL after %" PRIu64
-			 " 4096-op BATCHes, then MEMSTATS at baseline\n", res->kill_batches);
+	ksft_test_result(killed_ok, "killed_mid_batch: SIGKILL at %ld ms, %" PRIu64
+			 " 4096-op BATCHes done, then MEMSTATS at baseline\n", kill_ms,
+			 res->kill_batches);
 	len = 0;
 	for (i = 0; i <= NCMD; i++)
 		len += snprintf(errs + len, sizeof(errs) - len, " %s=%" PRIu64 "/%" PRIu64,
