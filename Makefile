@@ -5,6 +5,7 @@
 #   make check              everything: test kernel, harness, KUnit in QEMU, judge
 #   make demo               goalloc.ko on Debian's stock 6.12 kernel in QEMU
 #   make bench              benchmarks vs SLUB/vmalloc/page allocator (stock kernel)
+#   make stress             long stress/hotplug/fault-injection/fuzz runs (debug guest)
 #   make harness            userspace harness only (host, ASan/UBSan)
 #   make checkpatch         kernel style check of mod/ include/ kunit/
 #   make deps               install packages, unpack linux-source (root)
@@ -33,6 +34,10 @@ check: deps
 demo: deps
 	$(SCRIPTS)/demo.sh
 
+# Longer stress, hotplug, fault-injection and fuzz runs in the debug guest.
+stress: deps
+	$(SCRIPTS)/stress.sh
+
 # goalloc against SLUB, vmalloc and the page allocator on the stock kernel.
 bench: deps
 	$(SCRIPTS)/bench.sh
@@ -54,4 +59,4 @@ clean:
 		rm -f modules.order Module.symvers; fi
 	rm -rf build
 
-.PHONY: all modules deps check demo bench harness checkpatch clean
+.PHONY: all modules deps check demo bench stress harness checkpatch clean

@@ -12,6 +12,7 @@
 #   GOALLOC_SMP          guest vCPUs (default 2)
 #   GOALLOC_CMDLINE      extra kernel command line, e.g. kunit.filter_glob=...
 #   GOALLOC_HOOK         shell script the guest runs after the tests
+#                        (default: scripts/guest-reliability.sh, final mode)
 #   GOALLOC_GUEST_PROGS  extra static test programs to run in the guest
 #   GOALLOC_HARNESS=0    skip the host harness
 #   GOALLOC_TOOLS=0      skip tools/ (the /dev/goalloc selftest and goallocctl)
@@ -135,14 +136,16 @@ if [ -f "$msrc/goalloc_kunit.ko" ]; then
 else
 	msg "warning: no goalloc_kunit.ko was built (no KUnit suites will run)"
 fi
+# The default hook (scripts/guest-reliability.sh, mode "final") ends the run
+# with GC + DRAIN + RELEASE and requires every object, stack and arena back.
 "$top/scripts/mkinitramfs.sh" -m check -o "$out/initramfs.cpio.gz" "${mods[@]}" \
-	"${progs[@]}" ${GOALLOC_HOOK:+-H "$GOALLOC_HOOK"}
+	"${progs[@]}" -H "${GOALLOC_HOOK:-$top/scripts/guest-reliability.sh}"
 step initramfs
 
 # 6. Boot.
 qrc=0
 "$top/scripts/run-qemu.sh" -k "$bzimage" -i "$out/initramfs.cpio.gz" -l "$out/serial.log" \
-	-t "$tmo" -a "${GOALLOC_CMDLINE:-}" || qrc=$?
+	-t "$tmo" -a "goalloc_reliability=final${GOALLOC_CMDLINE:+ $GOALLOC_CMDLINE}" || qrc=$?
 step boot
 msg "timings: ${times[*]}; total $(( $(date +%s) - t0 ))s"
 
