@@ -294,11 +294,10 @@ int goalloc_free(const void *p)
 		 * Poison before the mark bit is cleared: once it is, a sweep
 		 * may hand the slot to someone else.
 		 */
-		err = goalloc_mspan_is_allocated(s, idx) ? 0 : -EINVAL;
-		if (!err && test_bit(idx, s->gcmark_bits))
+		if (IS_ENABLED(CONFIG_KASAN_GENERIC) && goalloc_mspan_is_allocated(s, idx) &&
+		    test_bit(idx, s->gcmark_bits))
 			goalloc_kasan_poison(p, s->elemsize, GOALLOC_KASAN_FREE);
-		if (!err)
-			err = goalloc_mspan_free_index(s, idx);
+		err = goalloc_mspan_free_index(s, idx);
 		if (!err)
 			this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
 	}
