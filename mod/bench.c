@@ -892,12 +892,14 @@ static void kmc_free(struct kmem_cache **kmc, void *p, u32 size)
  * @requested: live bytes requested now
  * @peak_requested: their peak
  * @slab0: slab bytes before the replay
- * @peak_held: peak memory held: for goalloc HeapInuse + StackInuse +
- *	MSpanInuse + the metadata of backed arenas; for SLUB the rise of the
- *	slab counter
+ * @peak_held: peak memory held, i.e. kept from the kernel: for goalloc the
+ *	backed arenas (HeapSys + StackSys - HeapReleased, free pages in them
+ *	included: nobody else can use those), their metadata and MSpanInuse;
+ *	for SLUB the rise of the slab counter (empty slabs it keeps included)
+ * @peak_inspans: goalloc: peak HeapInuse + StackInuse + MSpanInuse + arena
+ *	metadata, i.e. held without the free pages of backed arenas
  * @peak_inuse: goalloc: peak HeapInuse
- * @peak_arenas: goalloc: peak bytes of backed arenas (HeapSys + StackSys -
- *	HeapReleased) plus their metadata
+ * @peak_arenas: goalloc: peak bytes of backed arenas plus their metadata
  * @arenas: goalloc: backed arena bytes at the last sample
  * @arena_grows: goalloc: arenas backed during the replay (new or regrown)
  * @num_gc0: goalloc: NumGC before the replay
@@ -906,11 +908,19 @@ static void kmc_free(struct kmem_cache **kmc, void *p, u32 size)
 struct bench_mem {
 	u64 requested, peak_requested;
 	long slab0;
-	u64 peak_held, peak_inuse, peak_arenas, arenas;
+	u64 peak_held, peak_inspans, peak_inuse, peak_arenas, arenas;
 	u64 arena_grows, num_gc0, num_gc;
 };
 
-static void goalloc_held(u64 *held, u64 *inuse, u64 *arenas, u64 *num_gc)
+/*
+ * @held: what goalloc keeps from the kernel: backed arenas whole (memory
+ * comes and goes back in 4 MiB blocks, so their free pages are lost to
+ * everyone else), their metadata and the mspans.  @inspans: the same with
+ * only the pages of in-use spans.  Not counted in either: the per-CPU
+ * mcaches and the arena index (fixed, allocated before any replay) and the
+ * tiny-block states of noscan tiny spans (kmalloc'd, not in MemStats).
+ */
+static void goalloc_held(u64 *held, u64 *inspans, u64 *inuse, u64 *arenas, u64 *num_gc)
 {
 	struct goalloc_memstats ms;
 	u64 chunks, backed, meta;
@@ -922,21 +932,21 @@ static void goalloc_held(u64 *held, u64 *inuse, u64 *arenas, u64 *num_gc)
 	meta = ms.sys - ms.heap_sys - ms.stack_sys - ms.mspan_sys - ms.mcache_sys;
 	if (chunks)
 		meta = meta / chunks * (backed >> 22);
-	*held = ms.heap_inuse + ms.stack_inuse + ms.mspan_inuse + meta;
+	*held = backed + meta + ms.mspan_inuse;
+	*inspans = ms.heap_inuse + ms.stack_inuse + ms.mspan_inuse + meta;
 	*inuse = ms.heap_inuse;
-	*arenas = backed;
+	*arenas = backed + meta;
 	*num_gc = ms.num_gc;
-	if (chunks)
-		*arenas += meta;
 }
 
 static void mem_sample(bool is_goalloc, struct bench_mem *m)
 {
-	u64 held, inuse, arenas, num_gc;
+	u64 held, inspans, inuse, arenas, num_gc;
 
 	m->peak_requested = max(m->peak_requested, m->requested);
 	if (is_goalloc) {
-		goalloc_held(&held, &inuse, &arenas, &num_gc);
+		goalloc_held(&held, &inspans, &inuse, &arenas, &num_gc);
+		m->peak_inspans = max(m->peak_inspans, inspans);
 		m->peak_inuse = max(m->peak_inuse, inuse);
 		m->peak_arenas = max(m->peak_arenas, arenas);
 		/* Arena bytes only rise by whole arenas (plus their metadata). */
@@ -966,7 +976,7 @@ static void trace_mem_pass(struct kmem_cache **kmc, bool noscan, struct bench_ct
 	if (kmc)
 		m->slab0 = slab_bytes();
 	else
-		goalloc_held(&x, &x, &m->arenas, &m->num_gc0);
+		goalloc_held(&x, &x, &x, &m->arenas, &m->num_gc0);
 	for (i = 0; i < t->nops; i++) {
 		op = t->ops[i];
 		if (op & TRACE_FREE) {
@@ -1017,6 +1027,7 @@ static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem 
 	MEM_ROW("peak_requested", m->peak_requested);
 	MEM_ROW("peak_held", m->peak_held);
 	if (is_goalloc) {
+		MEM_ROW("peak_inspans", m->peak_inspans);
 		MEM_ROW("peak_heapinuse", m->peak_inuse);
 		MEM_ROW("peak_arenas", m->peak_arenas);
 		MEM_ROW("arena_grows", m->arena_grows);

@@ -383,30 +383,38 @@ class Report:
                 held = self.get('icount', 'trace', a, 'mem', n, 'peak_held')
                 if held is None:
                     continue
+                inspans = self.get('icount', 'trace', a, 'mem', n, 'peak_inspans')
                 inuse = self.get('icount', 'trace', a, 'mem', n, 'peak_heapinuse')
-                arenas = self.get('icount', 'trace', a, 'mem', n, 'peak_arenas')
                 grows = self.get('icount', 'trace', a, 'mem', n, 'arena_grows')
                 cyc = self.get('icount', 'trace', a, 'mem', n, 'sweep_cycles')
                 rows.append([n, a, mib(req), mib(held), rfmt(ratio(held, req)),
                              rfmt(ratio(held, slub)),
+                             mib(inspans) if inspans is not None else '–',
+                             rfmt(ratio(inspans, req)),
                              mib(inuse) if inuse is not None else '–',
-                             mib(arenas) if arenas is not None else '–',
                              fmt(grows), fmt(cyc)])
                 if a == 'goalloc':
                     self.target(f'{n}: peak held ≤ 1.15× peak requested and below SLUB',
                                 f'goalloc {held / req:.2f}×, SLUB {slub / req:.2f}×',
                                 held <= TARGETS['mem'] * req and held < slub)
         self.table(['trace', 'allocator', 'peak requested', 'peak held', 'held/requested',
-                    'held vs SLUB', 'HeapInuse peak', 'arenas backed peak', 'arena grows',
-                    'sweep cycles'], rows)
-        self.p('goalloc "held" = HeapInuse + StackInuse + MSpanInuse + the metadata of backed '
-               'arenas (all from goalloc_read_memstats(), sampled after every allocation); '
-               '"arenas backed" = HeapSys + StackSys − HeapReleased + arena metadata, what the '
-               'kernel has actually handed to goalloc. SLUB "held" = rise of the node counter '
+                    'held vs SLUB', 'in spans peak', 'in spans/requested', 'HeapInuse peak',
+                    'arena grows', 'sweep cycles'], rows)
+        self.p('goalloc "held" = what the kernel has handed to goalloc and nobody else can use: '
+               'backed arenas whole (HeapSys + StackSys − HeapReleased: memory comes from and '
+               'goes back to the kernel in 4 MiB blocks, so the free pages of a backed arena '
+               'count), their metadata and MSpanInuse, from goalloc_read_memstats() sampled '
+               'after every allocation. Not counted: the per-CPU mcaches and the arena index '
+               '(fixed, allocated before the replay) and, for goalloc-noscan, the kmalloc\'d '
+               'tiny-block states of tiny spans. "in spans" = HeapInuse + StackInuse + '
+               'MSpanInuse + arena metadata, i.e. held without the free pages of backed arenas '
+               '(the figure called "held" before the measure was corrected). '
+               'SLUB "held" = rise of the node counter '
                'NR_SLAB_UNRECLAIMABLE_B (global value plus every CPU\'s unfolded delta, sampled '
                'after every allocation) while the trace is replayed through fresh private caches '
                'with kmalloc\'s 13 size classes (objects > 8 KiB through kmalloc, i.e. the page '
-               'allocator, which is accounted to the same counter).')
+               'allocator, which is accounted to the same counter); it includes the empty slabs '
+               'SLUB keeps.')
         self.p()
 
     def null(self):
