@@ -300,6 +300,8 @@ int goalloc_free(const void *p)
 		err = goalloc_mspan_free_index(s, idx);
 		if (!err)
 			this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
+		if (unlikely(!err && READ_ONCE(s->central_full)))
+			goalloc_mcentral_free_in_full(s);
 	}
 	rcu_read_unlock();
 	if (unlikely(err))

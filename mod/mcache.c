@@ -64,8 +64,11 @@ static void tiny_block_dead(struct goalloc_mspan *s, u16 idx)
 	atomic_set(&s->tiny->state[idx], 0);
 	goalloc_kasan_poison((void *)(s->base + idx * GOALLOC_TINY_SIZE), GOALLOC_TINY_SIZE,
 			     GOALLOC_KASAN_FREE);
-	if (!WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
-		this_cpu_inc(goalloc_mcaches->nfree[GOALLOC_TINY_SIZE_CLASS]);
+	if (WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
+		return;
+	this_cpu_inc(goalloc_mcaches->nfree[GOALLOC_TINY_SIZE_CLASS]);
+	if (unlikely(READ_ONCE(s->central_full)))
+		goalloc_mcentral_free_in_full(s);
 }
 
 /**

@@ -64,7 +64,39 @@ static struct goalloc_mspan *pop(struct list_head *l, u32 *n)
 	s = list_first_entry(l, struct goalloc_mspan, list);
 	list_del_init(&s->list);
 	(*n)--;
+	WRITE_ONCE(s->central_full, 0);
 	return s;
+}
+
+/*
+ * Move a span from full set s->central_full - 1 to the unswept partial set,
+ * where cacheSpan and the sweeper look for spans to sweep.  Go's sweepgen
+ * for "needs sweeping" is sg - 2.  Context: c->lock held.
+ */
+static void full_to_unswept(struct goalloc_mcentral *c, struct goalloc_mspan *s)
+{
+	u32 sg = goalloc_sweepgen();
+	unsigned int i = s->central_full - 1, un = goalloc_unswept(sg);
+
+	list_move_tail(&s->list, &c->partial[un]);
+	c->nfull[i]--;
+	c->npartial[un]++;
+	WRITE_ONCE(s->central_full, 0);
+	WRITE_ONCE(s->sweepgen, sg - 2);
+}
+
+/* Has an object of @s been freed since it was last swept? */
+static bool mspan_has_dead(const struct goalloc_mspan *s)
+{
+	unsigned int w, nwords = DIV_ROUND_UP(s->nelems, 64);
+	u64 mask;
+
+	for (w = 0; w < nwords; w++) {
+		mask = w == nwords - 1 && s->nelems % 64 ? BIT_ULL(s->nelems % 64) - 1 : ~0ULL;
+		if (~(u64)READ_ONCE(s->gcmark_bits[w]) & mask)
+			return true;
+	}
+	return false;
 }
 
 /* Put a swept span on its swept list.  Context: c->lock not held. */
@@ -80,7 +112,46 @@ static void push_swept(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 	} else {
 		list_add_tail(&s->list, &c->full[i]);
 		c->nfull[i]++;
+		WRITE_ONCE(s->central_full, i + 1);
+		/*
+		 * A free that cleared its mark bit after our sweep read it may
+		 * have missed central_full (see goalloc_mcentral_free_in_full()):
+		 * store, full barrier, load on both sides, so one of us sees
+		 * the other and the span does not wait for the next cycle.
+		 */
+		smp_mb();
+		if (mspan_has_dead(s))
+			full_to_unswept(c, s);
 	}
+	spin_unlock(&c->lock);
+}
+
+/**
+ * goalloc_mcentral_free_in_full() - an object of a span in a full set died
+ * @s: the span the object was in, as goalloc_free() found it (RCU read
+ *	lock held: it may have been swept, freed and reused since)
+ *
+ * Called after the mark bit was cleared (a fully ordered atomic) and
+ * s->central_full was seen set.  The span moves to its mcentral's unswept
+ * partial set, so the next cacheSpan of its class sweeps and reuses it
+ * instead of waiting for the next sweep cycle: a churn whose live heap is
+ * far below the pacer's goal runs in a heap near its live size.  Only the
+ * first free after a sweep gets here; it clears central_full.
+ *
+ * Context: task context; takes the mcentral lock.
+ */
+void goalloc_mcentral_free_in_full(struct goalloc_mspan *s)
+{
+	u8 spc = READ_ONCE(s->spanclass);
+	struct goalloc_mcentral *c;
+
+	if (WARN_ON_ONCE(spc >= GOALLOC_NUM_SPAN_CLASSES))
+		return;
+	c = &goalloc_mheap.central[spc];
+	spin_lock(&c->lock);
+	/* Membership and class only change under this lock: re-check. */
+	if (s->central_full && s->spanclass == spc)
+		full_to_unswept(c, s);
 	spin_unlock(&c->lock);
 }
 
@@ -162,8 +233,20 @@ struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
 
 	spin_lock(&c->lock);
 	s = pop(&c->partial[sw], &c->npartial[sw]);
-	if (s)
-		goto havespan;
+	if (s) {
+		if (likely(goalloc_mspan_has_free(s)))
+			goto havespan;
+		/*
+		 * A free moved it to the unswept set just before a cycle began
+		 * and turned that set into the swept one: sweep it here.
+		 */
+		spin_unlock(&c->lock);
+		sweep_span(s, true);
+		if (goalloc_mspan_has_free(s))
+			goto havespan_unlocked;
+		push_swept(c, s);
+		spin_lock(&c->lock);
+	}
 	while (budget-- > 0) {
 		s = pop(&c->partial[un], &c->npartial[un]);
 		if (s) {

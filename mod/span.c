@@ -35,6 +35,7 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 	}
 	s->freeindex = 0;
 	s->alloc_count = 0;
+	s->central_full = 0;
 	memset(s->alloc_bits, 0, sizeof(s->alloc_bits));
 	memset(s->gcmark_bits, 0xff, sizeof(s->gcmark_bits));
 	s->tiny = NULL;

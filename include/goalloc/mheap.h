@@ -157,6 +157,7 @@ struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
 						  struct goalloc_mcache *mc);
 void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
 				   struct goalloc_mspan *s);
+void goalloc_mcentral_free_in_full(struct goalloc_mspan *s);
 void goalloc_mspan_sweep_to_central(struct goalloc_mspan *s);
 int goalloc_mspan_sweep_free_in_place(struct goalloc_mspan *s);
 unsigned long goalloc_sweep_all(void);

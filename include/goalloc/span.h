@@ -57,6 +57,8 @@ struct goalloc_heap_arena;
  * @spanclass: size class << 1 | noscan
  * @state: enum goalloc_mspan_state
  * @needzero: the memory may be dirty
+ * @central_full: 1 + index of the mcentral full set holding the span, 0 when
+ *	on none (written under the mcentral lock; goalloc_free() peeks at it)
  * @elemsize: slot size in bytes (npages * 8 KiB for large spans)
  * @divmul: Go's divMagic for this class
  * @sweepgen: Go's sweep generation protocol (see mcentral.c)
@@ -79,6 +81,7 @@ struct goalloc_mspan {
 	u8 spanclass;
 	u8 state;
 	u8 needzero;
+	u8 central_full;
 	u32 elemsize;
 	u32 divmul;
 	u32 sweepgen;
