@@ -949,9 +949,12 @@ static void mem_sample(bool is_goalloc, struct bench_mem *m)
 		m->peak_inspans = max(m->peak_inspans, inspans);
 		m->peak_inuse = max(m->peak_inuse, inuse);
 		m->peak_arenas = max(m->peak_arenas, arenas);
-		/* Arena bytes only rise by whole arenas (plus their metadata). */
+		/*
+		 * Arena bytes only rise by whole arenas plus their metadata
+		 * (a few KiB each), so round down.
+		 */
 		if (arenas > m->arenas)
-			m->arena_grows += DIV_ROUND_UP(arenas - m->arenas, 4UL << 20);
+			m->arena_grows += (arenas - m->arenas) >> 22;
 		m->arenas = arenas;
 		m->num_gc = num_gc - m->num_gc0;
 	} else {
