@@ -462,6 +462,134 @@ static void goalloc_mcentral_cachespan_unswept_full_test(struct kunit *test)
 }
 
 /*
+ * The first free into a span parked in its mcentral's full set moves it to
+ * the unswept partial set, and the next refill sweeps it and hands the
+ * freed slot out again: no sweep cycle, no goalloc_gc(), no new span.
+ */
+static void goalloc_mcentral_free_in_full_test(struct kunit *test)
+{
+	const size_t size = 2048;
+	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u16 nelems = goalloc_class_to_nobjs[c];
+	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	struct goalloc_memstats ms0, ms1;
+	struct goalloc_mspan *s1, *s2;
+	struct mc_heapsnap h0, h1;
+	struct goalloc_mcache *mc;
+	unsigned long want;
+	struct mc_objset *os;
+	unsigned int i, k;
+	u32 sg;
+
+	os = mc_objset_new(test, 2 * nelems + 2);
+	mc_quiesce(test);
+	KUNIT_ASSERT_GE(test, (u32)nelems, 4U);
+
+	migrate_disable();
+	mc = this_cpu_ptr(goalloc_mcaches);
+	if (!mc_fill_span_plus_one(test, os, size, nelems, &s1, &s2))
+		goto unpin;
+	goalloc_read_memstats(&ms0);
+	sg = goalloc_sweepgen();
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'F');
+	KUNIT_EXPECT_EQ(test, s1->central_full, goalloc_swept(sg) + 1);
+
+	/* One free: the span leaves the full set, unswept (Go's sg - 2). */
+	k = nelems / 2;
+	want = s1->base + k * s1->elemsize;
+	KUNIT_EXPECT_EQ(test, mc_free(os, k), 0);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'p');
+	KUNIT_EXPECT_EQ(test, s1->central_full, 0);
+	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg - 2);
+	KUNIT_EXPECT_EQ(test, central->nfull[goalloc_swept(sg)], 0U);
+	KUNIT_EXPECT_EQ(test, central->npartial[goalloc_unswept(sg)], 1U);
+	/* A second free finds it there and leaves it alone. */
+	KUNIT_EXPECT_EQ(test, mc_free(os, k + 1), 0);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'p');
+	KUNIT_EXPECT_EQ(test, central->npartial[goalloc_unswept(sg)], 1U);
+
+	/* Use up s2; the refill after it must reuse s1's slots, lowest first. */
+	for (i = 1; i < nelems; i++)
+		KUNIT_EXPECT_NOT_NULL(test, mc_alloc(os, size, 0));
+	mc_snap(&h0);
+	KUNIT_EXPECT_EQ(test, (unsigned long)mc_alloc(os, size, 0), want);
+	KUNIT_EXPECT_EQ(test, (unsigned long)mc_alloc(os, size, 0), want + s1->elemsize);
+	mc_snap(&h1);
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s1);
+	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg + 3);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s2), 'F');
+	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans);
+	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse);
+	goalloc_read_memstats(&ms1);
+	KUNIT_EXPECT_EQ(test, ms1.num_gc, ms0.num_gc);
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+	goalloc_gc();
+}
+
+/*
+ * A FIFO churn (a sliding window of live objects, as in a hash with
+ * deletes) runs in a heap near its live size within one pacer period: no
+ * sweep cycle starts, yet every span comes back through the free-in-full
+ * path.  Without it each span would stay parked full until the next cycle
+ * and HeapInuse would grow with the bytes churned.
+ */
+static void goalloc_mcentral_churn_no_cycle_test(struct kunit *test)
+{
+	const size_t size = 1024;
+	const unsigned int window = 64;
+	u8 c = mc_class_of(size);
+	u32 span_bytes = goalloc_class_to_allocnpages[c] << GOALLOC_PAGE_SHIFT;
+	u16 nelems = goalloc_class_to_nobjs[c];
+	struct goalloc_memstats ms0, ms;
+	u64 churn = 0, budget, bound, peak = 0;
+	unsigned int i, n;
+	void **ring;
+
+	ring = kunit_kcalloc(test, window, sizeof(*ring), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ring);
+	mc_quiesce(test);
+	goalloc_read_memstats(&ms0);
+	/* Half of what the pacer lets out before it starts a cycle. */
+	budget = (ms0.next_gc - min(ms0.heap_live, ms0.next_gc)) / 2;
+	n = budget / size;
+	KUNIT_ASSERT_GT(test, n, 16 * window);
+	/* Live spans, plus one per CPU cache and two in transit. */
+	bound = ms0.heap_inuse + ((u64)DIV_ROUND_UP(window, nelems) + num_online_cpus() + 2) *
+		span_bytes;
+
+	for (i = 0; i < n; i++) {
+		void **slot = &ring[i % window];
+
+		if (*slot && goalloc_free(*slot)) {
+			KUNIT_FAIL(test, "free %u failed", i);
+			break;
+		}
+		*slot = goalloc_alloc(size, 0);
+		if (!*slot) {
+			KUNIT_FAIL(test, "allocation %u failed", i);
+			break;
+		}
+		churn += size;
+		goalloc_read_memstats(&ms);
+		peak = max(peak, ms.heap_inuse);
+		if (!(i & 255))
+			cond_resched();
+	}
+	goalloc_read_memstats(&ms);
+	kunit_info(test, "churned %llu KiB: HeapInuse peak %llu KiB, bound %llu KiB, %llu cycles",
+		   churn >> 10, peak >> 10, bound >> 10, ms.num_gc - ms0.num_gc);
+	KUNIT_EXPECT_EQ(test, ms.num_gc, ms0.num_gc);
+	KUNIT_EXPECT_GT(test, churn, 8 * bound);
+	KUNIT_EXPECT_LE(test, peak, bound);
+	for (i = 0; i < window; i++)
+		if (ring[i])
+			KUNIT_EXPECT_EQ(test, goalloc_free(ring[i]), 0);
+	goalloc_gc();
+}
+
+/*
  * Go's mallocgc tiny rules on one mcache, as a reference model: align the
  * offset (8 for multiples of 8, 4 for multiples of 4, 2 for even sizes),
  * pack if the block has room, else take a new 16 B block and keep whichever
@@ -935,6 +1063,8 @@ static struct kunit_case goalloc_mcache_cases[] = {
 	KUNIT_CASE(goalloc_mcentral_partial_full_test),
 	KUNIT_CASE(goalloc_mcentral_cachespan_unswept_partial_test),
 	KUNIT_CASE(goalloc_mcentral_cachespan_unswept_full_test),
+	KUNIT_CASE(goalloc_mcentral_free_in_full_test),
+	KUNIT_CASE(goalloc_mcentral_churn_no_cycle_test),
 	KUNIT_CASE(goalloc_tiny_packing_test),
 	KUNIT_CASE(goalloc_tiny_random_test),
 	KUNIT_CASE(goalloc_tiny_lifetime_test),
