@@ -178,7 +178,7 @@ qrc=0
 	-t "$tmo" -a "goalloc_reliability=final${GOALLOC_CMDLINE:+ $GOALLOC_CMDLINE}" || qrc=$?
 step boot
 
-# 7. The KASAN boot (~25 s): its reports must be exactly those listed in
+# 7. The KASAN boot (20-40 s): its reports must be exactly those listed in
 #    kunit/kasan_test.expect.
 if [ $kasan = 1 ]; then
 	ktmo=${GOALLOC_KASAN_TIMEOUT:-240}
