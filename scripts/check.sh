@@ -2,13 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # 'make check': test kernel (cached) -> userspace harness on the host ->
 # modules built against the test kernel (W=1) -> initramfs -> boot under
-# QEMU -> scripts/judge.py.  Exits non-zero on any failure; the judge's
-# last line is "<n> passed, <n> failed[, <n> skipped]".
+# QEMU -> a second, short boot for the KASAN proof -> scripts/judge.py.
+# Exits non-zero on any failure; the judge's last line is
+# "<n> passed, <n> failed[, <n> skipped]".
+#
+# The second boot loads only goalloc.ko and goalloc_kasan_kunit.ko
+# (kunit/kasan_test.c), whose cases make bad accesses KASAN must report.  A
+# report taints the kernel and turns lockdep off for the rest of the boot,
+# so it cannot share the main boot, which must stay report-free.
 #
 # Knobs (environment):
 #   GOALLOC_MODSRC       module source (Kbuild, mod/, include/, kunit/);
 #                        default: this repository
 #   GOALLOC_TIMEOUT      guest timeout in seconds (default 600)
+#   GOALLOC_KASAN_TIMEOUT  the KASAN boot's timeout (default 240)
+#   GOALLOC_KASAN_BOOT=0 skip the KASAN boot
 #   GOALLOC_SMP          guest vCPUs (default 2)
 #   GOALLOC_CMDLINE      extra kernel command line, e.g. kunit.filter_glob=...
 #   GOALLOC_HOOK         shell script the guest runs after the tests
@@ -85,11 +93,16 @@ if [ "$warns" -gt 0 ]; then
 fi
 step modules
 
-expect=0
+# Suites per boot: kunit/kasan_test.c is goalloc_kasan_kunit.ko, which only
+# the KASAN boot loads; every other kunit/*.c is in goalloc_kunit.ko.
+expect=0 kexpect=0
 for f in "$modsrc"/kunit/*.c; do
 	[ -e "$f" ] || continue
 	n=$(grep -cE '^[[:space:]]*(static[[:space:]]+)?struct[[:space:]]+kunit_suite[[:space:]]+[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=' "$f" || true)
-	expect=$((expect + n))
+	case $(basename "$f") in
+	kasan_test.c) kexpect=$((kexpect + n)) ;;
+	*) expect=$((expect + n)) ;;
+	esac
 done
 
 judge=(python3 "$top/scripts/judge.py" --ksrc "$sd" --work "$out/ktap" "${taps[@]}" "${problems[@]}")
@@ -140,6 +153,23 @@ fi
 # with GC + DRAIN + RELEASE and requires every object, stack and arena back.
 "$top/scripts/mkinitramfs.sh" -m check -o "$out/initramfs.cpio.gz" "${mods[@]}" \
 	"${progs[@]}" -H "${GOALLOC_HOOK:-$top/scripts/guest-reliability.sh}"
+
+# The KASAN boot's initramfs: goalloc.ko and the KASAN proof, nothing else.
+# Kbuild builds that module on a kernel with KUnit, generic KASAN and the
+# hooks CONFIG_KASAN_KUNIT_TEST exports; the test kernel has all three.
+kasan=0
+kcfg() { grep -qE "^$1=[ym]" "$kd/.config"; }
+if [ "${GOALLOC_KASAN_BOOT:-1}" != 0 ] && [ -f "$modsrc/kunit/kasan_test.c" ]; then
+	if ! { kcfg CONFIG_KUNIT && kcfg CONFIG_KASAN_GENERIC && kcfg CONFIG_KASAN_KUNIT_TEST; }; then
+		msg "warning: $kd lacks KUnit, generic KASAN or KASAN_KUNIT_TEST: no KASAN boot"
+	elif [ -f "$msrc/goalloc_kasan_kunit.ko" ]; then
+		"$top/scripts/mkinitramfs.sh" -m check -o "$out/initramfs-kasan.cpio.gz" \
+			-k "$msrc/goalloc.ko" -k "$msrc/goalloc_kasan_kunit.ko"
+		kasan=1
+	else
+		judge+=(--problem "goalloc_kasan_kunit.ko was not built (log: $out/modules.log)")
+	fi
+fi
 step initramfs
 
 # 6. Boot.
@@ -147,8 +177,20 @@ qrc=0
 "$top/scripts/run-qemu.sh" -k "$bzimage" -i "$out/initramfs.cpio.gz" -l "$out/serial.log" \
 	-t "$tmo" -a "goalloc_reliability=final${GOALLOC_CMDLINE:+ $GOALLOC_CMDLINE}" || qrc=$?
 step boot
+
+# 7. The KASAN boot (20-40 s): its reports must be exactly those listed in
+#    kunit/kasan_test.expect.
+if [ $kasan = 1 ]; then
+	ktmo=${GOALLOC_KASAN_TIMEOUT:-240}
+	kqrc=0
+	"$top/scripts/run-qemu.sh" -k "$bzimage" -i "$out/initramfs-kasan.cpio.gz" \
+		-l "$out/serial-kasan.log" -t "$ktmo" -a "${GOALLOC_CMDLINE:-}" || kqrc=$?
+	judge+=(--kasan-log "$out/serial-kasan.log" --kasan-expect "$modsrc/kunit/kasan_test.expect"
+		--kasan-expect-suites "$kexpect" --kasan-qemu-rc "$kqrc" --kasan-timeout "$ktmo")
+	step kasan-boot
+fi
 msg "timings: ${times[*]}; total $(( $(date +%s) - t0 ))s"
 
-# 7. Judge.
+# 8. Judge.
 exec "${judge[@]}" --log "$out/serial.log" --expect-suites "$expect" "${pnames[@]}" \
 	--qemu-rc "$qrc" --timeout "$tmo"

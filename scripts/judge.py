@@ -16,9 +16,17 @@ Exit status 0 only if every case passed or was skipped, the expected number
 of suites ran, every program exited 0, the guest reached @@DONE in time, the
 log holds no kernel splat and the taint is only O/E/N.  The last line printed
 is always "<n> passed, <n> failed" (plus ", <n> skipped" when any were).
+
+A second log (--kasan-log) is the boot that loads goalloc_kasan_kunit.ko,
+whose cases make bad accesses on purpose.  It is judged by the same rules
+except that its KASAN reports must be exactly the ones --kasan-expect lists
+(bug type, Read/Write, size, function, module; in order), lines inside
+those reports are not splats, and taint B (which a report sets) is allowed.
+Its cases count in the same last line.
 """
 
 import argparse
+import difflib
 import json
 import os
 import re
@@ -55,6 +63,17 @@ SPLATS = [
     (r'rmmod failed', 'rmmod failed'),
 ]
 SPLAT_RE = re.compile('|'.join('(?:%s)' % p for p, _ in SPLATS))
+
+# A KASAN report: banner, "BUG: KASAN: <type> in <function>+0x../0x.. [mod]",
+# "<Read|Write> of size <n> at addr ...", ..., banner (mm/kasan/report.c).
+# Inside an expected report its own lines are not splats; anything else
+# (a WARNING, a lockdep report printed in between) still is.
+TAINT_BAD_PAGE = 1 << 5
+KASAN_BUG_RE = re.compile(r'BUG: KASAN: (\S+) in (\S+?)(?:\+0x[0-9a-f]+/0x[0-9a-f]+)?'
+                          r'(?: \[(\S+)\])?\s*$')
+KASAN_ACCESS_RE = re.compile(r'\b(Read|Write) of size (\d+) at addr')
+BANNER_RE = re.compile(r'(^|\]\s)={5,}\s*$')
+KASAN_REPORT_SPLATS = ('BUG', 'KASAN report', 'stack trace', 'lockdep/KASAN banner')
 
 MARK_RE = re.compile(r'^@@(BOOT|SUITE|PROG|HOOK|END|EXIT|TAINT|DONE|SECTION|INSMOD|RMMOD)\b ?(.*)$')
 
@@ -167,7 +186,8 @@ def parse_block(blk, path, kunit_py):
         blk.problems.append('kunit.py parse exited %d' % res.returncode)
 
 
-def splat_report(lines, out, max_lines=150):
+def splat_report(lines, out, max_lines=150, allow=None, title='kernel splats'):
+    """Print and name the splat lines; allow(i, name) exempts a line."""
     hits = []
     for i, line in enumerate(lines):
         m = SPLAT_RE.search(line)
@@ -175,7 +195,8 @@ def splat_report(lines, out, max_lines=150):
             continue
         for pat, name in SPLATS:
             if re.search(pat, line):
-                hits.append((i, name))
+                if not (allow and allow(i, name)):
+                    hits.append((i, name))
                 break
     if not hits:
         return []
@@ -184,7 +205,7 @@ def splat_report(lines, out, max_lines=150):
         if n not in names:
             names.append(n)
     out('')
-    out('kernel splats (%d matching lines: %s):' % (len(hits), ', '.join(names)))
+    out('%s (%d matching lines: %s):' % (title, len(hits), ', '.join(names)))
     ranges = []
     for i, _ in hits:
         lo, hi = max(0, i - 3), min(len(lines), i + 13)
@@ -199,10 +220,163 @@ def splat_report(lines, out, max_lines=150):
             break
         out('  --- log line %d ---' % (lo + 1))
         for j in range(lo, hi):
-            mark = '>' if SPLAT_RE.search(lines[j]) else ' '
+            mark = '>' if SPLAT_RE.search(lines[j]) and not (allow and allow(j, None)) else ' '
             out('  %s %s' % (mark, lines[j]))
             printed += 1
     return names
+
+
+def kasan_reports(lines):
+    """Every KASAN report in the log: its line span and what it says."""
+    reps = []
+    for i, line in enumerate(lines):
+        m = KASAN_BUG_RE.search(line)
+        if not m:
+            continue
+        start = i - 1 if i and BANNER_RE.search(lines[i - 1]) else i
+        end = next((j for j in range(i + 1, len(lines)) if BANNER_RE.search(lines[j])), None)
+        access, size = '-', '-'
+        for j in range(i + 1, end if end is not None else min(len(lines), i + 4)):
+            a = KASAN_ACCESS_RE.search(lines[j])
+            if a:
+                access, size = a.group(1), a.group(2)
+                break
+        reps.append({'line': i + 1, 'start': start, 'end': end if end is not None else i,
+                     'closed': end is not None,
+                     'key': (m.group(1), access, size, m.group(2), m.group(3) or 'vmlinux')})
+    return reps
+
+
+def read_kasan_expect(path):
+    """The expected reports: '<type> <Read|Write> <size> <function> <module>' lines."""
+    want = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split('#', 1)[0].split()
+            if not line:
+                continue
+            if len(line) != 5:
+                raise ValueError('%s:%d: want 5 fields, got %d' % (path, n, len(line)))
+            want.append(tuple(line))
+    return want
+
+
+def read_log(path, problems):
+    try:
+        with open(path, 'rb') as f:
+            raw = f.read().decode('utf-8', errors='replace')
+    except OSError as e:
+        raw = ''
+        problems.append('cannot read serial log: %s' % e)
+    return raw.replace('\r', '').split('\n')
+
+
+def judge_boot(tag, path, lines, split, out, *, expect_suites, guest_progs, qemu_rc,
+               timeout, allow_taint, allow_splat=None, need_taint=0):
+    """One boot's checks besides its blocks' own: suites, programs, hook, QEMU,
+    @@DONE, taint and splats.  Returns the problems found."""
+    blocks, exits, taint, done, hook = split
+    problems = []
+    suites = [b for b in blocks if b.kind == 'suite']
+    if not suites:
+        problems.append('no KUnit suite ran (0 suites reported results%s)' %
+                        ('' if expect_suites is None else '; %d expected' % expect_suites))
+    elif expect_suites is not None and len(suites) < expect_suites:
+        problems.append('only %d of %d expected KUnit suites reported results '
+                        '(kunit/*.c defines %d struct kunit_suite; a module failed '
+                        'to load, a suite is missing from Kbuild, or KUnit is off)'
+                        % (len(suites), expect_suites, expect_suites))
+    elif expect_suites is not None and len(suites) > expect_suites:
+        out('judge: note: %s%d suites ran, %d expected' % (tag, len(suites), expect_suites))
+    seen = {b.name for b in blocks if b.kind == 'guest'}
+    for g in guest_progs:
+        if g not in seen:
+            problems.append('guest program %s did not run' % g)
+    if hook is not None:
+        rc = exits.get('hook')
+        if rc is None:
+            problems.append('hook script did not finish')
+        elif rc != 0:
+            problems.append('hook script exited with status %d' % rc)
+    if qemu_rc == 124:
+        problems.append('guest TIMED OUT (limit %s s): killed before @@DONE' % timeout)
+    elif qemu_rc != 0:
+        problems.append('QEMU failed (exit status %d)' % qemu_rc)
+    if not done and qemu_rc != 124:
+        problems.append('guest did not reach @@DONE (crash, panic or /init failure)')
+    if taint is None:
+        if done:
+            problems.append('no @@TAINT line in the log')
+    else:
+        if taint & ~allow_taint:
+            bad = taint & ~allow_taint
+            letters = ''.join(TAINT_LETTERS[b] if b < len(TAINT_LETTERS) else '?'
+                              for b in range(bad.bit_length()) if bad >> b & 1)
+            problems.append('kernel tainted %d: unexpected flags %s (0x%x)' % (taint, letters, bad))
+        if need_taint & ~taint:
+            problems.append('kernel not tainted 0x%x (%d): the expected reports did not '
+                            'taint it' % (need_taint, taint))
+    names = splat_report(lines, out, allow=allow_splat,
+                         title='%skernel splats' % tag)
+    if names:
+        problems.append('kernel splat(s) in the log: %s' % ', '.join(names))
+    if not done:
+        out('')
+        out('%slast lines of the serial log (%s):' % (tag, path))
+        for ln in [x for x in lines if x.strip()][-25:]:
+            out('  | ' + ln)
+    return problems
+
+
+def judge_kasan(lines, expect_path):
+    """Match the KASAN boot's reports against the expected list.
+    Returns (problems, allow_splat, summary, number expected)."""
+    problems = []
+    try:
+        want = read_kasan_expect(expect_path)
+    except (OSError, ValueError) as e:
+        return ['cannot read the expected KASAN reports: %s' % e], None, 'no expectations', 0
+    reps = kasan_reports(lines)
+    inside = set()
+    for r in reps:
+        inside.update(range(r['start'], r['end'] + 1))
+        if not r['closed']:
+            problems.append('KASAN report at log line %d is cut short (no closing banner)'
+                            % r['line'])
+
+    def allow(i, name):
+        return i in inside and (name is None or name in KASAN_REPORT_SPLATS)
+
+    def fmt(k):
+        return ' '.join(k)
+
+    got = [r['key'] for r in reps]
+    bad = []
+    # A diff, so one missing or extra report is one message, not a cascade.
+    sm = difflib.SequenceMatcher(a=want, b=got, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == 'equal':
+            continue
+        for k in range(max(i2 - i1, j2 - j1)):
+            w = want[i1 + k] if i1 + k < i2 else None
+            g = got[j1 + k] if j1 + k < j2 else None
+            if g is None:
+                bad.append('expected report %d missing (no KASAN report for it): %s'
+                           % (i1 + k + 1, fmt(w)))
+            elif w is None:
+                bad.append('unexpected KASAN report (log line %d): %s'
+                           % (reps[j1 + k]['line'], fmt(g)))
+            else:
+                bad.append('KASAN report at log line %d is "%s", expected report %d "%s"'
+                           % (reps[j1 + k]['line'], fmt(g), i1 + k + 1, fmt(w)))
+    if bad:
+        problems.append('%d KASAN report(s) seen, %d expected (%s); %d differ:'
+                        % (len(got), len(want), expect_path, len(bad)))
+        problems.extend('  ' + b for b in bad[:12])
+        if len(bad) > 12:
+            problems.append('  ... %d more' % (len(bad) - 12))
+    return (problems, allow, '%d KASAN report(s) seen, %d expected' % (len(got), len(want)),
+            len(want))
 
 
 def main():
@@ -221,6 +395,13 @@ def main():
     ap.add_argument('--problem', action='append', default=[],
                     help='a failure found before the guest ran (e.g. a build error)')
     ap.add_argument('--allow-taint', type=lambda s: int(s, 0), default=ALLOWED_TAINT)
+    ap.add_argument('--kasan-log', help='serial log of the KASAN boot (expected reports)')
+    ap.add_argument('--kasan-expect', help='the KASAN reports that boot must show')
+    ap.add_argument('--kasan-expect-suites', type=int, default=None,
+                    help='number of KUnit suites the KASAN boot must run')
+    ap.add_argument('--kasan-qemu-rc', type=int, default=0,
+                    help='exit status of run-qemu.sh for the KASAN boot')
+    ap.add_argument('--kasan-timeout', default='?', help='its guest timeout')
     args = ap.parse_args()
 
     kunit_py = os.path.join(args.ksrc, 'tools/testing/kunit/kunit.py')
@@ -239,14 +420,14 @@ def main():
     blocks, exits, taint, done, hook = [], {}, None, False, None
     lines = []
     if args.log:
-        try:
-            with open(args.log, 'rb') as f:
-                raw = f.read().decode('utf-8', errors='replace')
-        except OSError as e:
-            raw = ''
-            problems.append('cannot read serial log: %s' % e)
-        lines = raw.replace('\r', '').split('\n')
+        lines = read_log(args.log, problems)
         blocks, exits, taint, done, hook = split_log(lines)
+    klines, ksplit = [], ([], {}, None, False, None)
+    if args.kasan_log:
+        kprob = []
+        klines = read_log(args.kasan_log, kprob)
+        problems.extend('kasan boot: ' + p for p in kprob)
+        ksplit = split_log(klines)
 
     # Host harness programs first: they ran first.
     harness = []
@@ -262,27 +443,35 @@ def main():
         parse_block(blk, dst, kunit_py)
 
     n = 0
-    for blk in blocks:
+    for blk in blocks + ksplit[0]:
         n += 1
         ext = 'ktap' if blk.kind == 'suite' else 'tap'
-        path = os.path.join(args.work, '%02d-%s-%s.%s' % (n, blk.kind, _safe(blk.name), ext))
+        pre = 'kasan-' if n > len(blocks) else ''
+        path = os.path.join(args.work, '%s%02d-%s-%s.%s' % (pre, n, blk.kind, _safe(blk.name), ext))
         with open(path, 'w') as f:
             f.write('\n'.join(blk.text) + '\n')
         if not blk.closed:
             blk.problems.append('output cut short at log line %d (no @@END)' % blk.line)
         parse_block(blk, path, kunit_py)
         if blk.kind == 'guest':
-            blk.exit = exits.get(blk.name)
+            blk.exit = (exits if n <= len(blocks) else ksplit[1]).get(blk.name)
             if blk.exit is None:
                 blk.problems.append('no exit status (@@EXIT missing)')
             elif blk.exit != 0:
                 blk.problems.append('exited with status %d' % blk.exit)
 
-    suites = [b for b in blocks if b.kind == 'suite']
-    guests = [b for b in blocks if b.kind == 'guest']
-    every = harness + blocks
+    suites = [b for b in blocks + ksplit[0] if b.kind == 'suite']
+    guests = [b for b in blocks + ksplit[0] if b.kind == 'guest']
+    every = harness + blocks + ksplit[0]
 
     out('judge: serial log: %s' % (os.path.abspath(args.log) if args.log else '(none)'))
+    kasan_problems, kasan_allow, kasan_summary, kasan_nwant = [], None, '', 0
+    if args.kasan_log:
+        if args.kasan_expect:
+            kasan_problems, kasan_allow, kasan_summary, kasan_nwant = \
+                judge_kasan(klines, args.kasan_expect)
+        else:
+            kasan_problems = ['no --kasan-expect list for the KASAN boot']
     if every:
         width = max(len(b.label) for b in every)
         for b in every:
@@ -291,6 +480,9 @@ def main():
             if c['SKIP']:
                 s += ', %d skipped' % c['SKIP']
             out('  %-4s %-*s  %s' % ('FAIL' if b.problems else 'ok', width, b.label, s))
+        if args.kasan_log:
+            out('  %-4s %-*s  %s' % ('FAIL' if kasan_problems else 'ok', width,
+                                     'kasan:reports', kasan_summary))
     for b in every:
         for p in b.problems:
             problems.append('%s: %s' % (b.label, p))
@@ -304,49 +496,19 @@ def main():
                 out('  ' + ln)
 
     if args.log:
-        if not suites:
-            problems.append('no KUnit suite ran (0 suites reported results%s)' %
-                            ('' if args.expect_suites is None
-                             else '; %d expected' % args.expect_suites))
-        elif args.expect_suites is not None and len(suites) < args.expect_suites:
-            problems.append('only %d of %d expected KUnit suites reported results '
-                            '(kunit/*.c defines %d struct kunit_suite; a module failed '
-                            'to load, a suite is missing from Kbuild, or KUnit is off)'
-                            % (len(suites), args.expect_suites, args.expect_suites))
-        elif args.expect_suites is not None and len(suites) > args.expect_suites:
-            out('judge: note: %d suites ran, %d expected' % (len(suites), args.expect_suites))
-        seen = {b.name for b in guests}
-        for g in args.guest_prog:
-            if g not in seen:
-                problems.append('guest program %s did not run' % g)
-        if hook is not None:
-            rc = exits.get('hook')
-            if rc is None:
-                problems.append('hook script did not finish')
-            elif rc != 0:
-                problems.append('hook script exited with status %d' % rc)
-        if args.qemu_rc == 124:
-            problems.append('guest TIMED OUT (limit %s s): killed before @@DONE' % args.timeout)
-        elif args.qemu_rc != 0:
-            problems.append('QEMU failed (exit status %d)' % args.qemu_rc)
-        if not done and args.qemu_rc != 124:
-            problems.append('guest did not reach @@DONE (crash, panic or /init failure)')
-        if taint is None:
-            if done:
-                problems.append('no @@TAINT line in the log')
-        elif taint & ~args.allow_taint:
-            bad = taint & ~args.allow_taint
-            letters = ''.join(TAINT_LETTERS[b] if b < len(TAINT_LETTERS) else '?'
-                              for b in range(bad.bit_length()) if bad >> b & 1)
-            problems.append('kernel tainted %d: unexpected flags %s (0x%x)' % (taint, letters, bad))
-        names = splat_report(lines, out)
-        if names:
-            problems.append('kernel splat(s) in the log: %s' % ', '.join(names))
-        if not done:
-            out('')
-            out('last lines of the serial log:')
-            for ln in [x for x in lines if x.strip()][-25:]:
-                out('  | ' + ln)
+        problems += judge_boot('', args.log, lines, (blocks, exits, taint, done, hook), out,
+                               expect_suites=args.expect_suites, guest_progs=args.guest_prog,
+                               qemu_rc=args.qemu_rc, timeout=args.timeout,
+                               allow_taint=args.allow_taint)
+    if args.kasan_log:
+        # Reports taint B and turn lockdep off: allowed here, in this boot only.
+        kp = judge_boot('kasan boot: ', args.kasan_log, klines, ksplit, out,
+                        expect_suites=args.kasan_expect_suites, guest_progs=[],
+                        qemu_rc=args.kasan_qemu_rc, timeout=args.kasan_timeout,
+                        allow_taint=args.allow_taint | TAINT_BAD_PAGE,
+                        allow_splat=kasan_allow,
+                        need_taint=TAINT_BAD_PAGE if kasan_nwant else 0)
+        problems += ['kasan boot: ' + p for p in kasan_problems + kp]
 
     tot = {'PASS': 0, 'FAIL': 0, 'SKIP': 0, 'ERROR': 0}
     for b in every:
@@ -359,9 +521,14 @@ def main():
             out('  - ' + p)
         if args.log:
             out('judge: full serial log: %s' % os.path.abspath(args.log))
+        if args.kasan_log:
+            out('judge: KASAN boot serial log: %s' % os.path.abspath(args.kasan_log))
     else:
         out('judge: OK: %d KUnit suite(s), %d program(s), taint %s, no splats'
             % (len(suites), len(harness) + len(guests), taint))
+        if args.kasan_log:
+            out('judge: OK: KASAN boot: %s, all as expected, taint %s, no other splats'
+                % (kasan_summary, ksplit[2]))
     last = '%d passed, %d failed' % (tot['PASS'], tot['FAIL'] + tot['ERROR'])
     if tot['SKIP']:
         last += ', %d skipped' % tot['SKIP']

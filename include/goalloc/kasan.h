@@ -27,4 +27,15 @@ static inline void goalloc_kasan_poison(const void *p, size_t n, u8 value) { }
 static inline void goalloc_kasan_unpoison(const void *p, size_t size, size_t slot) { }
 #endif
 
+/*
+ * What a CONFIG_KASAN_KUNIT_TEST kernel exports (GPL) for tests that expect
+ * reports (kunit/kasan_test.c), declared only in mm/kasan/kasan.h.
+ */
+#if IS_ENABLED(CONFIG_KASAN_KUNIT_TEST)
+void kasan_kunit_test_suite_start(void);
+void kasan_kunit_test_suite_end(void);
+bool kasan_save_enable_multi_shot(void);
+void kasan_restore_multi_shot(bool enabled);
+#endif
+
 #endif /* _GOALLOC_KASAN_H */
