@@ -29,7 +29,7 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_warn_bad_free);
 atomic_long_t goalloc_bad_frees;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_bad_frees);
 
-static int bad_free(int err, const void *p, const char *what)
+static noinline __cold int bad_free(int err, const void *p, const char *what)
 {
 	atomic_long_inc(&goalloc_bad_frees);
 	WARN_ONCE(READ_ONCE(goalloc_warn_bad_free), "goalloc: %s %p\n", what, p);
@@ -110,58 +110,113 @@ static void *alloc_large(size_t size, unsigned int flags)
 	return (void *)v;
 }
 
-/* Tiny: Go's mallocgcTiny.  Context: local lock held. */
-static unsigned long alloc_tiny(struct goalloc_mcache **mcp, size_t size,
-				unsigned int flags)
+/*
+ * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
+ * past its fast path.  Context: entered with the local lock held (from
+ * goalloc_alloc()), which it releases.
+ */
+static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
+				       unsigned int flags)
+	__releases(&goalloc_mcaches->lock)
 {
-	struct goalloc_mcache *mc = *mcp;
 	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
-	unsigned int off = mc->tinyoffset;
-	struct goalloc_mspan *s;
-	unsigned long v;
+	struct goalloc_mspan *s = mc->alloc[spc];
+	unsigned long v = goalloc_mspan_next_free_fast(s);
 	u16 idx;
 
-	/* Go's alignment: 8 for multiples of 8, else 4, else 2. */
-	if (!(size & 7))
-		off = ALIGN(off, 8);
-	else if (!(size & 3))
-		off = ALIGN(off, 4);
-	else if (!(size & 1))
-		off = ALIGN(off, 2);
-	if (mc->tiny && off + size <= GOALLOC_TINY_SIZE) {
-		s = mc->tinyspan;
-		idx = goalloc_mspan_obj_index(s, mc->tiny);
-		WRITE_ONCE(s->tiny->alloc[idx], s->tiny->alloc[idx] | BIT(off));
-		mc->tinyoffset = off + size;
-		mc->tiny_allocs++;
-		return mc->tiny + off;
-	}
-
-	/* A new 16 B block from the tiny span class. */
-	s = mc->alloc[spc];
-	v = goalloc_mspan_next_free_fast(s);
 	if (unlikely(!v)) {
-		v = alloc_slow(mcp, spc, 0, flags, &s);
-		mc = *mcp;
+		v = alloc_slow(&mc, spc, 0, flags, &s);
 		if (!v)
-			return 0;
+			goto out;
 	}
 	mc->nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
 	goalloc_kasan_unpoison((void *)v, GOALLOC_TINY_SIZE, GOALLOC_TINY_SIZE);
 	memset((void *)v, 0, GOALLOC_TINY_SIZE);
 	idx = goalloc_mspan_obj_index(s, v);
 	WRITE_ONCE(s->tiny->alloc[idx], BIT(0));
-	/* Keep whichever block has more room left, as Go does. */
-	if (!mc->tiny || size < mc->tinyoffset) {
+	/*
+	 * Keep whichever block has more room left, as Go does (no block at
+	 * all reads as a full one: tinyoffset is GOALLOC_TINY_SIZE then).
+	 */
+	if (size < mc->tinyoffset) {
 		if (mc->tiny)
 			goalloc_tiny_retire(mc->tinyspan, mc->tiny);
 		mc->tiny = v;
 		mc->tinyspan = s;
+		mc->tinyalloc = &s->tiny->alloc[idx];
 		mc->tinyoffset = size;
 	} else {
 		goalloc_tiny_retire(s, v);
 	}
-	return v;
+out:
+	local_unlock(&goalloc_mcaches->lock);
+	return (void *)v;
+}
+
+/*
+ * Tiny: Go's mallocgcTiny fast path, a bump inside the CPU's current 16 B
+ * block.  Go aligns to 8 for multiples of 8, else 4, else 2: for sizes
+ * below 16 that is the lowest set bit of the size.
+ */
+static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
+{
+	unsigned int align = size & -size, off;
+	struct goalloc_mcache *mc;
+	unsigned long v;
+
+	local_lock(&goalloc_mcaches->lock);
+	mc = this_cpu_ptr(goalloc_mcaches);
+	off = ALIGN(mc->tinyoffset, align);
+	if (unlikely(off + size > GOALLOC_TINY_SIZE))
+		return alloc_tiny_block(mc, size, flags);
+	/* Only this mcache writes its block's alloc mask: a plain store. */
+	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | BIT(off));
+	mc->tinyoffset = off + size;
+	mc->tiny_allocs++;
+	v = mc->tiny + off;
+	local_unlock(&goalloc_mcaches->lock);
+	return (void *)v;
+}
+
+/*
+ * Small, when the span's alloc_cache window has no slot to give: refill.
+ * Context: entered with the local lock held (from goalloc_alloc()), which
+ * it releases.
+ */
+static noinline void *alloc_small_slow(struct goalloc_mcache *mc, size_t size,
+				       unsigned int flags, u8 sizeclass)
+	__releases(&goalloc_mcaches->lock)
+{
+	u8 spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
+	struct goalloc_mspan *s;
+	unsigned long v;
+	bool needzero;
+
+	v = alloc_slow(&mc, spc, 0, flags, &s);
+	if (!v) {
+		local_unlock(&goalloc_mcaches->lock);
+		return NULL;
+	}
+	mc->nmalloc[sizeclass]++;
+	needzero = s->needzero;
+	local_unlock(&goalloc_mcaches->lock);
+
+	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
+	if ((flags & GOALLOC_ZERO) && needzero)
+		memset((void *)v, 0, size);
+	return (void *)v;
+}
+
+/* Everything that is not small: size 0, unknown flags, large objects. */
+static noinline void *alloc_other(size_t size, unsigned int flags)
+{
+	if (flags & ~GOALLOC_FLAGS_MASK)
+		return NULL;
+	if (!size)
+		return ZERO_SIZE_PTR;
+	if (size > GOALLOC_MAX_OBJECT_SIZE)
+		return NULL;
+	return alloc_large(size, flags);
 }
 
 /**
@@ -170,6 +225,9 @@ static unsigned long alloc_tiny(struct goalloc_mcache **mcp, size_t size,
  * @flags: GOALLOC_NOSCAN (pointer-free: objects under 16 B share 16 B
  *	blocks), GOALLOC_ZERO (zeroed memory; skipped where the memory is known
  *	to be fresh), GOALLOC_NOWAIT (never sleep; fail instead of growing)
+ *
+ * Only the common cases are inline: a tiny bump and a small slot from the
+ * alloc_cache window (Go's nextFreeFast); everything else is out of line.
  *
  * Context: task context (not hard or soft interrupt: the per-CPU cache is
  * guarded by a plain local_lock).  May sleep unless GOALLOC_NOWAIT.
@@ -181,47 +239,121 @@ void *goalloc_alloc(size_t size, unsigned int flags)
 	struct goalloc_mcache *mc;
 	struct goalloc_mspan *s;
 	unsigned long v;
-	u8 sizeclass, spc;
-	bool needzero;
+	u8 sizeclass;
+	bool zero;
 
-	if (unlikely(flags & ~GOALLOC_FLAGS_MASK))
-		return NULL;
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (unlikely(size > GOALLOC_MAX_SMALL_SIZE)) {
-		if (size > GOALLOC_MAX_OBJECT_SIZE)
-			return NULL;
-		return alloc_large(size, flags);
-	}
+	/* size - 1 wraps for 0: one test for 0 and large. */
+	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE || (flags & ~GOALLOC_FLAGS_MASK)))
+		return alloc_other(size, flags);
+	if (size < GOALLOC_TINY_SIZE && (flags & GOALLOC_NOSCAN))
+		return alloc_tiny(size, flags);
 
+	sizeclass = goalloc_size_to_class(size);
 	local_lock(&goalloc_mcaches->lock);
 	mc = this_cpu_ptr(goalloc_mcaches);
-	if ((flags & GOALLOC_NOSCAN) && size < GOALLOC_TINY_SIZE) {
-		v = alloc_tiny(&mc, size, flags);
-		local_unlock(&goalloc_mcaches->lock);
-		return (void *)v;
-	}
-	sizeclass = goalloc_size_to_class(size);
-	spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
-	s = mc->alloc[spc];
-	v = goalloc_mspan_next_free_fast(s);
-	if (unlikely(!v)) {
-		v = alloc_slow(&mc, spc, 0, flags, &s);
-		if (!v) {
-			local_unlock(&goalloc_mcaches->lock);
-			return NULL;
-		}
-	}
+	s = mc->alloc[goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN)];
+	if (unlikely(!goalloc_mspan_take_fast(s, &v)))
+		return alloc_small_slow(mc, size, flags, sizeclass);
 	mc->nmalloc[sizeclass]++;
-	needzero = s->needzero;
+	zero = (flags & GOALLOC_ZERO) && s->needzero;
 	local_unlock(&goalloc_mcaches->lock);
 
 	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
-	if ((flags & GOALLOC_ZERO) && needzero)
+	if (unlikely(zero))
 		memset((void *)v, 0, size);
 	return (void *)v;
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
+
+/*
+ * Mark a small slot dead: Go's mark bit, cleared with one atomic from any
+ * CPU.  Context: RCU read side; @s checked in use and holding @addr.
+ * Return: 0, -EINVAL (not a slot start, or not allocated), -EALREADY.
+ */
+static __always_inline int free_small(struct goalloc_mspan *s, unsigned long addr,
+				      u8 sizeclass, u16 idx)
+{
+	if (unlikely(addr != s->base + (unsigned long)idx * s->elemsize))
+		return -EINVAL;
+	if (unlikely(!goalloc_mspan_is_allocated_fast(s, idx)))
+		return -EINVAL;
+	/*
+	 * Poison before the mark bit is cleared: once it is, a sweep may hand
+	 * the slot to someone else.
+	 */
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC) && test_bit(idx, s->gcmark_bits))
+		goalloc_kasan_poison((void *)addr, s->elemsize, GOALLOC_KASAN_FREE);
+	if (unlikely(!test_and_clear_bit(idx, s->gcmark_bits)))
+		return -EALREADY;
+	this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
+	return 0;
+}
+
+/* Claim and free a large object's span.  Context: RCU read side. */
+static int free_large(struct goalloc_mspan *s, unsigned long addr)
+{
+	if (addr != s->base)
+		return -EINVAL;
+	/*
+	 * Claim the large span: exactly one freer wins.  The mspan may have
+	 * been freed and reused since the lookup (typesafe by RCU), so check
+	 * it is still this object's after claiming.
+	 */
+	if (cmpxchg(&s->state, GOALLOC_MSPAN_IN_USE, GOALLOC_MSPAN_FREEING) !=
+	    GOALLOC_MSPAN_IN_USE)
+		return -EALREADY;
+	if (unlikely(s->base != addr || s->spanclass >> 1)) {
+		WRITE_ONCE(s->state, GOALLOC_MSPAN_IN_USE);
+		return -EALREADY;
+	}
+	this_cpu_inc(goalloc_mcaches->large_frees);
+	this_cpu_add(goalloc_mcaches->large_free_bytes, s->elemsize);
+	atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
+	goalloc_mheap_free_span(s);
+	return 0;
+}
+
+/*
+ * Everything goalloc_free()'s fast path does not take: foreign, unallocated
+ * and stack pointers, large objects, and spans of the tiny span class.
+ * Context: RCU read side (preemption off), which it releases.
+ */
+static noinline int free_other(const void *p, struct goalloc_mspan *s)
+	__releases(RCU_SCHED)
+{
+	unsigned long addr = (unsigned long)p;
+	u8 sizeclass, state;
+	u16 idx;
+	int err;
+
+	/* goalloc_span_of()'s checks, then stacks are not objects. */
+	state = s ? smp_load_acquire(&s->state) : GOALLOC_MSPAN_DEAD;
+	if (state == GOALLOC_MSPAN_DEAD || state == GOALLOC_MSPAN_MANUAL ||
+	    addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT) {
+		rcu_read_unlock_sched();
+		return bad_free(-EINVAL, p, goalloc_mheap_owns(addr) ?
+				"free of unallocated pointer" : "free of foreign pointer");
+	}
+	sizeclass = goalloc_spanclass_sizeclass(s->spanclass);
+	if (!sizeclass) {
+		err = free_large(s, addr);
+		rcu_read_unlock_sched();
+		if (unlikely(err))
+			return bad_free(err, p, err == -EALREADY ? "double free of" :
+					"free of interior pointer");
+		return 0;
+	}
+	idx = goalloc_mspan_obj_index(s, addr);
+	if (s->tiny && READ_ONCE(s->tiny->alloc[idx]))
+		err = goalloc_tiny_free(s, addr, idx);
+	else
+		err = free_small(s, addr, sizeclass, idx);
+	rcu_read_unlock_sched();
+	if (unlikely(err))
+		return bad_free(err, p, err == -EALREADY ? "double free of" :
+				"free of interior or unallocated pointer");
+	return 0;
+}
 
 /**
  * goalloc_free() - free an object
@@ -233,6 +365,9 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  * Double frees, pointers inside an object and pointers goalloc does not own
  * are detected, reported once and refused without touching anything.
  *
+ * The fast path is a small object of a span outside the tiny span class;
+ * everything else, and every refusal, is out of line.
+ *
  * Context: task context, any CPU (not necessarily the allocating one).
  * Return: 0; -EINVAL for a pointer that is not a live object's start;
  * -EALREADY for an object that is already free.
@@ -242,66 +377,27 @@ int goalloc_free(const void *p)
 	unsigned long addr = (unsigned long)p;
 	struct goalloc_mspan *s;
 	u8 sizeclass;
-	u16 idx;
 	int err;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return 0;
-	rcu_read_lock();
-	s = goalloc_span_of(addr);
-	if (unlikely(!s || READ_ONCE(s->state) == GOALLOC_MSPAN_MANUAL)) {
-		rcu_read_unlock();
-		return bad_free(-EINVAL, p, goalloc_mheap_owns(addr) ?
-				"free of unallocated pointer" : "free of foreign pointer");
-	}
+	/*
+	 * mspans and tiny block states are freed by RCU (SLAB_TYPESAFE_BY_RCU,
+	 * kfree_rcu); a preempt-disabled region is a read side of the
+	 * consolidated RCU and costs no call.
+	 */
+	rcu_read_lock_sched();
+	s = goalloc_span_lookup(addr);
+	/* Pairs with the release that publishes a span in alloc_span. */
+	if (unlikely(!s || smp_load_acquire(&s->state) != GOALLOC_MSPAN_IN_USE))
+		return free_other(p, s);
+	/* Below s->base wraps to a huge offset: one test for both bounds. */
 	sizeclass = goalloc_spanclass_sizeclass(s->spanclass);
-	idx = goalloc_mspan_obj_index(s, addr);
-
-	if (unlikely(!sizeclass)) {
-		if (addr != s->base) {
-			rcu_read_unlock();
-			return bad_free(-EINVAL, p, "free of interior pointer");
-		}
-		/*
-		 * Claim the large span: exactly one freer wins.  The mspan may
-		 * have been freed and reused since the lookup (typesafe by
-		 * RCU), so check it is still this object's after claiming.
-		 */
-		if (cmpxchg(&s->state, GOALLOC_MSPAN_IN_USE, GOALLOC_MSPAN_FREEING) !=
-		    GOALLOC_MSPAN_IN_USE) {
-			rcu_read_unlock();
-			return bad_free(-EALREADY, p, "double free of");
-		}
-		if (unlikely(s->base != addr || s->spanclass >> 1)) {
-			WRITE_ONCE(s->state, GOALLOC_MSPAN_IN_USE);
-			rcu_read_unlock();
-			return bad_free(-EALREADY, p, "double free of");
-		}
-		rcu_read_unlock();
-		this_cpu_inc(goalloc_mcaches->large_frees);
-		this_cpu_add(goalloc_mcaches->large_free_bytes, s->elemsize);
-		atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
-		goalloc_mheap_free_span(s);
-		return 0;
-	}
-
-	if (s->tiny && READ_ONCE(s->tiny->alloc[idx])) {
-		err = goalloc_tiny_free(s, addr, idx);
-	} else if (addr != s->base + (unsigned long)idx * s->elemsize) {
-		err = -EINVAL;
-	} else {
-		/*
-		 * Poison before the mark bit is cleared: once it is, a sweep
-		 * may hand the slot to someone else.
-		 */
-		if (IS_ENABLED(CONFIG_KASAN_GENERIC) && goalloc_mspan_is_allocated(s, idx) &&
-		    test_bit(idx, s->gcmark_bits))
-			goalloc_kasan_poison(p, s->elemsize, GOALLOC_KASAN_FREE);
-		err = goalloc_mspan_free_index(s, idx);
-		if (!err)
-			this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
-	}
-	rcu_read_unlock();
+	if (unlikely(addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT ||
+		     !sizeclass || s->tiny))
+		return free_other(p, s);
+	err = free_small(s, addr, sizeclass, goalloc_mspan_obj_index(s, addr));
+	rcu_read_unlock_sched();
 	if (unlikely(err))
 		return bad_free(err, p, err == -EALREADY ? "double free of" :
 				"free of interior or unallocated pointer");

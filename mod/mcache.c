@@ -201,7 +201,8 @@ void goalloc_mcache_release_all(struct goalloc_mcache *mc)
 		goalloc_tiny_retire(mc->tinyspan, mc->tiny);
 		mc->tiny = 0;
 		mc->tinyspan = NULL;
-		mc->tinyoffset = 0;
+		mc->tinyalloc = NULL;
+		mc->tinyoffset = GOALLOC_TINY_SIZE;
 	}
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
 		struct goalloc_mspan *s = mc->alloc[i];
@@ -295,6 +296,7 @@ int goalloc_mcache_init(void)
 		local_lock_init(&mc->lock);
 		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
 			mc->alloc[i] = &goalloc_emptymspan;
+		mc->tinyoffset = GOALLOC_TINY_SIZE;	/* no tiny block */
 		mc->pcache = (struct goalloc_pagecache){ 0 };
 		mc->flushgen = goalloc_sweepgen();
 		INIT_WORK(&mc->drain_work, drain_work_fn);

@@ -70,23 +70,15 @@ void goalloc_mheap_debugfs(struct dentry *dir)
 #endif
 }
 
-/*
- * Go's arena index: linear-map frame (4 MiB) -> arena, two levels so the
- * whole 64 TiB direct map is covered by 32 KiB of L1 plus 32 KiB L2 blocks
- * made on demand.  Entries go NULL -> arena -> NULL only under grow_mutex.
- */
-#define ARENA_L2_BITS	12
-#define ARENA_L1_BITS	12
-#define ARENA_FRAMES	(1UL << (ARENA_L1_BITS + ARENA_L2_BITS))
-
-static struct goalloc_heap_arena **arena_l1[1UL << ARENA_L1_BITS];
+/* Go's arena index (see mheap.h); a zero-filled L2 block is made on demand. */
+struct goalloc_heap_arena **goalloc_arena_l1[1UL << GOALLOC_ARENA_L1_BITS];
 
 static bool arena_frame(unsigned long addr, unsigned long *frame)
 {
 	if (addr < PAGE_OFFSET)
 		return false;
 	*frame = (addr - PAGE_OFFSET) >> GOALLOC_ARENA_SHIFT;
-	return *frame < ARENA_FRAMES;
+	return *frame < GOALLOC_ARENA_FRAMES;
 }
 
 static struct goalloc_heap_arena *arena_of(unsigned long addr)
@@ -96,10 +88,10 @@ static struct goalloc_heap_arena *arena_of(unsigned long addr)
 
 	if (!arena_frame(addr, &f))
 		return NULL;
-	l2 = READ_ONCE(arena_l1[f >> ARENA_L2_BITS]);
+	l2 = READ_ONCE(goalloc_arena_l1[f >> GOALLOC_ARENA_L2_BITS]);
 	if (!l2)
 		return NULL;
-	return READ_ONCE(l2[f & ((1UL << ARENA_L2_BITS) - 1)]);
+	return READ_ONCE(l2[f & ((1UL << GOALLOC_ARENA_L2_BITS) - 1)]);
 }
 
 /* Context: grow_mutex held. */
@@ -110,16 +102,19 @@ static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
 
 	if (!arena_frame(addr, &f))
 		return -ERANGE;
-	l2 = arena_l1[f >> ARENA_L2_BITS];
+	/* goalloc_span_lookup() takes an arena to start at its frame's start. */
+	if (WARN_ON_ONCE((addr - PAGE_OFFSET) & (GOALLOC_ARENA_BYTES - 1)))
+		return -EINVAL;
+	l2 = goalloc_arena_l1[f >> GOALLOC_ARENA_L2_BITS];
 	if (!l2) {
 		if (!a)
 			return 0;
-		l2 = kcalloc(1UL << ARENA_L2_BITS, sizeof(*l2), GFP_KERNEL);
+		l2 = kcalloc(1UL << GOALLOC_ARENA_L2_BITS, sizeof(*l2), GFP_KERNEL);
 		if (!l2)
 			return -ENOMEM;
-		WRITE_ONCE(arena_l1[f >> ARENA_L2_BITS], l2);
+		WRITE_ONCE(goalloc_arena_l1[f >> GOALLOC_ARENA_L2_BITS], l2);
 	}
-	WRITE_ONCE(l2[f & ((1UL << ARENA_L2_BITS) - 1)], a);
+	WRITE_ONCE(l2[f & ((1UL << GOALLOC_ARENA_L2_BITS) - 1)], a);
 	return 0;
 }
 
@@ -133,20 +128,13 @@ static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
  */
 struct goalloc_mspan *goalloc_span_of(unsigned long addr)
 {
-	struct goalloc_heap_arena *a = arena_of(addr);
-	struct goalloc_mspan *s;
-	unsigned long base;
+	struct goalloc_mspan *s = goalloc_span_lookup(addr);
 
-	if (!a)
-		return NULL;
-	base = READ_ONCE(a->base);
-	if (addr - base >= GOALLOC_ARENA_BYTES)
-		return NULL;
-	s = READ_ONCE(a->spans[(addr - base) >> GOALLOC_PAGE_SHIFT]);
 	/* Pairs with the release that publishes a span in alloc_span. */
 	if (!s || smp_load_acquire(&s->state) == GOALLOC_MSPAN_DEAD)
 		return NULL;
-	if (addr < s->base || addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
+	/* One unsigned compare: below s->base wraps to a huge offset. */
+	if (addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
 		return NULL;
 	return s;
 }
@@ -578,9 +566,9 @@ void goalloc_mheap_exit(void)
 		}
 		kfree(a);
 	}
-	for (i = 0; i < ARRAY_SIZE(arena_l1); i++) {
-		kfree(arena_l1[i]);
-		arena_l1[i] = NULL;
+	for (i = 0; i < ARRAY_SIZE(goalloc_arena_l1); i++) {
+		kfree(goalloc_arena_l1[i]);
+		goalloc_arena_l1[i] = NULL;
 	}
 	goalloc_pagealloc_destroy(&h->pages);
 	kfree(h->arenas);

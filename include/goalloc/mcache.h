@@ -49,7 +49,9 @@ struct goalloc_tiny_blocks {
  * @alloc: current span of every span class; the empty span when none
  * @tiny: address of the current tiny block, 0 when none
  * @tinyspan: span holding @tiny
- * @tinyoffset: first free byte in @tiny
+ * @tinyalloc: &@tinyspan->tiny->alloc[] of @tiny: the fast path's alloc mask
+ * @tinyoffset: first free byte in @tiny; GOALLOC_TINY_SIZE when there is no
+ *	block, so the fast path needs no test of @tiny
  * @flushgen: sweepgen at which this cache last released its spans
  * @pcache: Go's per-P page cache
  * @nmalloc: small objects allocated, by size class (tiny blocks in class 2)
@@ -68,6 +70,7 @@ struct goalloc_mcache {
 	struct goalloc_mspan *alloc[GOALLOC_NUM_SPAN_CLASSES];
 	unsigned long tiny;
 	struct goalloc_mspan *tinyspan;
+	u16 *tinyalloc;
 	u16 tinyoffset;
 	u32 flushgen;
 	struct goalloc_pagecache pcache;
