@@ -266,15 +266,13 @@ void *goalloc_alloc(size_t size, unsigned int flags)
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
 /*
- * Mark a small slot dead: Go's mark bit, cleared with one atomic from any
- * CPU.  Context: RCU read side; @s checked in use and holding @addr.
- * Return: 0, -EINVAL (not a slot start, or not allocated), -EALREADY.
+ * Mark slot @idx of @s dead: Go's mark bit, cleared with one atomic from any
+ * CPU.  Context: RCU read side; @s in use, @addr the slot's start.
+ * Return: 0, -EINVAL (slot not allocated) or -EALREADY.
  */
-static __always_inline int free_small(struct goalloc_mspan *s, unsigned long addr,
-				      u8 sizeclass, u16 idx)
+static __always_inline int free_slot(struct goalloc_mspan *s, unsigned long addr,
+				     u8 sizeclass, u16 idx)
 {
-	if (unlikely(addr != s->base + (unsigned long)idx * s->elemsize))
-		return -EINVAL;
 	if (unlikely(!goalloc_mspan_is_allocated_fast(s, idx)))
 		return -EINVAL;
 	/*
@@ -326,7 +324,9 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	u16 idx;
 	int err;
 
-	/* goalloc_span_of()'s checks, then stacks are not objects. */
+	/* goalloc_span_of()'s lookup and checks; stacks are not objects. */
+	if (!s)
+		s = goalloc_span_lookup_index(addr);
 	state = s ? smp_load_acquire(&s->state) : GOALLOC_MSPAN_DEAD;
 	if (state == GOALLOC_MSPAN_DEAD || state == GOALLOC_MSPAN_MANUAL ||
 	    addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT) {
@@ -346,8 +346,10 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	idx = goalloc_mspan_obj_index(s, addr);
 	if (s->tiny && READ_ONCE(s->tiny->alloc[idx]))
 		err = goalloc_tiny_free(s, addr, idx);
+	else if (addr != s->base + (unsigned long)idx * s->elemsize)
+		err = -EINVAL;
 	else
-		err = free_small(s, addr, sizeclass, idx);
+		err = free_slot(s, addr, sizeclass, idx);
 	rcu_read_unlock_sched();
 	if (unlikely(err))
 		return bad_free(err, p, err == -EALREADY ? "double free of" :
@@ -376,7 +378,7 @@ int goalloc_free(const void *p)
 {
 	unsigned long addr = (unsigned long)p;
 	struct goalloc_mspan *s;
-	u8 sizeclass;
+	u16 idx;
 	int err;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
@@ -387,16 +389,18 @@ int goalloc_free(const void *p)
 	 * consolidated RCU and costs no call.
 	 */
 	rcu_read_lock_sched();
-	s = goalloc_span_lookup(addr);
+	s = goalloc_span_lookup_fast(addr);
 	/* Pairs with the release that publishes a span in alloc_span. */
 	if (unlikely(!s || smp_load_acquire(&s->state) != GOALLOC_MSPAN_IN_USE))
 		return free_other(p, s);
-	/* Below s->base wraps to a huge offset: one test for both bounds. */
-	sizeclass = goalloc_spanclass_sizeclass(s->spanclass);
+	/*
+	 * Below s->base wraps to a huge offset: one test for both bounds.
+	 * Large spans have no slot start here (divmul 0).
+	 */
 	if (unlikely(addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT ||
-		     !sizeclass || s->tiny))
+		     s->tiny || !goalloc_mspan_slot_start(s, addr, &idx)))
 		return free_other(p, s);
-	err = free_small(s, addr, sizeclass, goalloc_mspan_obj_index(s, addr));
+	err = free_slot(s, addr, goalloc_spanclass_sizeclass(s->spanclass), idx);
 	rcu_read_unlock_sched();
 	if (unlikely(err))
 		return bad_free(err, p, err == -EALREADY ? "double free of" :

@@ -70,15 +70,28 @@ void goalloc_mheap_debugfs(struct dentry *dir)
 #endif
 }
 
-/* Go's arena index (see mheap.h); a zero-filled L2 block is made on demand. */
-struct goalloc_heap_arena **goalloc_arena_l1[1UL << GOALLOC_ARENA_L1_BITS];
+/*
+ * Go's arena index: linear-map frame (4 MiB) -> arena, two levels so the
+ * whole 64 TiB direct map is covered by 32 KiB of L1 plus 32 KiB L2 blocks
+ * made on demand.  Entries go NULL -> arena -> NULL only under grow_mutex.
+ * goalloc_arena_cache (mheap.h) caches one arena per slot in front of it.
+ */
+#define ARENA_L2_BITS	12
+#define ARENA_L1_BITS	12
+#define ARENA_FRAMES	(1UL << (ARENA_L1_BITS + ARENA_L2_BITS))
+
+static struct goalloc_heap_arena **arena_l1[1UL << ARENA_L1_BITS];
+
+/* A cache slot's "no arena": base 0 and no spans, so lookups fall through. */
+static struct goalloc_heap_arena goalloc_arena_none;
+struct goalloc_heap_arena *goalloc_arena_cache[1UL << GOALLOC_ARENA_CACHE_BITS];
 
 static bool arena_frame(unsigned long addr, unsigned long *frame)
 {
 	if (addr < PAGE_OFFSET)
 		return false;
 	*frame = (addr - PAGE_OFFSET) >> GOALLOC_ARENA_SHIFT;
-	return *frame < GOALLOC_ARENA_FRAMES;
+	return *frame < ARENA_FRAMES;
 }
 
 static struct goalloc_heap_arena *arena_of(unsigned long addr)
@@ -88,34 +101,66 @@ static struct goalloc_heap_arena *arena_of(unsigned long addr)
 
 	if (!arena_frame(addr, &f))
 		return NULL;
-	l2 = READ_ONCE(goalloc_arena_l1[f >> GOALLOC_ARENA_L2_BITS]);
+	l2 = READ_ONCE(arena_l1[f >> ARENA_L2_BITS]);
 	if (!l2)
 		return NULL;
-	return READ_ONCE(l2[f & ((1UL << GOALLOC_ARENA_L2_BITS) - 1)]);
+	return READ_ONCE(l2[f & ((1UL << ARENA_L2_BITS) - 1)]);
+}
+
+static struct goalloc_heap_arena **arena_cache_slot(unsigned long addr)
+{
+	return &goalloc_arena_cache[(addr >> GOALLOC_ARENA_SHIFT) &
+				    ((1UL << GOALLOC_ARENA_CACHE_BITS) - 1)];
 }
 
 /* Context: grow_mutex held. */
 static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
 {
-	struct goalloc_heap_arena **l2;
+	struct goalloc_heap_arena **l2, **slot = arena_cache_slot(addr);
 	unsigned long f;
 
 	if (!arena_frame(addr, &f))
 		return -ERANGE;
-	/* goalloc_span_lookup() takes an arena to start at its frame's start. */
-	if (WARN_ON_ONCE((addr - PAGE_OFFSET) & (GOALLOC_ARENA_BYTES - 1)))
+	/* The cache compares an arena's base with its frame's start. */
+	if (WARN_ON_ONCE(addr & (GOALLOC_ARENA_BYTES - 1)))
 		return -EINVAL;
-	l2 = goalloc_arena_l1[f >> GOALLOC_ARENA_L2_BITS];
+	l2 = arena_l1[f >> ARENA_L2_BITS];
 	if (!l2) {
 		if (!a)
 			return 0;
-		l2 = kcalloc(1UL << GOALLOC_ARENA_L2_BITS, sizeof(*l2), GFP_KERNEL);
+		l2 = kcalloc(1UL << ARENA_L2_BITS, sizeof(*l2), GFP_KERNEL);
 		if (!l2)
 			return -ENOMEM;
-		WRITE_ONCE(goalloc_arena_l1[f >> GOALLOC_ARENA_L2_BITS], l2);
+		WRITE_ONCE(arena_l1[f >> ARENA_L2_BITS], l2);
 	}
-	WRITE_ONCE(l2[f & ((1UL << GOALLOC_ARENA_L2_BITS) - 1)], a);
+	l2 += f & ((1UL << ARENA_L2_BITS) - 1);
+	/* A slot keeps the first arena that hashes to it until it goes. */
+	if (!a && *slot == *l2)
+		WRITE_ONCE(*slot, &goalloc_arena_none);
+	else if (a && *slot == &goalloc_arena_none)
+		WRITE_ONCE(*slot, a);
+	WRITE_ONCE(*l2, a);
 	return 0;
+}
+
+/**
+ * goalloc_span_lookup_index() - the span table entry of a page, from the index
+ * @addr: any address
+ *
+ * Context: as goalloc_span_lookup_fast().
+ * Return: the mspan recorded for @addr's page, or NULL.
+ */
+struct goalloc_mspan *goalloc_span_lookup_index(unsigned long addr)
+{
+	struct goalloc_heap_arena *a = arena_of(addr);
+	unsigned long base;
+
+	if (!a)
+		return NULL;
+	base = READ_ONCE(a->base);
+	if (addr - base >= GOALLOC_ARENA_BYTES)
+		return NULL;
+	return READ_ONCE(a->spans[(addr - base) >> GOALLOC_PAGE_SHIFT]);
 }
 
 /**
@@ -128,7 +173,8 @@ static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
  */
 struct goalloc_mspan *goalloc_span_of(unsigned long addr)
 {
-	struct goalloc_mspan *s = goalloc_span_lookup(addr);
+	struct goalloc_mspan *s = goalloc_span_lookup_fast(addr) ?:
+				  goalloc_span_lookup_index(addr);
 
 	/* Pairs with the release that publishes a span in alloc_span. */
 	if (!s || smp_load_acquire(&s->state) == GOALLOC_MSPAN_DEAD)
@@ -497,6 +543,8 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	h->trigger = GOALLOC_HEAP_MINIMUM;
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
 		goalloc_mcentral_init(&h->central[i], i);
+	for (i = 0; i < ARRAY_SIZE(goalloc_arena_cache); i++)
+		goalloc_arena_cache[i] = &goalloc_arena_none;
 
 	goalloc_mspan_cache = kmem_cache_create("goalloc_mspan",
 						sizeof(struct goalloc_mspan), 0,
@@ -566,9 +614,9 @@ void goalloc_mheap_exit(void)
 		}
 		kfree(a);
 	}
-	for (i = 0; i < ARRAY_SIZE(goalloc_arena_l1); i++) {
-		kfree(goalloc_arena_l1[i]);
-		goalloc_arena_l1[i] = NULL;
+	for (i = 0; i < ARRAY_SIZE(arena_l1); i++) {
+		kfree(arena_l1[i]);
+		arena_l1[i] = NULL;
 	}
 	goalloc_pagealloc_destroy(&h->pages);
 	kfree(h->arenas);

@@ -29,7 +29,6 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
-#include <asm/page.h>
 
 #include "goalloc/pagealloc.h"
 #include "goalloc/sizeclasses.h"
@@ -138,52 +137,48 @@ struct goalloc_mheap {
 extern struct goalloc_mheap goalloc_mheap;
 extern unsigned int goalloc_gogc;
 
-/*
- * Go's arena index: linear-map frame (4 MiB) -> arena, two levels so the
- * whole 64 TiB direct map is covered by 32 KiB of L1 plus 32 KiB L2 blocks
- * made on demand (mheap.c).  Entries go NULL -> arena -> NULL only under
- * grow_mutex and are read locklessly.
- */
-#define GOALLOC_ARENA_L2_BITS	12
-#define GOALLOC_ARENA_L1_BITS	12
-#define GOALLOC_ARENA_FRAMES	(1UL << (GOALLOC_ARENA_L1_BITS + GOALLOC_ARENA_L2_BITS))
+struct goalloc_mcache;
 
-extern struct goalloc_heap_arena **goalloc_arena_l1[1UL << GOALLOC_ARENA_L1_BITS];
+/*
+ * The free path's arena lookup: a direct-mapped cache in front of Go's
+ * two-level arena index (mheap.c), indexed by the low bits of the 4 MiB
+ * frame number.  A slot holds an arena whose frame hashes there, or
+ * goalloc_arena_none (base 0, no spans); arenas that collide with a cached
+ * one are found through the index.  Slots change only under grow_mutex;
+ * arena structures live until module exit.
+ */
+#define GOALLOC_ARENA_CACHE_BITS	12
+
+extern struct goalloc_heap_arena *goalloc_arena_cache[1UL << GOALLOC_ARENA_CACHE_BITS];
+
+struct goalloc_mspan *goalloc_span_lookup_index(unsigned long addr);
 
 /**
- * goalloc_span_lookup() - the span table entry of the page holding an address
+ * goalloc_span_lookup_fast() - the span table entry of a page, from the cache
  * @addr: any address
  *
- * The free fast path's half of goalloc_span_of(): no state or bounds check.
- * An arena lives at the start of its linear-map frame (an order-10 block is
- * 4 MiB aligned), so the page index is the low bits of the frame offset.  An
- * arena released and backed again elsewhere between the index read and the
- * table read yields a span of the other arena, which the caller's bounds
- * check against the span rejects.
+ * goalloc_span_of() without its state and bounds checks, and without the
+ * fallback to the arena index.  A cached arena released and backed again
+ * elsewhere between the base read and the table read yields NULL or a span
+ * of another arena, which the caller's bounds check rejects.
  *
- * Context: RCU read side (rcu_read_lock() or preemption off): the caller must
- * re-check the mspan's state and bounds, as goalloc_span_of() does.
- * Return: the mspan recorded for @addr's page, or NULL.
+ * Context: RCU read side (rcu_read_lock() or preemption off); the caller
+ * must re-check the mspan's state and bounds, as goalloc_span_of() does.
+ * Return: the mspan recorded for @addr's page; NULL if there is none or
+ * the cache does not hold @addr's arena (ask goalloc_span_lookup_index()).
  */
-static __always_inline struct goalloc_mspan *goalloc_span_lookup(unsigned long addr)
+static __always_inline struct goalloc_mspan *goalloc_span_lookup_fast(unsigned long addr)
 {
-	unsigned long off = addr - PAGE_OFFSET;
-	unsigned long f = off >> GOALLOC_ARENA_SHIFT;
-	struct goalloc_heap_arena **l2, *a;
+	struct goalloc_heap_arena *a;
+	unsigned long off;
 
-	/* Below PAGE_OFFSET, off wraps and f is out of range as well. */
-	if (unlikely(f >= GOALLOC_ARENA_FRAMES))
+	a = READ_ONCE(goalloc_arena_cache[(addr >> GOALLOC_ARENA_SHIFT) &
+					  ((1UL << GOALLOC_ARENA_CACHE_BITS) - 1)]);
+	off = addr - READ_ONCE(a->base);
+	if (unlikely(off >= GOALLOC_ARENA_BYTES))
 		return NULL;
-	l2 = READ_ONCE(goalloc_arena_l1[f >> GOALLOC_ARENA_L2_BITS]);
-	if (unlikely(!l2))
-		return NULL;
-	a = READ_ONCE(l2[f & ((1UL << GOALLOC_ARENA_L2_BITS) - 1)]);
-	if (unlikely(!a))
-		return NULL;
-	return READ_ONCE(a->spans[(off & (GOALLOC_ARENA_BYTES - 1)) >> GOALLOC_PAGE_SHIFT]);
+	return READ_ONCE(a->spans[off >> GOALLOC_PAGE_SHIFT]);
 }
-
-struct goalloc_mcache;
 
 int goalloc_mheap_init(unsigned long max_bytes);
 void goalloc_mheap_exit(void);

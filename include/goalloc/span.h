@@ -184,6 +184,29 @@ static inline u16 goalloc_mspan_obj_index(const struct goalloc_mspan *s,
 	return (u16)(((u64)(u32)(addr - s->base) * s->divmul) >> 32);
 }
 
+/**
+ * goalloc_mspan_slot_start() - is an address the start of a slot?
+ * @s: the span
+ * @addr: an address in [base, base + npages * 8 KiB)
+ * @idx: receives the slot holding @addr
+ *
+ * The magic-divisor product's low half is below divmul exactly when the
+ * offset is a multiple of elemsize: for every class, divmul is exact over
+ * the whole span (the harness checks every offset), so one multiply yields
+ * both the quotient and the remainder test.  A large span's divmul is 0:
+ * none of its addresses is a slot start here.
+ *
+ * Return: true if @addr starts slot *@idx.
+ */
+static __always_inline bool goalloc_mspan_slot_start(const struct goalloc_mspan *s,
+						     unsigned long addr, u16 *idx)
+{
+	u64 q = (u64)(u32)(addr - s->base) * s->divmul;
+
+	*idx = q >> 32;
+	return (u32)q < s->divmul;
+}
+
 /* True if the span has slots that were never handed out or were swept free. */
 static inline bool goalloc_mspan_has_free(const struct goalloc_mspan *s)
 {
