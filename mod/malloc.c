@@ -324,7 +324,10 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	u16 idx;
 	int err;
 
-	/* goalloc_span_of()'s lookup and checks; stacks are not objects. */
+	/*
+	 * goalloc_span_of()'s lookup and checks (the acquire pairs with the
+	 * release that publishes a span); stacks are not objects.
+	 */
 	if (!s)
 		s = goalloc_span_lookup_index(addr);
 	state = s ? smp_load_acquire(&s->state) : GOALLOC_MSPAN_DEAD;
