@@ -324,12 +324,10 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	u16 idx;
 	int err;
 
-	/*
-	 * goalloc_span_of()'s lookup and checks (the acquire pairs with the
-	 * release that publishes a span); stacks are not objects.
-	 */
+	/* goalloc_span_of()'s lookup and checks; stacks are not objects. */
 	if (!s)
 		s = goalloc_span_lookup_index(addr);
+	/* Pairs with the release that publishes a span in alloc_span. */
 	state = s ? smp_load_acquire(&s->state) : GOALLOC_MSPAN_DEAD;
 	if (state == GOALLOC_MSPAN_DEAD || state == GOALLOC_MSPAN_MANUAL ||
 	    addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT) {
