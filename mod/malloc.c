@@ -184,7 +184,7 @@ static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
  * it releases.
  */
 static noinline void *alloc_small_slow(struct goalloc_mcache *mc, size_t size,
-				       unsigned int flags, u8 sizeclass)
+				       unsigned int flags, unsigned int sizeclass)
 	__releases(&goalloc_mcaches->lock)
 {
 	u8 spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
@@ -219,6 +219,28 @@ static noinline void *alloc_other(size_t size, unsigned int flags)
 	return alloc_large(size, flags);
 }
 
+/* Small: Go's nextFreeFast on this CPU's span of the span class. */
+static __always_inline void *alloc_small(size_t size, unsigned int flags)
+{
+	unsigned int sizeclass = goalloc_size_to_class(size);
+	struct goalloc_mspan *s;
+	unsigned long v;
+	bool zero;
+
+	local_lock(&goalloc_mcaches->lock);
+	s = this_cpu_read(goalloc_mcaches->alloc[sizeclass * 2 + (flags & GOALLOC_NOSCAN)]);
+	if (unlikely(!goalloc_mspan_take_fast(s, &v)))
+		return alloc_small_slow(this_cpu_ptr(goalloc_mcaches), size, flags, sizeclass);
+	this_cpu_inc(goalloc_mcaches->nmalloc[sizeclass]);
+	zero = (flags & GOALLOC_ZERO) && s->needzero;
+	local_unlock(&goalloc_mcaches->lock);
+
+	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
+	if (unlikely(zero))
+		memset((void *)v, 0, size);
+	return (void *)v;
+}
+
 /**
  * goalloc_alloc() - allocate an object
  * @size: bytes wanted, 1..GOALLOC_MAX_OBJECT_SIZE
@@ -236,32 +258,17 @@ static noinline void *alloc_other(size_t size, unsigned int flags)
  */
 void *goalloc_alloc(size_t size, unsigned int flags)
 {
-	struct goalloc_mcache *mc;
-	struct goalloc_mspan *s;
-	unsigned long v;
-	u8 sizeclass;
-	bool zero;
-
 	/* size - 1 wraps for 0: one test for 0 and large. */
-	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE || (flags & ~GOALLOC_FLAGS_MASK)))
+	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
+		return alloc_other(size, flags);
+	/* Without GOALLOC_NOSCAN an object is never tiny. */
+	if (likely(!(flags & ~GOALLOC_ZERO)))
+		return alloc_small(size, flags);
+	if (unlikely(flags & ~GOALLOC_FLAGS_MASK))
 		return alloc_other(size, flags);
 	if (size < GOALLOC_TINY_SIZE && (flags & GOALLOC_NOSCAN))
 		return alloc_tiny(size, flags);
-
-	sizeclass = goalloc_size_to_class(size);
-	local_lock(&goalloc_mcaches->lock);
-	mc = this_cpu_ptr(goalloc_mcaches);
-	s = mc->alloc[goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN)];
-	if (unlikely(!goalloc_mspan_take_fast(s, &v)))
-		return alloc_small_slow(mc, size, flags, sizeclass);
-	mc->nmalloc[sizeclass]++;
-	zero = (flags & GOALLOC_ZERO) && s->needzero;
-	local_unlock(&goalloc_mcaches->lock);
-
-	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
-	if (unlikely(zero))
-		memset((void *)v, 0, size);
-	return (void *)v;
+	return alloc_small(size, flags);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
