@@ -278,7 +278,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  * Return: 0, -EINVAL (slot not allocated) or -EALREADY.
  */
 static __always_inline int free_slot(struct goalloc_mspan *s, unsigned long addr,
-				     u8 sizeclass, u16 idx)
+				     unsigned int sizeclass, unsigned int idx)
 {
 	if (unlikely(!goalloc_mspan_is_allocated_fast(s, idx)))
 		return -EINVAL;
@@ -319,8 +319,9 @@ static int free_large(struct goalloc_mspan *s, unsigned long addr)
 }
 
 /*
- * Everything goalloc_free()'s fast path does not take: foreign, unallocated
- * and stack pointers, large objects, and spans of the tiny span class.
+ * Everything goalloc_free()'s fast path does not take: NULL and
+ * ZERO_SIZE_PTR, foreign, unallocated and stack pointers, large objects,
+ * spans of the tiny span class, arenas the lookup cache does not hold.
  * Context: RCU read side (preemption off), which it releases.
  */
 static noinline int free_other(const void *p, struct goalloc_mspan *s)
@@ -331,6 +332,10 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	u16 idx;
 	int err;
 
+	if (unlikely(ZERO_OR_NULL_PTR(p))) {
+		rcu_read_unlock_sched();
+		return 0;
+	}
 	/* goalloc_span_of()'s lookup and checks; stacks are not objects. */
 	if (!s)
 		s = goalloc_span_lookup_index(addr);
@@ -384,17 +389,16 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
  */
 int goalloc_free(const void *p)
 {
-	unsigned long addr = (unsigned long)p;
+	unsigned long addr = (unsigned long)p, off;
 	struct goalloc_mspan *s;
-	u16 idx;
+	unsigned int idx;
 	int err;
 
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return 0;
 	/*
 	 * mspans and tiny block states are freed by RCU (SLAB_TYPESAFE_BY_RCU,
 	 * kfree_rcu); a preempt-disabled region is a read side of the
-	 * consolidated RCU and costs no call.
+	 * consolidated RCU and costs no call.  NULL and ZERO_SIZE_PTR find no
+	 * span and are ignored in free_other().
 	 */
 	rcu_read_lock_sched();
 	s = goalloc_span_lookup_fast(addr);
@@ -402,13 +406,13 @@ int goalloc_free(const void *p)
 	if (unlikely(!s || smp_load_acquire(&s->state) != GOALLOC_MSPAN_IN_USE))
 		return free_other(p, s);
 	/*
-	 * Below s->base wraps to a huge offset: one test for both bounds.
-	 * Large spans have no slot start here (divmul 0).
+	 * Below s->base wraps to a huge offset: one test for both bounds, and
+	 * the limit is 0 for large spans and the tiny span class.
 	 */
-	if (unlikely(addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT ||
-		     s->tiny || !goalloc_mspan_slot_start(s, addr, &idx)))
+	off = addr - s->base;
+	if (unlikely(off >= s->fast_free_limit || !goalloc_mspan_slot_start(s, off, &idx)))
 		return free_other(p, s);
-	err = free_slot(s, addr, goalloc_spanclass_sizeclass(s->spanclass), idx);
+	err = free_slot(s, addr, s->spanclass >> 1, idx);
 	rcu_read_unlock_sched();
 	if (unlikely(err))
 		return bad_free(err, p, err == -EALREADY ? "double free of" :

@@ -33,6 +33,9 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 		s->nelems = goalloc_class_to_nobjs[sizeclass];
 		s->divmul = goalloc_class_to_divmagic[sizeclass];
 	}
+	s->fast_free_limit = (unsigned long)npages << GOALLOC_PAGE_SHIFT;
+	if (!sizeclass || spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true))
+		s->fast_free_limit = 0;
 	s->freeindex = 0;
 	s->alloc_count = 0;
 	memset(s->alloc_bits, 0, sizeof(s->alloc_bits));

@@ -169,6 +169,7 @@ struct goalloc_mspan *goalloc_span_lookup_index(unsigned long addr);
  */
 static __always_inline struct goalloc_mspan *goalloc_span_lookup_fast(unsigned long addr)
 {
+	struct goalloc_mspan **sp;
 	struct goalloc_heap_arena *a;
 	unsigned long off;
 
@@ -177,7 +178,8 @@ static __always_inline struct goalloc_mspan *goalloc_span_lookup_fast(unsigned l
 	off = addr - READ_ONCE(a->base);
 	if (unlikely(off >= GOALLOC_ARENA_BYTES))
 		return NULL;
-	return READ_ONCE(a->spans[off >> GOALLOC_PAGE_SHIFT]);
+	sp = &a->spans[off >> GOALLOC_PAGE_SHIFT];
+	return READ_ONCE(*sp);
 }
 
 int goalloc_mheap_init(unsigned long max_bytes);

@@ -61,6 +61,9 @@ struct goalloc_heap_arena;
  * @state: enum goalloc_mspan_state
  * @needzero: the memory may be dirty
  * @elemsize: slot size in bytes (npages * 8 KiB for large spans)
+ * @fast_free_limit: bytes from @base whose frees goalloc_free() may take on
+ *	its fast path: the whole span for small classes, 0 for large spans and
+ *	the tiny span class (whose slots may be tiny blocks)
  * @divmul: Go's divMagic for this class
  * @sweepgen: Go's sweep generation protocol (see mcentral.c)
  * @alloc_cache: inverted alloc_bits window at freeindex
@@ -84,6 +87,7 @@ struct goalloc_mspan {
 	u8 needzero;
 	u32 elemsize;
 	u32 divmul;
+	unsigned long fast_free_limit;
 	u32 sweepgen;
 	u64 alloc_cache;
 	u64 alloc_bits[GOALLOC_SPAN_BITMAP_WORDS];
@@ -162,7 +166,7 @@ goalloc_mspan_next_free_fast(struct goalloc_mspan *s)
  * Return: true if the slot is below freeindex or set in alloc_bits.
  */
 static __always_inline bool
-goalloc_mspan_is_allocated_fast(const struct goalloc_mspan *s, u16 idx)
+goalloc_mspan_is_allocated_fast(const struct goalloc_mspan *s, unsigned int idx)
 {
 	if (idx < READ_ONCE(s->freeindex))
 		return true;
@@ -185,26 +189,27 @@ static inline u16 goalloc_mspan_obj_index(const struct goalloc_mspan *s,
 }
 
 /**
- * goalloc_mspan_slot_start() - is an address the start of a slot?
+ * goalloc_mspan_slot_start() - is a span offset the start of a slot?
  * @s: the span
- * @addr: an address in [base, base + npages * 8 KiB)
- * @idx: receives the slot holding @addr
+ * @off: an offset from the span's base, below npages * 8 KiB
+ * @idx: receives the slot holding @off
  *
  * The magic-divisor product's low half is below divmul exactly when the
  * offset is a multiple of elemsize: for every class, divmul is exact over
  * the whole span (the harness checks every offset), so one multiply yields
  * both the quotient and the remainder test.  A large span's divmul is 0:
- * none of its addresses is a slot start here.
+ * none of its offsets is a slot start here.
  *
- * Return: true if @addr starts slot *@idx.
+ * Return: true if @off starts slot *@idx.
  */
 static __always_inline bool goalloc_mspan_slot_start(const struct goalloc_mspan *s,
-						     unsigned long addr, u16 *idx)
+						     unsigned long off, unsigned int *idx)
 {
-	u64 q = (u64)(u32)(addr - s->base) * s->divmul;
+	u32 divmul = s->divmul;
+	u64 q = (u64)(u32)off * divmul;
 
 	*idx = q >> 32;
-	return (u32)q < s->divmul;
+	return (u32)q < divmul;
 }
 
 /* True if the span has slots that were never handed out or were swept free. */
