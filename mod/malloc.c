@@ -132,21 +132,22 @@ static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
 	mc->nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
 	goalloc_kasan_unpoison((void *)v, GOALLOC_TINY_SIZE, GOALLOC_TINY_SIZE);
 	memset((void *)v, 0, GOALLOC_TINY_SIZE);
-	idx = goalloc_mspan_obj_index(s, v);
-	WRITE_ONCE(s->tiny->alloc[idx], BIT(0));
 	/*
 	 * Keep whichever block has more room left, as Go does (no block at
-	 * all reads as a full one: tinyoffset is GOALLOC_TINY_SIZE then).
+	 * all reads as a full one: tinyoffset is GOALLOC_TINY_SIZE then).  A
+	 * block Go would retire at once never holds a second object: it stays
+	 * a plain 16 B object of the same class (alloc mask 0), freed like
+	 * any small object, so it needs no block state.
 	 */
 	if (size < mc->tinyoffset) {
+		idx = goalloc_mspan_obj_index(s, v);
+		WRITE_ONCE(s->tiny->alloc[idx], BIT(0));
 		if (mc->tiny)
 			goalloc_tiny_retire(mc->tinyspan, mc->tiny);
 		mc->tiny = v;
 		mc->tinyspan = s;
 		mc->tinyalloc = &s->tiny->alloc[idx];
 		mc->tinyoffset = size;
-	} else {
-		goalloc_tiny_retire(s, v);
 	}
 out:
 	local_unlock(&goalloc_mcaches->lock);
@@ -329,7 +330,7 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 {
 	unsigned long addr = (unsigned long)p;
 	u8 sizeclass, state;
-	u16 idx;
+	u16 idx, alloc;
 	int err;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p))) {
@@ -357,12 +358,39 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 		return 0;
 	}
 	idx = goalloc_mspan_obj_index(s, addr);
-	if (s->tiny && READ_ONCE(s->tiny->alloc[idx]))
-		err = goalloc_tiny_free(s, addr, idx);
+	alloc = s->tiny ? READ_ONCE(s->tiny->alloc[idx]) : 0;
+	if (alloc)
+		err = goalloc_tiny_free(s, addr, idx, alloc);
 	else if (addr != s->base + (unsigned long)idx * s->elemsize)
 		err = -EINVAL;
 	else
 		err = free_slot(s, addr, sizeclass, idx);
+	rcu_read_unlock_sched();
+	if (unlikely(err))
+		return bad_free(err, p, err == -EALREADY ? "double free of" :
+				"free of interior or unallocated pointer");
+	return 0;
+}
+
+/*
+ * A span of the tiny span class: its 16 B slots are tiny blocks (alloc mask
+ * set) or plain 16 B noscan objects.  Context: RCU read side (preemption
+ * off), which it releases; @s in use and @off inside it.
+ */
+static noinline int free_tiny_class(const void *p, struct goalloc_mspan *s,
+				    unsigned long off)
+	__releases(RCU_SCHED)
+{
+	unsigned int idx = off / GOALLOC_TINY_SIZE;	/* class 2 slots are 16 B */
+	u16 alloc = READ_ONCE(s->tiny->alloc[idx]);
+	int err;
+
+	if (alloc)
+		err = goalloc_tiny_free(s, (unsigned long)p, idx, alloc);
+	else if (off % GOALLOC_TINY_SIZE)
+		err = -EINVAL;
+	else
+		err = free_slot(s, (unsigned long)p, GOALLOC_TINY_SIZE_CLASS, idx);
 	rcu_read_unlock_sched();
 	if (unlikely(err))
 		return bad_free(err, p, err == -EALREADY ? "double free of" :
@@ -407,10 +435,16 @@ int goalloc_free(const void *p)
 		return free_other(p, s);
 	/*
 	 * Below s->base wraps to a huge offset: one test for both bounds, and
-	 * the limit is 0 for large spans and the tiny span class.
+	 * the limit is 0 for large spans and the tiny span class (whose tiny
+	 * blocks have a path of their own).
 	 */
 	off = addr - s->base;
-	if (unlikely(off >= s->fast_free_limit || !goalloc_mspan_slot_start(s, off, &idx)))
+	if (unlikely(off >= s->fast_free_limit)) {
+		if (s->tiny && off < (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
+			return free_tiny_class(p, s, off);
+		return free_other(p, s);
+	}
+	if (unlikely(!goalloc_mspan_slot_start(s, off, &idx)))
 		return free_other(p, s);
 	err = free_slot(s, addr, s->spanclass >> 1, idx);
 	rcu_read_unlock_sched();
