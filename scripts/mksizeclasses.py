@@ -117,10 +117,14 @@ def div_magic(size, npages):
         raise GenError("size %d (span %d) needs %d fractional bits" % (size, limit, frac))
 
     magic = U32_MAX // size + 1
-    # Prove it the way the C code computes it, for every offset.
+    # Prove it the way the C code computes it, for every offset; the free
+    # path also reads "offset is a multiple of size" off the low half.
     for n in range(limit + 1):
         if (n * magic) >> 32 != n // size:
             raise GenError("divmagic %d wrong for size %d at offset %d" % (magic, size, n))
+        if ((n * magic) & U32_MAX < magic) != (n % size == 0):
+            raise GenError("divmagic %d remainder test wrong for size %d at offset %d" %
+                           (magic, size, n))
     return magic
 
 
