@@ -265,10 +265,14 @@ void *goalloc_alloc(size_t size, unsigned int flags)
 	/* Without GOALLOC_NOSCAN an object is never tiny. */
 	if (likely(!(flags & ~GOALLOC_ZERO)))
 		return alloc_small(size, flags);
+	/* Valid flags with NOSCAN: one test. */
+	if (likely((flags & ~(GOALLOC_ZERO | GOALLOC_NOWAIT)) == GOALLOC_NOSCAN)) {
+		if (size < GOALLOC_TINY_SIZE)
+			return alloc_tiny(size, flags);
+		return alloc_small(size, flags);
+	}
 	if (unlikely(flags & ~GOALLOC_FLAGS_MASK))
 		return alloc_other(size, flags);
-	if (size < GOALLOC_TINY_SIZE && (flags & GOALLOC_NOSCAN))
-		return alloc_tiny(size, flags);
 	return alloc_small(size, flags);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
