@@ -36,33 +36,38 @@ static noinline __cold int bad_free(int err, const void *p, const char *what)
 	return err;
 }
 
-/* The slow path: refill or large span; the heap may have to grow. */
+/*
+ * The slow path: refill or large span; the heap may have to grow.  @err is
+ * the error of an attempt the caller already made (0: none yet).
+ */
 static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 				u32 npages, unsigned int flags,
-				struct goalloc_mspan **sp)
+				struct goalloc_mspan **sp, int err)
 {
 	struct goalloc_mcache *mc = *mcp;
 	struct goalloc_mspan *s;
 	unsigned long v;
-	int err, tries;
+	int tries;
 
 	/*
 	 * Each grow either adds an arena or found that someone else did; a
 	 * few rounds settle any race, and the bound guarantees progress.
 	 */
 	for (tries = 0; tries < 8; tries++) {
-		if (npages) {
-			s = goalloc_mheap_alloc_span(mc, npages, spanclass,
-						     GOALLOC_MSPAN_IN_USE);
-			v = IS_ERR(s) ? 0 : s->base;
-		} else {
-			v = goalloc_mcache_refill(mc, spanclass, &s);
+		if (!err) {
+			if (npages) {
+				s = goalloc_mheap_alloc_span(mc, npages, spanclass,
+							     GOALLOC_MSPAN_IN_USE);
+				v = IS_ERR(s) ? 0 : s->base;
+			} else {
+				v = goalloc_mcache_refill(mc, spanclass, &s);
+			}
+			if (v) {
+				*sp = s;
+				return v;
+			}
+			err = PTR_ERR(s);
 		}
-		if (v) {
-			*sp = s;
-			return v;
-		}
-		err = PTR_ERR(s);
 		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT))
 			return 0;
 		/* Grow with no lock held, then start over on whatever CPU. */
@@ -94,7 +99,7 @@ static void *alloc_large(size_t size, unsigned int flags)
 
 	local_lock(&goalloc_mcaches->lock);
 	mc = this_cpu_ptr(goalloc_mcaches);
-	v = alloc_slow(&mc, spc, npages, flags, &s);
+	v = alloc_slow(&mc, spc, npages, flags, &s, 0);
 	if (v) {
 		mc->large_allocs++;
 		mc->large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
@@ -125,7 +130,7 @@ static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
 	u16 idx;
 
 	if (unlikely(!v)) {
-		v = alloc_slow(&mc, spc, 0, flags, &s);
+		v = alloc_slow(&mc, spc, 0, flags, &s, 0);
 		if (!v)
 			goto out;
 	}
@@ -193,7 +198,10 @@ static noinline void *alloc_small_slow(struct goalloc_mcache *mc, size_t size,
 	unsigned long v;
 	bool needzero;
 
-	v = alloc_slow(&mc, spc, 0, flags, &s);
+	/* Usually the span just needs its window moved or a sweep in place. */
+	v = goalloc_mcache_refill(mc, spc, &s);
+	if (unlikely(!v))
+		v = alloc_slow(&mc, spc, 0, flags, &s, PTR_ERR(s));
 	if (!v) {
 		local_unlock(&goalloc_mcaches->lock);
 		return NULL;
