@@ -15,10 +15,11 @@
  * grows, and retries (as SLUB drops its cpu lock around new_slab()).
  *
  * Address -> span lookups (free, usable size) take no lock: arena pointers
- * and span table entries are published with WRITE_ONCE under mheap.lock,
- * and mspan structures come from a SLAB_TYPESAFE_BY_RCU cache, so a lookup
- * under rcu_read_lock() always reads an mspan and re-checks its state and
- * bounds, as Go's spanOfHeap does.
+ * (index and lookup cache) and span table entries are published with
+ * WRITE_ONCE, and mspan structures come from a SLAB_TYPESAFE_BY_RCU cache,
+ * so a lookup under an RCU read side (rcu_read_lock(), or a preempt-disabled
+ * region such as rcu_read_lock_sched()) always reads an mspan and re-checks
+ * its state and bounds, as Go's spanOfHeap does.
  */
 #ifndef _GOALLOC_MHEAP_H
 #define _GOALLOC_MHEAP_H
