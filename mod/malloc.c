@@ -29,40 +29,45 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_warn_bad_free);
 atomic_long_t goalloc_bad_frees;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_bad_frees);
 
-static int bad_free(int err, const void *p, const char *what)
+static noinline __cold int bad_free(int err, const void *p, const char *what)
 {
 	atomic_long_inc(&goalloc_bad_frees);
 	WARN_ONCE(READ_ONCE(goalloc_warn_bad_free), "goalloc: %s %p\n", what, p);
 	return err;
 }
 
-/* The slow path: refill or large span; the heap may have to grow. */
+/*
+ * The slow path: refill or large span; the heap may have to grow.  @err is
+ * the error of an attempt the caller already made (0: none yet).
+ */
 static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 				u32 npages, unsigned int flags,
-				struct goalloc_mspan **sp)
+				struct goalloc_mspan **sp, int err)
 {
 	struct goalloc_mcache *mc = *mcp;
 	struct goalloc_mspan *s;
 	unsigned long v;
-	int err, tries;
+	int tries;
 
 	/*
 	 * Each grow either adds an arena or found that someone else did; a
 	 * few rounds settle any race, and the bound guarantees progress.
 	 */
 	for (tries = 0; tries < 8; tries++) {
-		if (npages) {
-			s = goalloc_mheap_alloc_span(mc, npages, spanclass,
-						     GOALLOC_MSPAN_IN_USE);
-			v = IS_ERR(s) ? 0 : s->base;
-		} else {
-			v = goalloc_mcache_refill(mc, spanclass, &s);
+		if (!err) {
+			if (npages) {
+				s = goalloc_mheap_alloc_span(mc, npages, spanclass,
+							     GOALLOC_MSPAN_IN_USE);
+				v = IS_ERR(s) ? 0 : s->base;
+			} else {
+				v = goalloc_mcache_refill(mc, spanclass, &s);
+			}
+			if (v) {
+				*sp = s;
+				return v;
+			}
+			err = PTR_ERR(s);
 		}
-		if (v) {
-			*sp = s;
-			return v;
-		}
-		err = PTR_ERR(s);
 		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT))
 			return 0;
 		/* Grow with no lock held, then start over on whatever CPU. */
@@ -94,7 +99,7 @@ static void *alloc_large(size_t size, unsigned int flags)
 
 	local_lock(&goalloc_mcaches->lock);
 	mc = this_cpu_ptr(goalloc_mcaches);
-	v = alloc_slow(&mc, spc, npages, flags, &s);
+	v = alloc_slow(&mc, spc, npages, flags, &s, 0);
 	if (v) {
 		mc->large_allocs++;
 		mc->large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
@@ -110,107 +115,96 @@ static void *alloc_large(size_t size, unsigned int flags)
 	return (void *)v;
 }
 
-/* Tiny: Go's mallocgcTiny.  Context: local lock held. */
-static unsigned long alloc_tiny(struct goalloc_mcache **mcp, size_t size,
-				unsigned int flags)
+/*
+ * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
+ * past its fast path.  Context: entered with the local lock held (from
+ * goalloc_alloc()), which it releases.
+ */
+static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
+				       unsigned int flags)
+	__releases(&goalloc_mcaches->lock)
 {
-	struct goalloc_mcache *mc = *mcp;
 	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
-	unsigned int off = mc->tinyoffset;
-	struct goalloc_mspan *s;
-	unsigned long v;
+	struct goalloc_mspan *s = mc->alloc[spc];
+	unsigned long v = goalloc_mspan_next_free_fast(s);
 	u16 idx;
 
-	/* Go's alignment: 8 for multiples of 8, else 4, else 2. */
-	if (!(size & 7))
-		off = ALIGN(off, 8);
-	else if (!(size & 3))
-		off = ALIGN(off, 4);
-	else if (!(size & 1))
-		off = ALIGN(off, 2);
-	if (mc->tiny && off + size <= GOALLOC_TINY_SIZE) {
-		s = mc->tinyspan;
-		idx = goalloc_mspan_obj_index(s, mc->tiny);
-		WRITE_ONCE(s->tiny->alloc[idx], s->tiny->alloc[idx] | BIT(off));
-		mc->tinyoffset = off + size;
-		mc->tiny_allocs++;
-		return mc->tiny + off;
-	}
-
-	/* A new 16 B block from the tiny span class. */
-	s = mc->alloc[spc];
-	v = goalloc_mspan_next_free_fast(s);
 	if (unlikely(!v)) {
-		v = alloc_slow(mcp, spc, 0, flags, &s);
-		mc = *mcp;
+		v = alloc_slow(&mc, spc, 0, flags, &s, 0);
 		if (!v)
-			return 0;
+			goto out;
 	}
 	mc->nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
 	goalloc_kasan_unpoison((void *)v, GOALLOC_TINY_SIZE, GOALLOC_TINY_SIZE);
 	memset((void *)v, 0, GOALLOC_TINY_SIZE);
-	idx = goalloc_mspan_obj_index(s, v);
-	WRITE_ONCE(s->tiny->alloc[idx], BIT(0));
-	/* Keep whichever block has more room left, as Go does. */
-	if (!mc->tiny || size < mc->tinyoffset) {
+	/*
+	 * Keep whichever block has more room left, as Go does (no block at
+	 * all reads as a full one: tinyoffset is GOALLOC_TINY_SIZE then).  A
+	 * block Go would retire at once never holds a second object: it stays
+	 * a plain 16 B object of the same class (alloc mask 0), freed like
+	 * any small object, so it needs no block state.
+	 */
+	if (size < mc->tinyoffset) {
+		idx = goalloc_mspan_obj_index(s, v);
+		WRITE_ONCE(s->tiny->alloc[idx], BIT(0));
 		if (mc->tiny)
 			goalloc_tiny_retire(mc->tinyspan, mc->tiny);
 		mc->tiny = v;
 		mc->tinyspan = s;
+		mc->tinyalloc = &s->tiny->alloc[idx];
 		mc->tinyoffset = size;
-	} else {
-		goalloc_tiny_retire(s, v);
 	}
-	return v;
+out:
+	local_unlock(&goalloc_mcaches->lock);
+	return (void *)v;
 }
 
-/**
- * goalloc_alloc() - allocate an object
- * @size: bytes wanted, 1..GOALLOC_MAX_OBJECT_SIZE
- * @flags: GOALLOC_NOSCAN (pointer-free: objects under 16 B share 16 B
- *	blocks), GOALLOC_ZERO (zeroed memory; skipped where the memory is known
- *	to be fresh), GOALLOC_NOWAIT (never sleep; fail instead of growing)
- *
- * Context: task context (not hard or soft interrupt: the per-CPU cache is
- * guarded by a plain local_lock).  May sleep unless GOALLOC_NOWAIT.
- * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL when the heap is at
- * its cap, the kernel has no memory, or @size or @flags are invalid.
+/*
+ * Tiny: Go's mallocgcTiny fast path, a bump inside the CPU's current 16 B
+ * block.  Go aligns to 8 for multiples of 8, else 4, else 2: for sizes
+ * below 16 that is the lowest set bit of the size.
  */
-void *goalloc_alloc(size_t size, unsigned int flags)
+static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
 {
+	unsigned int align = size & -size, off;
 	struct goalloc_mcache *mc;
-	struct goalloc_mspan *s;
 	unsigned long v;
-	u8 sizeclass, spc;
-	bool needzero;
-
-	if (unlikely(flags & ~GOALLOC_FLAGS_MASK))
-		return NULL;
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (unlikely(size > GOALLOC_MAX_SMALL_SIZE)) {
-		if (size > GOALLOC_MAX_OBJECT_SIZE)
-			return NULL;
-		return alloc_large(size, flags);
-	}
 
 	local_lock(&goalloc_mcaches->lock);
 	mc = this_cpu_ptr(goalloc_mcaches);
-	if ((flags & GOALLOC_NOSCAN) && size < GOALLOC_TINY_SIZE) {
-		v = alloc_tiny(&mc, size, flags);
+	off = ALIGN(mc->tinyoffset, align);
+	if (unlikely(off + size > GOALLOC_TINY_SIZE))
+		return alloc_tiny_block(mc, size, flags);
+	/* Only this mcache writes its block's alloc mask: a plain store. */
+	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | BIT(off));
+	mc->tinyoffset = off + size;
+	mc->tiny_allocs++;
+	v = mc->tiny + off;
+	local_unlock(&goalloc_mcaches->lock);
+	return (void *)v;
+}
+
+/*
+ * Small, when the span's alloc_cache window has no slot to give: refill.
+ * Context: entered with the local lock held (from goalloc_alloc()), which
+ * it releases.
+ */
+static noinline void *alloc_small_slow(struct goalloc_mcache *mc, size_t size,
+				       unsigned int flags, unsigned int sizeclass)
+	__releases(&goalloc_mcaches->lock)
+{
+	u8 spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
+	struct goalloc_mspan *s;
+	unsigned long v;
+	bool needzero;
+
+	/* Usually the span just needs its window moved or a sweep in place. */
+	v = goalloc_mcache_refill(mc, spc, &s);
+	if (unlikely(!v))
+		v = alloc_slow(&mc, spc, 0, flags, &s, PTR_ERR(s));
+	if (!v) {
 		local_unlock(&goalloc_mcaches->lock);
-		return (void *)v;
-	}
-	sizeclass = goalloc_size_to_class(size);
-	spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
-	s = mc->alloc[spc];
-	v = goalloc_mspan_next_free_fast(s);
-	if (unlikely(!v)) {
-		v = alloc_slow(&mc, spc, 0, flags, &s);
-		if (!v) {
-			local_unlock(&goalloc_mcaches->lock);
-			return NULL;
-		}
+		return NULL;
 	}
 	mc->nmalloc[sizeclass]++;
 	needzero = s->needzero;
@@ -221,7 +215,203 @@ void *goalloc_alloc(size_t size, unsigned int flags)
 		memset((void *)v, 0, size);
 	return (void *)v;
 }
+
+/* Everything that is not small: size 0, unknown flags, large objects. */
+static noinline void *alloc_other(size_t size, unsigned int flags)
+{
+	if (flags & ~GOALLOC_FLAGS_MASK)
+		return NULL;
+	if (!size)
+		return ZERO_SIZE_PTR;
+	if (size > GOALLOC_MAX_OBJECT_SIZE)
+		return NULL;
+	return alloc_large(size, flags);
+}
+
+/* Small: Go's nextFreeFast on this CPU's span of the span class. */
+static __always_inline void *alloc_small(size_t size, unsigned int flags)
+{
+	unsigned int sizeclass = goalloc_size_to_class(size);
+	struct goalloc_mspan *s;
+	unsigned long v;
+	bool zero;
+
+	local_lock(&goalloc_mcaches->lock);
+	s = this_cpu_read(goalloc_mcaches->alloc[sizeclass * 2 + (flags & GOALLOC_NOSCAN)]);
+	if (unlikely(!goalloc_mspan_take_fast(s, &v)))
+		return alloc_small_slow(this_cpu_ptr(goalloc_mcaches), size, flags, sizeclass);
+	this_cpu_inc(goalloc_mcaches->nmalloc[sizeclass]);
+	zero = (flags & GOALLOC_ZERO) && s->needzero;
+	local_unlock(&goalloc_mcaches->lock);
+
+	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
+	if (unlikely(zero))
+		memset((void *)v, 0, size);
+	return (void *)v;
+}
+
+/**
+ * goalloc_alloc() - allocate an object
+ * @size: bytes wanted, 1..GOALLOC_MAX_OBJECT_SIZE
+ * @flags: GOALLOC_NOSCAN (pointer-free: objects under 16 B share 16 B
+ *	blocks), GOALLOC_ZERO (zeroed memory; skipped where the memory is known
+ *	to be fresh), GOALLOC_NOWAIT (never sleep; fail instead of growing)
+ *
+ * Only the common cases are inline: a tiny bump and a small slot from the
+ * alloc_cache window (Go's nextFreeFast); everything else is out of line.
+ *
+ * Context: task context (not hard or soft interrupt: the per-CPU cache is
+ * guarded by a plain local_lock).  May sleep unless GOALLOC_NOWAIT.
+ * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL when the heap is at
+ * its cap, the kernel has no memory, or @size or @flags are invalid.
+ */
+void *goalloc_alloc(size_t size, unsigned int flags)
+{
+	/* size - 1 wraps for 0: one test for 0 and large. */
+	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
+		return alloc_other(size, flags);
+	/* Without GOALLOC_NOSCAN an object is never tiny. */
+	if (likely(!(flags & ~GOALLOC_ZERO)))
+		return alloc_small(size, flags);
+	/* Valid flags with NOSCAN: one test. */
+	if (likely((flags & ~(GOALLOC_ZERO | GOALLOC_NOWAIT)) == GOALLOC_NOSCAN)) {
+		if (size < GOALLOC_TINY_SIZE)
+			return alloc_tiny(size, flags);
+		return alloc_small(size, flags);
+	}
+	if (unlikely(flags & ~GOALLOC_FLAGS_MASK))
+		return alloc_other(size, flags);
+	return alloc_small(size, flags);
+}
 EXPORT_SYMBOL_GPL(goalloc_alloc);
+
+/*
+ * Mark slot @idx of @s dead: Go's mark bit, cleared with one atomic from any
+ * CPU.  Context: RCU read side; @s in use, @addr the slot's start.
+ * Return: 0, -EINVAL (slot not allocated) or -EALREADY.
+ */
+static __always_inline int free_slot(struct goalloc_mspan *s, unsigned long addr,
+				     unsigned int sizeclass, unsigned int idx)
+{
+	if (unlikely(!goalloc_mspan_is_allocated_fast(s, idx)))
+		return -EINVAL;
+	/*
+	 * Poison before the mark bit is cleared: once it is, a sweep may hand
+	 * the slot to someone else.
+	 */
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC) && test_bit(idx, s->gcmark_bits))
+		goalloc_kasan_poison((void *)addr, s->elemsize, GOALLOC_KASAN_FREE);
+	if (unlikely(!test_and_clear_bit(idx, s->gcmark_bits)))
+		return -EALREADY;
+	this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
+	/* The first death in a span of a full set sends it to be swept. */
+	if (unlikely(READ_ONCE(s->central_full)))
+		goalloc_mcentral_free_in_full(s);
+	return 0;
+}
+
+/* Claim and free a large object's span.  Context: RCU read side. */
+static int free_large(struct goalloc_mspan *s, unsigned long addr)
+{
+	if (addr != s->base)
+		return -EINVAL;
+	/*
+	 * Claim the large span: exactly one freer wins.  The mspan may have
+	 * been freed and reused since the lookup (typesafe by RCU), so check
+	 * it is still this object's after claiming.
+	 */
+	if (cmpxchg(&s->state, GOALLOC_MSPAN_IN_USE, GOALLOC_MSPAN_FREEING) !=
+	    GOALLOC_MSPAN_IN_USE)
+		return -EALREADY;
+	if (unlikely(s->base != addr || s->spanclass >> 1)) {
+		WRITE_ONCE(s->state, GOALLOC_MSPAN_IN_USE);
+		return -EALREADY;
+	}
+	this_cpu_inc(goalloc_mcaches->large_frees);
+	this_cpu_add(goalloc_mcaches->large_free_bytes, s->elemsize);
+	atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
+	goalloc_mheap_free_span(s);
+	return 0;
+}
+
+/*
+ * Everything goalloc_free()'s fast path does not take: NULL and
+ * ZERO_SIZE_PTR, foreign, unallocated and stack pointers, large objects,
+ * spans of the tiny span class, arenas the lookup cache does not hold.
+ * Context: RCU read side (preemption off), which it releases.
+ */
+static noinline int free_other(const void *p, struct goalloc_mspan *s)
+	__releases(RCU_SCHED)
+{
+	unsigned long addr = (unsigned long)p;
+	u8 sizeclass, state;
+	u16 idx, alloc;
+	int err;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p))) {
+		rcu_read_unlock_sched();
+		return 0;
+	}
+	/* goalloc_span_of()'s lookup and checks; stacks are not objects. */
+	if (!s)
+		s = goalloc_span_lookup_index(addr);
+	/* Pairs with the release that publishes a span in alloc_span. */
+	state = s ? smp_load_acquire(&s->state) : GOALLOC_MSPAN_DEAD;
+	if (state == GOALLOC_MSPAN_DEAD || state == GOALLOC_MSPAN_MANUAL ||
+	    addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT) {
+		rcu_read_unlock_sched();
+		return bad_free(-EINVAL, p, goalloc_mheap_owns(addr) ?
+				"free of unallocated pointer" : "free of foreign pointer");
+	}
+	sizeclass = goalloc_spanclass_sizeclass(s->spanclass);
+	if (!sizeclass) {
+		err = free_large(s, addr);
+		rcu_read_unlock_sched();
+		if (unlikely(err))
+			return bad_free(err, p, err == -EALREADY ? "double free of" :
+					"free of interior pointer");
+		return 0;
+	}
+	idx = goalloc_mspan_obj_index(s, addr);
+	alloc = s->tiny ? READ_ONCE(s->tiny->alloc[idx]) : 0;
+	if (alloc)
+		err = goalloc_tiny_free(s, addr, idx, alloc);
+	else if (addr != s->base + (unsigned long)idx * s->elemsize)
+		err = -EINVAL;
+	else
+		err = free_slot(s, addr, sizeclass, idx);
+	rcu_read_unlock_sched();
+	if (unlikely(err))
+		return bad_free(err, p, err == -EALREADY ? "double free of" :
+				"free of interior or unallocated pointer");
+	return 0;
+}
+
+/*
+ * A span of the tiny span class: its 16 B slots are tiny blocks (alloc mask
+ * set) or plain 16 B noscan objects.  Context: RCU read side (preemption
+ * off), which it releases; @s in use and @off inside it.
+ */
+static noinline int free_tiny_class(const void *p, struct goalloc_mspan *s,
+				    unsigned long off)
+	__releases(RCU_SCHED)
+{
+	unsigned int idx = off / GOALLOC_TINY_SIZE;	/* class 2 slots are 16 B */
+	u16 alloc = READ_ONCE(s->tiny->alloc[idx]);
+	int err;
+
+	if (alloc)
+		err = goalloc_tiny_free(s, (unsigned long)p, idx, alloc);
+	else if (off % GOALLOC_TINY_SIZE)
+		err = -EINVAL;
+	else
+		err = free_slot(s, (unsigned long)p, GOALLOC_TINY_SIZE_CLASS, idx);
+	rcu_read_unlock_sched();
+	if (unlikely(err))
+		return bad_free(err, p, err == -EALREADY ? "double free of" :
+				"free of interior or unallocated pointer");
+	return 0;
+}
 
 /**
  * goalloc_free() - free an object
@@ -233,77 +423,46 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  * Double frees, pointers inside an object and pointers goalloc does not own
  * are detected, reported once and refused without touching anything.
  *
+ * The fast path is a small object of a span outside the tiny span class;
+ * everything else, and every refusal, is out of line.
+ *
  * Context: task context, any CPU (not necessarily the allocating one).
  * Return: 0; -EINVAL for a pointer that is not a live object's start;
  * -EALREADY for an object that is already free.
  */
 int goalloc_free(const void *p)
 {
-	unsigned long addr = (unsigned long)p;
+	unsigned long addr = (unsigned long)p, off;
 	struct goalloc_mspan *s;
-	u8 sizeclass;
-	u16 idx;
+	unsigned int idx;
 	int err;
 
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return 0;
-	rcu_read_lock();
-	s = goalloc_span_of(addr);
-	if (unlikely(!s || READ_ONCE(s->state) == GOALLOC_MSPAN_MANUAL)) {
-		rcu_read_unlock();
-		return bad_free(-EINVAL, p, goalloc_mheap_owns(addr) ?
-				"free of unallocated pointer" : "free of foreign pointer");
+	/*
+	 * mspans and tiny block states are freed by RCU (SLAB_TYPESAFE_BY_RCU,
+	 * kfree_rcu); a preempt-disabled region is a read side of the
+	 * consolidated RCU and costs no call.  NULL and ZERO_SIZE_PTR find no
+	 * span and are ignored in free_other().
+	 */
+	rcu_read_lock_sched();
+	s = goalloc_span_lookup_fast(addr);
+	/* Pairs with the release that publishes a span in alloc_span. */
+	if (unlikely(!s || smp_load_acquire(&s->state) != GOALLOC_MSPAN_IN_USE))
+		return free_other(p, s);
+	/*
+	 * Below s->base wraps to a huge offset: one test for both bounds, and
+	 * the limit is 0 for large spans and the tiny span class (whose tiny
+	 * blocks have a path of their own).
+	 */
+	off = addr - s->base;
+	if (unlikely(off >= s->fast_free_limit)) {
+		if (s->tiny && off < (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
+			return free_tiny_class(p, s, off);
+		return free_other(p, s);
 	}
-	sizeclass = goalloc_spanclass_sizeclass(s->spanclass);
-	idx = goalloc_mspan_obj_index(s, addr);
-
-	if (unlikely(!sizeclass)) {
-		if (addr != s->base) {
-			rcu_read_unlock();
-			return bad_free(-EINVAL, p, "free of interior pointer");
-		}
-		/*
-		 * Claim the large span: exactly one freer wins.  The mspan may
-		 * have been freed and reused since the lookup (typesafe by
-		 * RCU), so check it is still this object's after claiming.
-		 */
-		if (cmpxchg(&s->state, GOALLOC_MSPAN_IN_USE, GOALLOC_MSPAN_FREEING) !=
-		    GOALLOC_MSPAN_IN_USE) {
-			rcu_read_unlock();
-			return bad_free(-EALREADY, p, "double free of");
-		}
-		if (unlikely(s->base != addr || s->spanclass >> 1)) {
-			WRITE_ONCE(s->state, GOALLOC_MSPAN_IN_USE);
-			rcu_read_unlock();
-			return bad_free(-EALREADY, p, "double free of");
-		}
-		rcu_read_unlock();
-		this_cpu_inc(goalloc_mcaches->large_frees);
-		this_cpu_add(goalloc_mcaches->large_free_bytes, s->elemsize);
-		atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
-		goalloc_mheap_free_span(s);
-		return 0;
-	}
-
-	if (s->tiny && READ_ONCE(s->tiny->alloc[idx])) {
-		err = goalloc_tiny_free(s, addr, idx);
-	} else if (addr != s->base + (unsigned long)idx * s->elemsize) {
-		err = -EINVAL;
-	} else {
-		/*
-		 * Poison before the mark bit is cleared: once it is, a sweep
-		 * may hand the slot to someone else.
-		 */
-		if (IS_ENABLED(CONFIG_KASAN_GENERIC) && goalloc_mspan_is_allocated(s, idx) &&
-		    test_bit(idx, s->gcmark_bits))
-			goalloc_kasan_poison(p, s->elemsize, GOALLOC_KASAN_FREE);
-		err = goalloc_mspan_free_index(s, idx);
-		if (!err)
-			this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
-		if (unlikely(!err && READ_ONCE(s->central_full)))
-			goalloc_mcentral_free_in_full(s);
-	}
-	rcu_read_unlock();
+	if (unlikely(!goalloc_mspan_slot_start(s, off, &idx)))
+		return free_other(p, s);
+	err = free_slot(s, addr, s->spanclass >> 1, idx);
+	rcu_read_unlock_sched();
 	if (unlikely(err))
 		return bad_free(err, p, err == -EALREADY ? "double free of" :
 				"free of interior or unallocated pointer");

@@ -57,14 +57,22 @@ void goalloc_tiny_blocks_free(struct goalloc_mspan *s)
 	kfree_rcu(t, rcu);
 }
 
-/* Free the 16 B slot of a dead tiny block and forget its state. */
-static void tiny_block_dead(struct goalloc_mspan *s, u16 idx)
+/**
+ * goalloc_tiny_block_dead() - free the 16 B slot of a dead tiny block
+ * @s: span of the block
+ * @idx: the block's slot index
+ *
+ * Forgets the block's state; exactly one caller sees a block die (see
+ * mcache.h).
+ */
+void goalloc_tiny_block_dead(struct goalloc_mspan *s, unsigned int idx)
 {
 	s->tiny->alloc[idx] = 0;
 	atomic_set(&s->tiny->state[idx], 0);
 	goalloc_kasan_poison((void *)(s->base + idx * GOALLOC_TINY_SIZE), GOALLOC_TINY_SIZE,
 			     GOALLOC_KASAN_FREE);
-	if (WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
+	if (WARN_ON_ONCE(!goalloc_mspan_is_allocated_fast(s, idx) ||
+			 !test_and_clear_bit(idx, s->gcmark_bits)))
 		return;
 	this_cpu_inc(goalloc_mcaches->nfree[GOALLOC_TINY_SIZE_CLASS]);
 	if (unlikely(READ_ONCE(s->central_full)))
@@ -85,35 +93,7 @@ void goalloc_tiny_retire(struct goalloc_mspan *s, unsigned long block)
 	int old = atomic_fetch_or(GOALLOC_TINY_RETIRED, &s->tiny->state[idx]);
 
 	if ((u16)old == s->tiny->alloc[idx])
-		tiny_block_dead(s, idx);
-}
-
-/**
- * goalloc_tiny_free() - free a tiny object
- * @s: span holding it (tiny class, with block states)
- * @addr: the object
- * @idx: its block's slot index
- *
- * Context: any CPU, lock-free.
- * Return: 0; -EINVAL if @addr is not a tiny object start; -EALREADY on a
- * double free.
- */
-int goalloc_tiny_free(struct goalloc_mspan *s, unsigned long addr, u16 idx)
-{
-	unsigned int off = (addr - s->base) % GOALLOC_TINY_SIZE;
-	u16 alloc = READ_ONCE(s->tiny->alloc[idx]);
-	int old, new;
-
-	if (!(alloc & BIT(off)))
-		return -EINVAL;
-	old = atomic_fetch_or(BIT(off), &s->tiny->state[idx]);
-	if (old & BIT(off))
-		return -EALREADY;
-	this_cpu_inc(goalloc_mcaches->tiny_frees);
-	new = old | BIT(off);
-	if ((new & GOALLOC_TINY_RETIRED) && (u16)new == alloc)
-		tiny_block_dead(s, idx);
-	return 0;
+		goalloc_tiny_block_dead(s, idx);
 }
 
 /**
@@ -204,7 +184,8 @@ void goalloc_mcache_release_all(struct goalloc_mcache *mc)
 		goalloc_tiny_retire(mc->tinyspan, mc->tiny);
 		mc->tiny = 0;
 		mc->tinyspan = NULL;
-		mc->tinyoffset = 0;
+		mc->tinyalloc = NULL;
+		mc->tinyoffset = GOALLOC_TINY_SIZE;
 	}
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
 		struct goalloc_mspan *s = mc->alloc[i];
@@ -298,6 +279,7 @@ int goalloc_mcache_init(void)
 		local_lock_init(&mc->lock);
 		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
 			mc->alloc[i] = &goalloc_emptymspan;
+		mc->tinyoffset = GOALLOC_TINY_SIZE;	/* no tiny block */
 		mc->pcache = (struct goalloc_pagecache){ 0 };
 		mc->flushgen = goalloc_sweepgen();
 		INIT_WORK(&mc->drain_work, drain_work_fn);

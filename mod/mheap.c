@@ -74,12 +74,17 @@ void goalloc_mheap_debugfs(struct dentry *dir)
  * Go's arena index: linear-map frame (4 MiB) -> arena, two levels so the
  * whole 64 TiB direct map is covered by 32 KiB of L1 plus 32 KiB L2 blocks
  * made on demand.  Entries go NULL -> arena -> NULL only under grow_mutex.
+ * goalloc_arena_cache (mheap.h) caches one arena per slot in front of it.
  */
 #define ARENA_L2_BITS	12
 #define ARENA_L1_BITS	12
 #define ARENA_FRAMES	(1UL << (ARENA_L1_BITS + ARENA_L2_BITS))
 
 static struct goalloc_heap_arena **arena_l1[1UL << ARENA_L1_BITS];
+
+/* A cache slot's "no arena": base 0 and no spans, so lookups fall through. */
+static struct goalloc_heap_arena goalloc_arena_none;
+struct goalloc_heap_arena *goalloc_arena_cache[1UL << GOALLOC_ARENA_CACHE_BITS];
 
 static bool arena_frame(unsigned long addr, unsigned long *frame)
 {
@@ -102,14 +107,23 @@ static struct goalloc_heap_arena *arena_of(unsigned long addr)
 	return READ_ONCE(l2[f & ((1UL << ARENA_L2_BITS) - 1)]);
 }
 
+static struct goalloc_heap_arena **arena_cache_slot(unsigned long addr)
+{
+	return &goalloc_arena_cache[(addr >> GOALLOC_ARENA_SHIFT) &
+				    ((1UL << GOALLOC_ARENA_CACHE_BITS) - 1)];
+}
+
 /* Context: grow_mutex held. */
 static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
 {
-	struct goalloc_heap_arena **l2;
+	struct goalloc_heap_arena **l2, **slot = arena_cache_slot(addr);
 	unsigned long f;
 
 	if (!arena_frame(addr, &f))
 		return -ERANGE;
+	/* The cache compares an arena's base with its frame's start. */
+	if (WARN_ON_ONCE(addr & (GOALLOC_ARENA_BYTES - 1)))
+		return -EINVAL;
 	l2 = arena_l1[f >> ARENA_L2_BITS];
 	if (!l2) {
 		if (!a)
@@ -119,8 +133,34 @@ static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
 			return -ENOMEM;
 		WRITE_ONCE(arena_l1[f >> ARENA_L2_BITS], l2);
 	}
-	WRITE_ONCE(l2[f & ((1UL << ARENA_L2_BITS) - 1)], a);
+	l2 += f & ((1UL << ARENA_L2_BITS) - 1);
+	/* A slot keeps the first arena that hashes to it until it goes. */
+	if (!a && *slot == *l2)
+		WRITE_ONCE(*slot, &goalloc_arena_none);
+	else if (a && *slot == &goalloc_arena_none)
+		WRITE_ONCE(*slot, a);
+	WRITE_ONCE(*l2, a);
 	return 0;
+}
+
+/**
+ * goalloc_span_lookup_index() - the span table entry of a page, from the index
+ * @addr: any address
+ *
+ * Context: as goalloc_span_lookup_fast().
+ * Return: the mspan recorded for @addr's page, or NULL.
+ */
+struct goalloc_mspan *goalloc_span_lookup_index(unsigned long addr)
+{
+	struct goalloc_heap_arena *a = arena_of(addr);
+	unsigned long base;
+
+	if (!a)
+		return NULL;
+	base = READ_ONCE(a->base);
+	if (addr - base >= GOALLOC_ARENA_BYTES)
+		return NULL;
+	return READ_ONCE(a->spans[(addr - base) >> GOALLOC_PAGE_SHIFT]);
 }
 
 /**
@@ -133,20 +173,14 @@ static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
  */
 struct goalloc_mspan *goalloc_span_of(unsigned long addr)
 {
-	struct goalloc_heap_arena *a = arena_of(addr);
-	struct goalloc_mspan *s;
-	unsigned long base;
+	struct goalloc_mspan *s = goalloc_span_lookup_fast(addr) ?:
+				  goalloc_span_lookup_index(addr);
 
-	if (!a)
-		return NULL;
-	base = READ_ONCE(a->base);
-	if (addr - base >= GOALLOC_ARENA_BYTES)
-		return NULL;
-	s = READ_ONCE(a->spans[(addr - base) >> GOALLOC_PAGE_SHIFT]);
 	/* Pairs with the release that publishes a span in alloc_span. */
 	if (!s || smp_load_acquire(&s->state) == GOALLOC_MSPAN_DEAD)
 		return NULL;
-	if (addr < s->base || addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
+	/* One unsigned compare: below s->base wraps to a huge offset. */
+	if (addr - s->base >= (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
 		return NULL;
 	return s;
 }
@@ -509,6 +543,8 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	h->trigger = GOALLOC_HEAP_MINIMUM;
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
 		goalloc_mcentral_init(&h->central[i], i);
+	for (i = 0; i < ARRAY_SIZE(goalloc_arena_cache); i++)
+		goalloc_arena_cache[i] = &goalloc_arena_none;
 
 	goalloc_mspan_cache = kmem_cache_create("goalloc_mspan",
 						sizeof(struct goalloc_mspan), 0,

@@ -33,6 +33,9 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 		s->nelems = goalloc_class_to_nobjs[sizeclass];
 		s->divmul = goalloc_class_to_divmagic[sizeclass];
 	}
+	s->fast_free_limit = (unsigned long)npages << GOALLOC_PAGE_SHIFT;
+	if (!sizeclass || spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true))
+		s->fast_free_limit = 0;
 	s->freeindex = 0;
 	s->alloc_count = 0;
 	s->central_full = 0;
@@ -45,17 +48,33 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_init);
 
+/*
+ * Slots of bitmap word @w the window may show: those below nelems, except
+ * the word's last slot when more words follow.  That slot is left to
+ * goalloc_mspan_next_free_index(), which moves the window on when it takes
+ * it, so the fast path needs neither Go's freeindex % 64 test nor its
+ * nelems test.
+ */
+static u64 window_mask(u16 nelems, unsigned int w)
+{
+	unsigned int n = nelems - w * 64;
+
+	if (n > 64)
+		return ~0ULL >> 1;
+	return ~0ULL >> (64 - n);
+}
+
 /**
  * goalloc_mspan_refill_alloc_cache() - load the alloc_cache window
  * @s: span owned by the caller
- * @index: slot index, a multiple of 64, where the window starts
+ * @index: slot index, a multiple of 64 below nelems, where the window starts
  *
  * Go's refillAllocCache: the window is the inverted alloc_bits word, so a
- * set bit is a free slot.
+ * set bit is a free slot; see window_mask() for the bits it leaves out.
  */
 void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index)
 {
-	s->alloc_cache = ~s->alloc_bits[index / 64];
+	s->alloc_cache = ~s->alloc_bits[index / 64] & window_mask(s->nelems, index / 64);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_refill_alloc_cache);
 
@@ -91,29 +110,42 @@ u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s)
 {
 	u16 fi = s->freeindex, nelems = s->nelems;
 	u64 cache = s->alloc_cache;
-	unsigned int result;
+	unsigned int result, last;
 
 	if (fi >= nelems)
 		return nelems;
 	while (!cache) {
-		fi = (fi + 64) & ~63;
-		if (fi >= nelems) {
+		/*
+		 * The window is empty up to its word's last slot, which it
+		 * never shows unless it is the span's last (window_mask()).
+		 */
+		last = fi | 63;
+		if (last >= nelems - 1) {
 			WRITE_ONCE(s->freeindex, nelems);
 			return nelems;
+		}
+		fi = last + 1;
+		if (!((s->alloc_bits[last / 64] >> 63) & 1)) {
+			result = last;
+			goto take;
 		}
 		goalloc_mspan_refill_alloc_cache(s, fi);
 		cache = s->alloc_cache;
 	}
 	result = fi + __ffs64(cache);
-	if (result >= nelems) {
-		WRITE_ONCE(s->freeindex, nelems);
-		s->alloc_cache = 0;
-		return nelems;
-	}
 	s->alloc_cache = (cache >> __ffs64(cache)) >> 1;
 	fi = result + 1;
-	if ((fi & 63) == 0 && fi != nelems)
+	if (fi & 63) {
+		WRITE_ONCE(s->freeindex, fi);
+		s->alloc_count++;
+		return result;
+	}
+	/* The span's last slot was shown (window_mask()): the span is full. */
+take:
+	if (fi < nelems)
 		goalloc_mspan_refill_alloc_cache(s, fi);
+	else
+		s->alloc_cache = 0;
 	WRITE_ONCE(s->freeindex, fi);
 	s->alloc_count++;
 	return result;
@@ -154,19 +186,12 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_count_alloc);
  * @s: the span
  * @idx: slot index < nelems
  *
- * Context: any CPU.  Reads freeindex before alloc_bits: a sweep publishes
- * the new alloc_bits before it lowers freeindex (smp_wmb), so a live slot
- * is seen as allocated in either order of events.
- *
+ * Context: any CPU; see goalloc_mspan_is_allocated_fast().
  * Return: true if the slot is below freeindex or set in alloc_bits.
  */
 bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx)
 {
-	if (idx < READ_ONCE(s->freeindex))
-		return true;
-	/* Pairs with the smp_wmb() in goalloc_mspan_sweep_bits(). */
-	smp_rmb();
-	return (READ_ONCE(s->alloc_bits[idx / 64]) >> (idx & 63)) & 1;
+	return goalloc_mspan_is_allocated_fast(s, idx);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_is_allocated);
 

@@ -117,10 +117,14 @@ def div_magic(size, npages):
         raise GenError("size %d (span %d) needs %d fractional bits" % (size, limit, frac))
 
     magic = U32_MAX // size + 1
-    # Prove it the way the C code computes it, for every offset.
+    # Prove it the way the C code computes it, for every offset; the free
+    # path also reads "offset is a multiple of size" off the low half.
     for n in range(limit + 1):
         if (n * magic) >> 32 != n // size:
             raise GenError("divmagic %d wrong for size %d at offset %d" % (magic, size, n))
+        if ((n * magic) & U32_MAX < magic) != (n % size == 0):
+            raise GenError("divmagic %d remainder test wrong for size %d at offset %d" %
+                           (magic, size, n))
     return magic
 
 
@@ -194,6 +198,10 @@ def generate():
         "size_to_class128": lookup_table(classes, SMALL_SIZE_MAX, LARGE_SIZE_DIV,
                                          (MAX_SMALL_SIZE - SMALL_SIZE_MAX) //
                                          LARGE_SIZE_DIV + 1),
+        # goalloc's own: the 8-byte table over every small size, so the
+        # allocation fast path needs no branch between Go's two tables.
+        "size_to_class_full": lookup_table(classes, 0, SMALL_SIZE_DIV,
+                                           MAX_SMALL_SIZE // SMALL_SIZE_DIV + 1),
         "rows": class_rows(classes),
     }
 
@@ -208,6 +216,7 @@ C_TABLES = [
     ("class_to_divmagic", "u32", "GOALLOC_NUM_SIZE_CLASSES", 6),
     ("size_to_class8", "u8", "GOALLOC_SIZE_TO_CLASS8_LEN", 16),
     ("size_to_class128", "u8", "GOALLOC_SIZE_TO_CLASS128_LEN", 16),
+    ("size_to_class_full", "u8", "GOALLOC_SIZE_TO_CLASS_FULL_LEN", 16),
 ]
 
 C_CONSTS = [
@@ -224,6 +233,7 @@ C_EXTRA_CONSTS = [
     ("GOALLOC_PAGE_SIZE", PAGE_SIZE),
     ("GOALLOC_SIZE_TO_CLASS8_LEN", SMALL_SIZE_MAX // SMALL_SIZE_DIV + 1),
     ("GOALLOC_SIZE_TO_CLASS128_LEN", (MAX_SMALL_SIZE - SMALL_SIZE_MAX) // LARGE_SIZE_DIV + 1),
+    ("GOALLOC_SIZE_TO_CLASS_FULL_LEN", MAX_SMALL_SIZE // SMALL_SIZE_DIV + 1),
 ]
 
 

@@ -25,7 +25,9 @@
 
 /*
  * Tiny blocks: a 16 B slot of the tiny span class holding several tiny
- * objects dies with the last of them.  Per slot:
+ * objects dies with the last of them.  A new block that the mcache would
+ * retire at once (Go keeps the fuller of the old and the new one) holds one
+ * object for good; it is left a plain 16 B object instead.  Per slot:
  *  alloc[i]  offsets (bit n = an object starts at byte n) handed out so far;
  *            written only by the mcache holding the block, plain stores;
  *            goalloc_free() reads it to reject pointers that are not tiny
@@ -49,7 +51,9 @@ struct goalloc_tiny_blocks {
  * @alloc: current span of every span class; the empty span when none
  * @tiny: address of the current tiny block, 0 when none
  * @tinyspan: span holding @tiny
- * @tinyoffset: first free byte in @tiny
+ * @tinyalloc: &@tinyspan->tiny->alloc[] of @tiny: the fast path's alloc mask
+ * @tinyoffset: first free byte in @tiny; GOALLOC_TINY_SIZE when there is no
+ *	block, so the fast path needs no test of @tiny
  * @flushgen: sweepgen at which this cache last released its spans
  * @pcache: Go's per-P page cache
  * @nmalloc: small objects allocated, by size class (tiny blocks in class 2)
@@ -59,7 +63,8 @@ struct goalloc_tiny_blocks {
  * @nfree: small objects freed, by size class
  * @large_frees: large objects freed
  * @large_free_bytes: bytes of large objects freed
- * @tiny_frees: tiny objects freed
+ * @tiny_frees: tiny objects freed out of tiny blocks (a tiny object that got
+ *	a 16 B slot to itself is a plain class 2 object: counted in @nfree)
  * @stackcache: Go's per-P stack cache, by order
  * @drain_work: runs goalloc_mcache_drain() on this CPU
  */
@@ -68,6 +73,7 @@ struct goalloc_mcache {
 	struct goalloc_mspan *alloc[GOALLOC_NUM_SPAN_CLASSES];
 	unsigned long tiny;
 	struct goalloc_mspan *tinyspan;
+	u16 *tinyalloc;
 	u16 tinyoffset;
 	u32 flushgen;
 	struct goalloc_pagecache pcache;
@@ -104,9 +110,39 @@ unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,
 void goalloc_mcache_release_all(struct goalloc_mcache *mc);
 void goalloc_mcache_drain_cpu(int cpu);
 void goalloc_mcache_drain_all(void);
-int goalloc_tiny_free(struct goalloc_mspan *s, unsigned long addr, u16 idx);
+void goalloc_tiny_block_dead(struct goalloc_mspan *s, unsigned int idx);
 void goalloc_tiny_retire(struct goalloc_mspan *s, unsigned long block);
 int goalloc_tiny_blocks_attach(struct goalloc_mspan *s, gfp_t gfp);
 void goalloc_tiny_blocks_free(struct goalloc_mspan *s);
+
+/**
+ * goalloc_tiny_free() - free a tiny object
+ * @s: span holding it (tiny class, with block states)
+ * @addr: the object
+ * @idx: its block's slot index
+ * @alloc: the block's alloc mask as read by the caller (not 0)
+ *
+ * Context: any CPU, lock-free; RCU read side (the block states are freed
+ * through RCU).
+ * Return: 0; -EINVAL if @addr is not a tiny object start; -EALREADY on a
+ * double free.
+ */
+static __always_inline int goalloc_tiny_free(struct goalloc_mspan *s, unsigned long addr,
+					     unsigned int idx, u16 alloc)
+{
+	unsigned int off = (addr - s->base) % GOALLOC_TINY_SIZE;
+	int old, new;
+
+	if (!(alloc & BIT(off)))
+		return -EINVAL;
+	old = atomic_fetch_or(BIT(off), &s->tiny->state[idx]);
+	if (old & BIT(off))
+		return -EALREADY;
+	this_cpu_inc(goalloc_mcaches->tiny_frees);
+	new = old | BIT(off);
+	if ((new & GOALLOC_TINY_RETIRED) && (u16)new == alloc)
+		goalloc_tiny_block_dead(s, idx);
+	return 0;
+}
 
 #endif /* _GOALLOC_MCACHE_H */

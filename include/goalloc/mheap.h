@@ -15,10 +15,11 @@
  * grows, and retries (as SLUB drops its cpu lock around new_slab()).
  *
  * Address -> span lookups (free, usable size) take no lock: arena pointers
- * and span table entries are published with WRITE_ONCE under mheap.lock,
- * and mspan structures come from a SLAB_TYPESAFE_BY_RCU cache, so a lookup
- * under rcu_read_lock() always reads an mspan and re-checks its state and
- * bounds, as Go's spanOfHeap does.
+ * (index and lookup cache) and span table entries are published with
+ * WRITE_ONCE, and mspan structures come from a SLAB_TYPESAFE_BY_RCU cache,
+ * so a lookup under an RCU read side (rcu_read_lock(), or a preempt-disabled
+ * region such as rcu_read_lock_sched()) always reads an mspan and re-checks
+ * its state and bounds, as Go's spanOfHeap does.
  */
 #ifndef _GOALLOC_MHEAP_H
 #define _GOALLOC_MHEAP_H
@@ -138,6 +139,49 @@ extern struct goalloc_mheap goalloc_mheap;
 extern unsigned int goalloc_gogc;
 
 struct goalloc_mcache;
+
+/*
+ * The free path's arena lookup: a direct-mapped cache in front of Go's
+ * two-level arena index (mheap.c), indexed by the low bits of the 4 MiB
+ * frame number.  A slot holds an arena whose frame hashes there, or
+ * goalloc_arena_none (base 0, no spans); arenas that collide with a cached
+ * one are found through the index.  Slots change only under grow_mutex;
+ * arena structures live until module exit.
+ */
+#define GOALLOC_ARENA_CACHE_BITS	12
+
+extern struct goalloc_heap_arena *goalloc_arena_cache[1UL << GOALLOC_ARENA_CACHE_BITS];
+
+struct goalloc_mspan *goalloc_span_lookup_index(unsigned long addr);
+
+/**
+ * goalloc_span_lookup_fast() - the span table entry of a page, from the cache
+ * @addr: any address
+ *
+ * goalloc_span_of() without its state and bounds checks, and without the
+ * fallback to the arena index.  A cached arena released and backed again
+ * elsewhere between the base read and the table read yields NULL or a span
+ * of another arena, which the caller's bounds check rejects.
+ *
+ * Context: RCU read side (rcu_read_lock() or preemption off); the caller
+ * must re-check the mspan's state and bounds, as goalloc_span_of() does.
+ * Return: the mspan recorded for @addr's page; NULL if there is none or
+ * the cache does not hold @addr's arena (ask goalloc_span_lookup_index()).
+ */
+static __always_inline struct goalloc_mspan *goalloc_span_lookup_fast(unsigned long addr)
+{
+	struct goalloc_mspan **sp;
+	struct goalloc_heap_arena *a;
+	unsigned long off;
+
+	a = READ_ONCE(goalloc_arena_cache[(addr >> GOALLOC_ARENA_SHIFT) &
+					  ((1UL << GOALLOC_ARENA_CACHE_BITS) - 1)]);
+	off = addr - READ_ONCE(a->base);
+	if (unlikely(off >= GOALLOC_ARENA_BYTES))
+		return NULL;
+	sp = &a->spans[off >> GOALLOC_PAGE_SHIFT];
+	return READ_ONCE(*sp);
+}
 
 int goalloc_mheap_init(unsigned long max_bytes);
 void goalloc_mheap_exit(void);

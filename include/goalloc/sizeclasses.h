@@ -36,6 +36,9 @@
 	(GOALLOC_SMALL_SIZE_MAX / GOALLOC_SMALL_SIZE_DIV + 1)
 #define GOALLOC_SIZE_TO_CLASS128_LEN \
 	((GOALLOC_MAX_SMALL_SIZE - GOALLOC_SMALL_SIZE_MAX) / GOALLOC_LARGE_SIZE_DIV + 1)
+/* goalloc's 8-byte-granular table over all small sizes (4 KiB). */
+#define GOALLOC_SIZE_TO_CLASS_FULL_LEN \
+	(GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1)
 
 extern const u16 goalloc_class_to_size[GOALLOC_NUM_SIZE_CLASSES];
 extern const u8 goalloc_class_to_allocnpages[GOALLOC_NUM_SIZE_CLASSES];
@@ -43,26 +46,25 @@ extern const u16 goalloc_class_to_nobjs[GOALLOC_NUM_SIZE_CLASSES];
 extern const u32 goalloc_class_to_divmagic[GOALLOC_NUM_SIZE_CLASSES];
 extern const u8 goalloc_size_to_class8[GOALLOC_SIZE_TO_CLASS8_LEN];
 extern const u8 goalloc_size_to_class128[GOALLOC_SIZE_TO_CLASS128_LEN];
+extern const u8 goalloc_size_to_class_full[GOALLOC_SIZE_TO_CLASS_FULL_LEN];
 
 /**
  * goalloc_size_to_class() - Smallest size class that holds @size bytes.
  * @size: request in bytes, 1 <= @size <= GOALLOC_MAX_SMALL_SIZE (unchecked).
  *
- * Sizes up to 1016 use the 8-byte granular table, bigger ones the 128-byte
- * table.  Go reaches index 0 of the second table for 1017..1024 by letting
- * size - 1024 wrap; adding the rounding term first gives the same index
- * without the wrap.
+ * Go looks sizes up to 1016 in an 8-byte granular table and bigger ones in
+ * a 128-byte one (goalloc_size_to_class8/128 keep Go's tables).  Every
+ * class above 1024 bytes is a multiple of 128, so the 8-byte table
+ * extended over all small sizes gives the same class with one load and no
+ * branch, for 4 KiB of table.
  *
  * Context: Any context.
  * Return: the size class, 1..GOALLOC_NUM_SIZE_CLASSES - 1.
  */
 static __always_inline u8 goalloc_size_to_class(size_t size)
 {
-	if (size <= GOALLOC_SMALL_SIZE_MAX - GOALLOC_SMALL_SIZE_DIV)
-		return goalloc_size_to_class8[(size + GOALLOC_SMALL_SIZE_DIV - 1) /
-					      GOALLOC_SMALL_SIZE_DIV];
-	return goalloc_size_to_class128[(size + GOALLOC_LARGE_SIZE_DIV - 1 -
-					 GOALLOC_SMALL_SIZE_MAX) / GOALLOC_LARGE_SIZE_DIV];
+	return goalloc_size_to_class_full[(size + GOALLOC_SMALL_SIZE_DIV - 1) /
+					  GOALLOC_SMALL_SIZE_DIV];
 }
 
 /**

@@ -15,6 +15,9 @@
  *               next allocBits.
  *  alloc_cache  the inverted 64-slot window of alloc_bits starting at
  *               freeindex (bit 0 = slot freeindex); ctz finds a free slot.
+ *               It leaves out slots past nelems and the last slot of every
+ *               bitmap word but the span's last, so it runs dry before
+ *               freeindex reaches the next word (Go tests both per slot).
  *
  * Ownership: freeindex, alloc_cache, alloc_bits and alloc_count are written
  * only by whoever owns the span: the mcache that caches it (under that CPU's
@@ -60,6 +63,9 @@ struct goalloc_heap_arena;
  * @central_full: 1 + index of the mcentral full set holding the span, 0 when
  *	on none (written under the mcentral lock; goalloc_free() peeks at it)
  * @elemsize: slot size in bytes (npages * 8 KiB for large spans)
+ * @fast_free_limit: bytes from @base whose frees goalloc_free() may take on
+ *	its fast path: the whole span for small classes, 0 for large spans and
+ *	the tiny span class (whose slots may be tiny blocks)
  * @divmul: Go's divMagic for this class
  * @sweepgen: Go's sweep generation protocol (see mcentral.c)
  * @alloc_cache: inverted alloc_bits window at freeindex
@@ -84,6 +90,7 @@ struct goalloc_mspan {
 	u8 central_full;
 	u32 elemsize;
 	u32 divmul;
+	unsigned long fast_free_limit;
 	u32 sweepgen;
 	u64 alloc_cache;
 	u64 alloc_bits[GOALLOC_SPAN_BITMAP_WORDS];
@@ -104,33 +111,71 @@ u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed);
 void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s);
 
 /**
- * goalloc_mspan_next_free_fast() - Go's nextFreeFast
+ * goalloc_mspan_take_fast() - Go's nextFreeFast
  * @s: span owned by the caller
+ * @v: receives the slot's address
  *
  * Takes the next free slot from the alloc_cache window without refilling it.
  *
- * Return: the slot's address, or 0 when the window has no slot to give (the
- * caller then uses goalloc_mspan_next_free_index()).
+ * Return: true if a slot was taken; false when the window has no slot to
+ * give (the caller then uses goalloc_mspan_next_free_index()).
  */
-static __always_inline unsigned long
-goalloc_mspan_next_free_fast(struct goalloc_mspan *s)
+static __always_inline bool goalloc_mspan_take_fast(struct goalloc_mspan *s,
+						    unsigned long *v)
 {
 	u64 cache = s->alloc_cache;
 	unsigned int bit, idx;
 
+	/*
+	 * The window never shows a slot past nelems, nor the last slot of a
+	 * word that is not the span's last (see span.c): Go's two range
+	 * tests are made once per window load instead of once per slot.
+	 */
 	if (unlikely(!cache))
-		return 0;
+		return false;
 	bit = __ffs64(cache);
 	idx = s->freeindex + bit;
-	if (unlikely(idx >= s->nelems))
-		return 0;
-	/* A window that runs dry at a multiple of 64 is reloaded slowly. */
-	if (unlikely(((idx + 1) & 63) == 0 && idx + 1 != s->nelems))
-		return 0;
 	s->alloc_cache = (cache >> bit) >> 1;
 	WRITE_ONCE(s->freeindex, idx + 1);
 	s->alloc_count++;
-	return s->base + (unsigned long)idx * s->elemsize;
+	*v = s->base + (unsigned long)idx * s->elemsize;
+	return true;
+}
+
+/**
+ * goalloc_mspan_next_free_fast() - Go's nextFreeFast, returning the address
+ * @s: span owned by the caller
+ *
+ * Return: the slot's address, or 0 when the window has no slot to give (see
+ * goalloc_mspan_take_fast()).
+ */
+static __always_inline unsigned long
+goalloc_mspan_next_free_fast(struct goalloc_mspan *s)
+{
+	unsigned long v;
+
+	return goalloc_mspan_take_fast(s, &v) ? v : 0;
+}
+
+/**
+ * goalloc_mspan_is_allocated_fast() - goalloc_mspan_is_allocated(), inline
+ * @s: the span
+ * @idx: slot index < nelems
+ *
+ * Context: any CPU.  Reads freeindex before alloc_bits: a sweep publishes
+ * the new alloc_bits before it lowers freeindex (smp_wmb), so a live slot
+ * is seen as allocated in either order of events.
+ *
+ * Return: true if the slot is below freeindex or set in alloc_bits.
+ */
+static __always_inline bool
+goalloc_mspan_is_allocated_fast(const struct goalloc_mspan *s, unsigned int idx)
+{
+	if (idx < READ_ONCE(s->freeindex))
+		return true;
+	/* Pairs with the smp_wmb() in goalloc_mspan_sweep_bits(). */
+	smp_rmb();
+	return (READ_ONCE(s->alloc_bits[idx / 64]) >> (idx & 63)) & 1;
 }
 
 /**
@@ -144,6 +189,30 @@ static inline u16 goalloc_mspan_obj_index(const struct goalloc_mspan *s,
 					  unsigned long addr)
 {
 	return (u16)(((u64)(u32)(addr - s->base) * s->divmul) >> 32);
+}
+
+/**
+ * goalloc_mspan_slot_start() - is a span offset the start of a slot?
+ * @s: the span
+ * @off: an offset from the span's base, below npages * 8 KiB
+ * @idx: receives the slot holding @off
+ *
+ * The magic-divisor product's low half is below divmul exactly when the
+ * offset is a multiple of elemsize: for every class, divmul is exact over
+ * the whole span (the harness checks every offset), so one multiply yields
+ * both the quotient and the remainder test.  A large span's divmul is 0:
+ * none of its offsets is a slot start here.
+ *
+ * Return: true if @off starts slot *@idx.
+ */
+static __always_inline bool goalloc_mspan_slot_start(const struct goalloc_mspan *s,
+						     unsigned long off, unsigned int *idx)
+{
+	u32 divmul = s->divmul;
+	u64 q = (u64)(u32)off * divmul;
+
+	*idx = q >> 32;
+	return (u32)q < divmul;
 }
 
 /* True if the span has slots that were never handed out or were swept free. */

@@ -502,4 +502,33 @@ TEST(random_differential)
 	TH_LOG("%u operations", ops);
 }
 
+/*
+ * goalloc_free()'s slot test: one multiply gives the slot and, in its low
+ * half, whether the offset starts it, for every offset of every class's
+ * span; a large span (divmul 0) has no slot start.
+ */
+TEST(slot_start_every_offset)
+{
+	struct goalloc_mspan s;
+	unsigned int c, idx, bad = 0;
+	unsigned long off, end;
+
+	for (c = 1; c < NCLASSES; c++) {
+		span_new_class(&s, c);
+		end = (unsigned long)s.npages * GOALLOC_PAGE_SIZE;
+		for (off = 0; off < end; off++) {
+			bool start = goalloc_mspan_slot_start(&s, off, &idx);
+
+			if (start != (off % s.elemsize == 0) || idx != off / s.elemsize) {
+				if (!bad++)
+					TH_LOG("class %u offset %lu: start %d idx %u", c, off, start, idx);
+			}
+		}
+	}
+	ASSERT_EQ(0, bad);
+	span_new(&s, 0, 4, false);
+	for (off = 0; off < 4 * GOALLOC_PAGE_SIZE; off += 512)
+		ASSERT_FALSE(goalloc_mspan_slot_start(&s, off, &idx));
+}
+
 TEST_HARNESS_MAIN
