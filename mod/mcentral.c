@@ -382,7 +382,7 @@ void goalloc_sweep_cycle_norelease(bool start)
  * @start: begin a new cycle, see goalloc_sweep_cycle_norelease()
  *
  * Afterwards free arenas beyond 110% of the pacer's goal go back to the
- * kernel.
+ * kernel, if they were already free at an earlier cycle's pass.
  *
  * Context: process context, may sleep.
  */

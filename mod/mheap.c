@@ -281,6 +281,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 	s->needzero = off < a->zeroed_base;
 	if (off + npages > a->zeroed_base)
 		a->zeroed_base = off + npages;
+	a->idle_seen = false;
 	for (i = 0; i < npages; i++)
 		WRITE_ONCE(a->spans[off + i], s);
 	if (state == GOALLOC_MSPAN_IN_USE)
@@ -337,13 +338,18 @@ static int heap_back_chunk(unsigned long chunk, bool regrow)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a = h->arenas[chunk];
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY;
 	struct page *page;
 	int err;
 
 	if (goalloc_should_fail(&goalloc_fail_grow, GOALLOC_ARENA_BYTES))
 		return -ENOMEM;
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY,
-			   GOALLOC_ARENA_ORDER);
+	/*
+	 * No __GFP_ZERO: zeroing 4 MiB costs more than most of what it serves,
+	 * and GOALLOC_ZERO zeroes what is asked for.  With init_on_alloc the
+	 * kernel zeroes it anyway, and the watermark below records that.
+	 */
+	page = alloc_pages(gfp, GOALLOC_ARENA_ORDER);
 	if (!page)
 		return -ENOMEM;
 	if (!a) {
@@ -365,7 +371,9 @@ static int heap_back_chunk(unsigned long chunk, bool regrow)
 	goalloc_kasan_poison(page_address(page), GOALLOC_ARENA_BYTES, GOALLOC_KASAN_UNUSED);
 	spin_lock(&h->lock);
 	a->page = page;
-	a->zeroed_base = 0;
+	/* Go's zeroedBase: fresh pages are known zero only if the kernel zeroed them. */
+	a->zeroed_base = want_init_on_alloc(gfp) ? 0 : GOALLOC_ARENA_PAGES;
+	a->idle_seen = false;
 	memset(a->spans, 0, sizeof(a->spans));
 	WRITE_ONCE(a->base, (unsigned long)page_address(page));
 	h->arenas[chunk] = a;
@@ -485,6 +493,29 @@ static unsigned long goalloc_shrink_scan(struct shrinker *sh, struct shrink_cont
 
 static struct shrinker *goalloc_shrinker;
 
+/*
+ * The pacer's release passes are damped, as Go paces its scavenger: an
+ * arena goes back only if the pass of an earlier cycle already found it
+ * entirely free and no span was allocated in it since.  A heap that
+ * shrinks and grows back every cycle keeps its arenas instead of paying
+ * for a 4 MiB block each time; explicit releases and the shrinker do not
+ * wait.  Context: mheap lock held.
+ */
+static bool arena_idle_a_cycle(struct goalloc_mheap *h, struct goalloc_heap_arena *a,
+			       unsigned long chunk)
+{
+	if (goalloc_pagealloc_leaf(&h->pages, chunk) != GOALLOC_PALLOC_FREE_CHUNK_SUM) {
+		a->idle_seen = false;
+		return false;
+	}
+	if (!a->idle_seen) {
+		a->idle_seen = true;
+		a->idle_cycle = h->cycles;
+		return false;
+	}
+	return a->idle_cycle != h->cycles;
+}
+
 /* Context: grow_mutex held.  Return: bytes released. */
 static unsigned long release_locked(bool all, unsigned long keep_bytes,
 				    unsigned long max_bytes)
@@ -503,7 +534,7 @@ static unsigned long release_locked(bool all, unsigned long keep_bytes,
 			break;
 		}
 		a = h->arenas[chunk];
-		if (!a || !a->base ||
+		if (!a || !a->base || (!all && !arena_idle_a_cycle(h, a, chunk)) ||
 		    !goalloc_pagealloc_release_chunk(&h->pages, chunk)) {
 			spin_unlock(&h->lock);
 			continue;

@@ -57,7 +57,11 @@
  * @page: the order-10 block backing it
  * @chunk: its chunk index in the page allocator's page-index space
  * @zeroed_base: runtime pages at or above this index were never handed out
- *	since the arena was backed, so they are still zero (Go's zeroedBase)
+ *	since the arena was backed, so they are still zero (Go's zeroedBase);
+ *	all pages count as dirty when the kernel did not zero the arena
+ * @idle_cycle: the sweep cycle during which a pacer's release pass found
+ *	the arena entirely free
+ * @idle_seen: @idle_cycle is valid; cleared when a span is allocated here
  * @spans: span of every page of an in-use or manual span; NULL elsewhere
  */
 struct goalloc_heap_arena {
@@ -65,6 +69,8 @@ struct goalloc_heap_arena {
 	struct page *page;
 	u32 chunk;
 	u32 zeroed_base;
+	bool idle_seen;
+	u64 idle_cycle;
 	struct goalloc_mspan *spans[GOALLOC_ARENA_PAGES];
 };
 
