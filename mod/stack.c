@@ -289,6 +289,16 @@ void *goalloc_stack_alloc(size_t size)
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_alloc);
 
+/* Refused like a bad object free: counted, and the first one WARNs. */
+static int stack_bad_free(const void *stk, size_t size)
+{
+	atomic_long_inc(&goalloc_bad_frees);
+	WARN_ONCE(READ_ONCE(goalloc_warn_bad_free),
+		  "goalloc: free of %p as a %zu B stack: not a live stack of that size\n",
+		  stk, size);
+	return -EINVAL;
+}
+
 /**
  * goalloc_stack_free() - Go's stackfree
  * @stk: a stack from goalloc_stack_alloc() or goalloc_stack_grow()
@@ -296,7 +306,8 @@ EXPORT_SYMBOL_GPL(goalloc_stack_alloc);
  *
  * Context: task context, any CPU.
  * Return: 0, or -EINVAL if @stk is not a live stack of @size (double free,
- * wrong size, interior or foreign pointer); nothing is changed then.
+ * wrong size, interior or foreign pointer); nothing is changed then, and
+ * the refusal is counted and reported as goalloc_free() reports its own.
  */
 int goalloc_stack_free(void *stk, size_t size)
 {
@@ -307,14 +318,14 @@ int goalloc_stack_free(void *stk, size_t size)
 	unsigned int order, b;
 
 	if (!stack_size_ok(size))
-		return -EINVAL;
+		return stack_bad_free(stk, size);
 	rcu_read_lock();
 	s = goalloc_span_of(v);
 	if (!s || READ_ONCE(s->state) != GOALLOC_MSPAN_MANUAL || s->elemsize != size ||
 	    (v - s->base) % size ||
 	    !test_and_clear_bit(goalloc_mspan_obj_index(s, v), s->gcmark_bits)) {
 		rcu_read_unlock();
-		return -EINVAL;
+		return stack_bad_free(stk, size);
 	}
 	rcu_read_unlock();
 	/* The first word stays accessible: it links the free stack. */
