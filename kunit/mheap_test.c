@@ -282,6 +282,62 @@ static void goalloc_mheap_large_zero_test(struct kunit *test)
 	mheap_test_quiesce();
 }
 
+/*
+ * The per-CPU caches on the large path: a 64 KiB object freed on the CPU
+ * that allocated it leaves its mspan in that CPU's mspan cache and its
+ * pages in its page cache, and the next one of the same size gets both
+ * back.  goalloc_drain() empties every CPU's caches into the heap.
+ */
+static void goalloc_mheap_large_cache_test(struct kunit *test)
+{
+	size_t size = 64 << 10;
+	struct goalloc_mcache *mc;
+	struct goalloc_mspan *s;
+	unsigned int n;
+	void *p, *q;
+	int cpu;
+
+	mheap_test_quiesce();
+	/* Pinned: the caches used below are this CPU's. */
+	migrate_disable();
+	mc = this_cpu_ptr(goalloc_mcaches);
+	p = goalloc_alloc(size, GOALLOC_NOWAIT);
+	if (!p)
+		p = goalloc_alloc(size, 0);
+	if (!p) {
+		migrate_enable();
+		KUNIT_FAIL(test, "64 KiB allocation failed");
+		return;
+	}
+	s = mheap_test_span_of(p);
+	KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, p, size));
+	KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
+	n = READ_ONCE(mc->nspancache);
+	KUNIT_EXPECT_GE(test, n, 1U);
+	if (n)
+		KUNIT_EXPECT_PTR_EQ(test, mc->spancache[n - 1], s);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->state), GOALLOC_MSPAN_DEAD);
+	q = goalloc_alloc(size, GOALLOC_NOWAIT);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	if (q) {
+		KUNIT_EXPECT_PTR_EQ(test, mheap_test_span_of(q), s);
+		KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, q, size));
+		KUNIT_EXPECT_EQ(test, READ_ONCE(mc->nspancache), n - 1);
+		KUNIT_EXPECT_EQ(test, goalloc_free(q), 0);
+	}
+	migrate_enable();
+	mheap_test_check_accounting(test, "after the pairs");
+
+	goalloc_drain();
+	for_each_possible_cpu(cpu) {
+		mc = per_cpu_ptr(goalloc_mcaches, cpu);
+		KUNIT_EXPECT_EQ(test, mc->nspancache, 0U);
+		KUNIT_EXPECT_EQ(test, mc->pcache.cache, 0ULL);
+	}
+	mheap_test_check_accounting(test, "drained");
+	mheap_test_quiesce();
+}
+
 #define COALESCE_PIECES	7	/* six to free in a hole-leaving order, one guard */
 #define COALESCE_NPAGES	24	/* >= GOALLOC_PAGECACHE_MAX_NPAGES: straight from the heap */
 
@@ -759,6 +815,7 @@ static struct kunit_case goalloc_mheap_cases[] = {
 	KUNIT_CASE_PARAM(goalloc_mheap_large_test, mheap_test_large_gen_params),
 	KUNIT_CASE(goalloc_mheap_oversize_test),
 	KUNIT_CASE(goalloc_mheap_large_zero_test),
+	KUNIT_CASE(goalloc_mheap_large_cache_test),
 	KUNIT_CASE(goalloc_mheap_coalesce_test),
 	KUNIT_CASE(goalloc_mheap_grow_test),
 	KUNIT_CASE(goalloc_mheap_cap_test),

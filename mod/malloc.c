@@ -310,7 +310,7 @@ static __always_inline int free_slot(struct goalloc_mspan *s, unsigned long addr
 	return 0;
 }
 
-/* Claim and free a large object's span.  Context: RCU read side. */
+/* Claim a large object's span for free_large_span().  Context: RCU read side. */
 static int free_large(struct goalloc_mspan *s, unsigned long addr)
 {
 	if (addr != s->base)
@@ -327,11 +327,25 @@ static int free_large(struct goalloc_mspan *s, unsigned long addr)
 		WRITE_ONCE(s->state, GOALLOC_MSPAN_IN_USE);
 		return -EALREADY;
 	}
-	this_cpu_inc(goalloc_mcaches->large_frees);
-	this_cpu_add(goalloc_mcaches->large_free_bytes, s->elemsize);
-	atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
-	goalloc_mheap_free_span(s);
 	return 0;
+}
+
+/*
+ * Free a large span claimed by free_large().  The claim makes it ours, so
+ * this runs outside the RCU read side, under the local lock: its pages and
+ * mspan may go to this CPU's caches.
+ */
+static void free_large_span(struct goalloc_mspan *s)
+{
+	struct goalloc_mcache *mc;
+
+	atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
+	local_lock(&goalloc_mcaches->lock);
+	mc = this_cpu_ptr(goalloc_mcaches);
+	mc->large_frees++;
+	mc->large_free_bytes += s->elemsize;
+	goalloc_mheap_free_span(mc, s);
+	local_unlock(&goalloc_mcaches->lock);
 }
 
 /*
@@ -370,6 +384,7 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 		if (unlikely(err))
 			return bad_free(err, p, err == -EALREADY ? "double free of" :
 					"free of interior pointer");
+		free_large_span(s);
 		return 0;
 	}
 	idx = goalloc_mspan_obj_index(s, addr);

@@ -174,7 +174,8 @@ unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,
  *	dead CPU's)
  *
  * Returns every cached span to its mcentral (sweeping it), retires the
- * tiny block and flushes the page cache to the heap.
+ * tiny block, frees the cached mspans and flushes the page cache to the
+ * heap.
  */
 void goalloc_mcache_release_all(struct goalloc_mcache *mc)
 {
@@ -196,6 +197,7 @@ void goalloc_mcache_release_all(struct goalloc_mcache *mc)
 		goalloc_mcentral_uncache_span(&goalloc_mheap.central[i], s);
 	}
 	goalloc_stackcache_clear(mc);
+	goalloc_mspancache_drain(mc);
 	if (!goalloc_pagecache_empty(&mc->pcache)) {
 		spin_lock(&goalloc_mheap.lock);
 		goalloc_pagecache_flush(&mc->pcache, &goalloc_mheap.pages);

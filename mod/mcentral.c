@@ -172,7 +172,7 @@ static bool sweep_span(struct goalloc_mspan *s, bool preserve)
 	if (preserve)
 		return true;
 	if (!nalloc) {
-		goalloc_mheap_free_span(s);
+		goalloc_mheap_free_span(NULL, s);
 		return false;
 	}
 	push_swept(&goalloc_mheap.central[s->spanclass], s);

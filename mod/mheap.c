@@ -201,31 +201,83 @@ bool goalloc_mheap_owns(unsigned long addr)
 }
 
 /*
- * Take npages from this CPU's page cache, refilling it from the heap, or
- * straight from the heap for larger runs.  Context: mc's local lock held
- * when mc is not NULL.
+ * Take npages from this CPU's page cache, refilling it from the heap if it
+ * is empty.  Context: mc's local lock held.  Return: the first page, or
+ * GOALLOC_NO_PAGE (the caller then asks the page allocator).
  */
-static unsigned long heap_alloc_pages(struct goalloc_mcache *mc, u32 npages)
+static unsigned long pagecache_alloc(struct goalloc_mcache *mc, u32 npages)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	unsigned long base, scav;
 
-	if (mc && npages < GOALLOC_PAGECACHE_MAX_NPAGES) {
-		base = goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
-		if (base != GOALLOC_NO_PAGE)
-			return base;
-		spin_lock(&h->lock);
-		if (goalloc_pagecache_empty(&mc->pcache))
-			goalloc_pagealloc_alloc_to_cache(&h->pages, &mc->pcache);
-		spin_unlock(&h->lock);
-		base = goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
-		if (base != GOALLOC_NO_PAGE)
-			return base;
-	}
+	base = goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
+	if (base != GOALLOC_NO_PAGE)
+		return base;
 	spin_lock(&h->lock);
-	base = goalloc_pagealloc_alloc(&h->pages, npages, &scav);
+	if (goalloc_pagecache_empty(&mc->pcache))
+		goalloc_pagealloc_alloc_to_cache(&h->pages, &mc->pcache);
 	spin_unlock(&h->lock);
-	return base;
+	return goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
+}
+
+/*
+ * Go's setSpans, for lock-free lookups: marked stores, eight to a loop
+ * round, as a 1 MiB span has 128 entries.  Context: mheap lock held.
+ */
+static void spans_set(struct goalloc_mspan **sp, struct goalloc_mspan *s, u32 n)
+{
+	u32 i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		WRITE_ONCE(sp[i], s);
+		WRITE_ONCE(sp[i + 1], s);
+		WRITE_ONCE(sp[i + 2], s);
+		WRITE_ONCE(sp[i + 3], s);
+		WRITE_ONCE(sp[i + 4], s);
+		WRITE_ONCE(sp[i + 5], s);
+		WRITE_ONCE(sp[i + 6], s);
+		WRITE_ONCE(sp[i + 7], s);
+	}
+	for (; i < n; i++)
+		WRITE_ONCE(sp[i], s);
+}
+
+/*
+ * Go's per-P mspancache (allocMSpanLocked/freeMSpanLocked): mspans come from
+ * and go to this CPU's small cache first.  A cached mspan is DEAD, as a
+ * freed one is, and the typesafe-by-RCU cache reuses freed objects at once
+ * as well, so lock-free lookups (which re-check state and bounds) cannot
+ * tell the difference.  Context: mc's local lock held when mc is not NULL.
+ */
+static struct goalloc_mspan *mspan_alloc(struct goalloc_mcache *mc)
+{
+	struct goalloc_mspan *s;
+
+	if (mc && mc->nspancache)
+		return mc->spancache[--mc->nspancache];
+	s = kmem_cache_alloc(goalloc_mspan_cache, GFP_NOWAIT | __GFP_NOWARN);
+	/* A new object: lookups that find it before it is published see DEAD. */
+	if (s)
+		WRITE_ONCE(s->state, GOALLOC_MSPAN_DEAD);
+	return s;
+}
+
+static void mspan_free(struct goalloc_mcache *mc, struct goalloc_mspan *s)
+{
+	if (mc && mc->nspancache < GOALLOC_MSPAN_CACHE_LEN)
+		mc->spancache[mc->nspancache++] = s;
+	else
+		kmem_cache_free(goalloc_mspan_cache, s);
+}
+
+/**
+ * goalloc_mspancache_drain() - free the mspans an mcache holds
+ * @mc: an mcache its caller may touch (as goalloc_mcache_release_all())
+ */
+void goalloc_mspancache_drain(struct goalloc_mcache *mc)
+{
+	while (mc->nspancache)
+		kmem_cache_free(goalloc_mspan_cache, mc->spancache[--mc->nspancache]);
 }
 
 /**
@@ -249,48 +301,56 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 	struct goalloc_heap_arena *a;
 	struct goalloc_mspan *s;
 	unsigned long base;
-	u32 off, i;
+	bool needzero;
+	u32 off;
 
 	if (goalloc_should_fail(&goalloc_fail_meta, sizeof(*s)))
 		return ERR_PTR(-ENOMEM);
-	s = kmem_cache_alloc(goalloc_mspan_cache, GFP_NOWAIT | __GFP_NOWARN);
+	s = mspan_alloc(mc);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
-	base = heap_alloc_pages(mc, npages);
+	base = GOALLOC_NO_PAGE;
+	if (mc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
+		base = pagecache_alloc(mc, npages);
+
+	spin_lock(&h->lock);
+	if (base == GOALLOC_NO_PAGE)
+		base = goalloc_pagealloc_alloc(&h->pages, npages, NULL);
 	if (base == GOALLOC_NO_PAGE) {
-		kmem_cache_free(goalloc_mspan_cache, s);
+		spin_unlock(&h->lock);
+		mspan_free(mc, s);
 		return ERR_PTR(-EAGAIN);
 	}
-
 	a = h->arenas[base / GOALLOC_ARENA_PAGES];
 	off = base % GOALLOC_ARENA_PAGES;
+	/* Go's allocNeedsZero: pages below the watermark may be dirty. */
+	needzero = off < a->zeroed_base;
+	if (off + npages > a->zeroed_base)
+		a->zeroed_base = off + npages;
+	a->idle_seen = false;
+	/* Lookups that find s here see it DEAD until it is published below. */
+	spans_set(&a->spans[off], s, npages);
+	if (state == GOALLOC_MSPAN_IN_USE)
+		h->pages_inuse += npages;
+	else
+		h->pages_manual += npages;
+	spin_unlock(&h->lock);
+
+	/* Go's initSpan: the pages are ours, so no heap lock is needed. */
 	goalloc_mspan_init(s, a->base + ((unsigned long)off << GOALLOC_PAGE_SHIFT),
 			   npages, state == GOALLOC_MSPAN_IN_USE ? spanclass : 0);
 	s->arena = a;
 	s->pageidx = base;
 	s->sweepgen = goalloc_sweepgen();
 	s->tiny = NULL;
+	s->needzero = needzero;
 	/* A manual span's stacks are not in anyone's hands until stack.c says. */
 	if (state == GOALLOC_MSPAN_MANUAL) {
 		memset(s->gcmark_bits, 0, sizeof(s->gcmark_bits));
 		goalloc_kasan_unpoison((void *)s->base, s->elemsize, s->elemsize);
 	}
-
-	spin_lock(&h->lock);
-	/* Go's allocNeedsZero: pages below the watermark may be dirty. */
-	s->needzero = off < a->zeroed_base;
-	if (off + npages > a->zeroed_base)
-		a->zeroed_base = off + npages;
-	a->idle_seen = false;
-	for (i = 0; i < npages; i++)
-		WRITE_ONCE(a->spans[off + i], s);
-	if (state == GOALLOC_MSPAN_IN_USE)
-		h->pages_inuse += npages;
-	else
-		h->pages_manual += npages;
 	/* The state store publishes the span to lock-free lookups. */
 	smp_store_release(&s->state, state);
-	spin_unlock(&h->lock);
 	atomic_long_inc(&h->nspans);
 	return s;
 }
@@ -298,18 +358,23 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_alloc_span);
 
 /**
  * goalloc_mheap_free_span() - Go's mheap.freeSpan / freeManual
+ * @mc: this CPU's mcache (its local lock held), or NULL to bypass the
+ *	per-CPU caches
  * @s: a span with no live objects, owned by the caller
  *
- * Returns the pages to the page allocator (coalescing is the page
- * allocator's bitmap) and the mspan to its RCU-typesafe cache.
+ * Returns the pages to @mc's page cache when they are a run it serves and
+ * lie in its block, else to the page allocator (coalescing is the page
+ * allocator's bitmap), and the mspan to @mc's mspan cache or its
+ * RCU-typesafe kmem_cache.
  *
  * Context: never sleeps; takes mheap.lock.
  */
-void goalloc_mheap_free_span(struct goalloc_mspan *s)
+void goalloc_mheap_free_span(struct goalloc_mcache *mc, struct goalloc_mspan *s)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a = s->arena;
-	u32 off = s->pageidx % GOALLOC_ARENA_PAGES, i;
+	u32 off = s->pageidx % GOALLOC_ARENA_PAGES;
+	bool cached;
 
 	if (s->tiny)
 		goalloc_tiny_blocks_free(s);
@@ -321,12 +386,15 @@ void goalloc_mheap_free_span(struct goalloc_mspan *s)
 	else
 		h->pages_inuse -= s->npages;
 	WRITE_ONCE(s->state, GOALLOC_MSPAN_DEAD);
-	for (i = 0; i < s->npages; i++)
-		WRITE_ONCE(a->spans[off + i], NULL);
-	goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
+	spans_set(&a->spans[off], NULL, s->npages);
+	/* The pages stay in use in the heap's bitmap while the cache has them. */
+	cached = mc && s->npages < GOALLOC_PAGECACHE_MAX_NPAGES &&
+		 goalloc_pagecache_free(&mc->pcache, s->pageidx, s->npages);
+	if (!cached)
+		goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
 	spin_unlock(&h->lock);
 	atomic_long_dec(&h->nspans);
-	kmem_cache_free(goalloc_mspan_cache, s);
+	mspan_free(mc, s);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_free_span);
 

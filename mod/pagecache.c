@@ -48,6 +48,42 @@ unsigned long goalloc_pagecache_alloc(struct goalloc_pagecache *c, unsigned int 
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagecache_alloc);
 
 /**
+ * goalloc_pagecache_free() - Take back freed pages that lie in the cache's
+ *	block.
+ * @c: page cache.
+ * @base: first page of a run the heap counts as in use (a span's pages).
+ * @npages: pages in the run, >= 1.
+ *
+ * Not in Go, whose freeSpan always goes to the page allocator: a large
+ * object freed on the CPU that cut it from its cache would otherwise cost a
+ * trip through the page allocator's summaries and, soon after, a refill.
+ * The pages stay in use in the heap's bitmap, as every cached page is, so
+ * the cache's invariant holds whatever block it caches (even an empty
+ * cache's stale one: the run being in use pins its chunk).  Freed pages are
+ * backed, so their scavenged bits stay clear.
+ *
+ * Context: owning CPU's local lock held; the mheap lock is not needed.
+ * Return: true if the cache took the pages; false if the run is not wholly
+ * inside the cache's block (the caller frees it to the page allocator).
+ */
+bool goalloc_pagecache_free(struct goalloc_pagecache *c, unsigned long base,
+			    unsigned int npages)
+{
+	unsigned long i = base - c->base;
+	u64 mask;
+
+	/* One unsigned compare: below c->base wraps to a huge index. */
+	if (i >= GOALLOC_PAGE_CACHE_PAGES || npages > GOALLOC_PAGE_CACHE_PAGES - i)
+		return false;
+	mask = goalloc_pagebits_mask(i, npages);
+	if (WARN_ON_ONCE(c->cache & mask))
+		return false;
+	c->cache |= mask;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_pagecache_free);
+
+/**
  * goalloc_pagecache_flush() - Give a cache's free pages back to the heap.
  * @c: page cache; empty afterwards.
  * @p: the page allocator the cache was filled from.

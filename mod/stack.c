@@ -109,7 +109,7 @@ static void stackpool_free(void *v, unsigned int order, struct goalloc_mspan *s)
 	if (!s->alloc_count) {
 		list_del_init(&s->list);
 		pool->nspans--;
-		goalloc_mheap_free_span(s);
+		goalloc_mheap_free_span(NULL, s);
 	}
 }
 
@@ -194,7 +194,7 @@ unsigned long goalloc_stack_free_large_spans(void)
 			spin_unlock(&sl->lock);
 			if (!s)
 				break;
-			goalloc_mheap_free_span(s);
+			goalloc_mheap_free_span(NULL, s);
 			n++;
 		}
 	}

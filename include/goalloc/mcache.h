@@ -39,6 +39,9 @@
  */
 #define GOALLOC_TINY_RETIRED	BIT(16)
 
+/* Go keeps 128 mspans per P; a few cover a CPU's large alloc/free churn. */
+#define GOALLOC_MSPAN_CACHE_LEN	8
+
 struct goalloc_tiny_blocks {
 	struct rcu_head rcu;
 	atomic_t state[GOALLOC_PAGE_SIZE / GOALLOC_TINY_SIZE];
@@ -55,7 +58,12 @@ struct goalloc_tiny_blocks {
  * @tinyoffset: first free byte in @tiny; GOALLOC_TINY_SIZE when there is no
  *	block, so the fast path needs no test of @tiny
  * @flushgen: sweepgen at which this cache last released its spans
- * @pcache: Go's per-P page cache
+ * @pcache: Go's per-P page cache; the pages of a large span freed on this
+ *	CPU go back to it when they lie in its 64-page block
+ * @nspancache: mspans in @spancache
+ * @spancache: Go's per-P mspancache: dead mspan structs (state
+ *	GOALLOC_MSPAN_DEAD) kept for the next span this CPU allocates, so a
+ *	large alloc+free pair needs no kmem_cache call
  * @nmalloc: small objects allocated, by size class (tiny blocks in class 2)
  * @tiny_allocs: tiny objects packed into an existing block
  * @large_allocs: large objects allocated
@@ -77,6 +85,8 @@ struct goalloc_mcache {
 	u16 tinyoffset;
 	u32 flushgen;
 	struct goalloc_pagecache pcache;
+	unsigned int nspancache;
+	struct goalloc_mspan *spancache[GOALLOC_MSPAN_CACHE_LEN];
 
 	u64 nmalloc[GOALLOC_NUM_SIZE_CLASSES];
 	u64 tiny_allocs;

@@ -194,7 +194,8 @@ void goalloc_mheap_exit(void);
 struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 					       u32 npages, u8 spanclass,
 					       u8 state);
-void goalloc_mheap_free_span(struct goalloc_mspan *s);
+void goalloc_mheap_free_span(struct goalloc_mcache *mc, struct goalloc_mspan *s);
+void goalloc_mspancache_drain(struct goalloc_mcache *mc);
 int goalloc_mheap_grow(u32 npages);
 struct goalloc_mspan *goalloc_span_of(unsigned long addr);
 unsigned long goalloc_mheap_release(bool all);

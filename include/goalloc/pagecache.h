@@ -46,6 +46,8 @@ static inline bool goalloc_pagecache_empty(const struct goalloc_pagecache *c)
 
 unsigned long goalloc_pagecache_alloc(struct goalloc_pagecache *c, unsigned int npages,
 				      unsigned long *scav);
+bool goalloc_pagecache_free(struct goalloc_pagecache *c, unsigned long base,
+			    unsigned int npages);
 void goalloc_pagecache_flush(struct goalloc_pagecache *c, struct goalloc_pagealloc *p);
 bool goalloc_pagealloc_alloc_to_cache(struct goalloc_pagealloc *p,
 				      struct goalloc_pagecache *c);
