@@ -388,8 +388,10 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 		return 0;
 	}
 	idx = goalloc_mspan_obj_index(s, addr);
-	alloc = s->tiny ? READ_ONCE(s->tiny->alloc[idx]) : 0;
-	if (alloc)
+	alloc = s->tiny && idx < s->nelems ? READ_ONCE(s->tiny->alloc[idx]) : 0;
+	if (idx >= s->nelems)
+		err = -EINVAL;	/* the span's tail, past its last slot */
+	else if (alloc)
 		err = goalloc_tiny_free(s, addr, idx, alloc);
 	else if (addr != s->base + (unsigned long)idx * s->elemsize)
 		err = -EINVAL;
@@ -503,13 +505,17 @@ size_t goalloc_usable_size(const void *p)
 
 	rcu_read_lock();
 	s = goalloc_span_of(addr);
-	if (s && READ_ONCE(s->state) == GOALLOC_MSPAN_IN_USE) {
-		idx = goalloc_mspan_obj_index(s, addr);
-		n = s->base + (unsigned long)(idx + 1) * s->elemsize - addr;
-		/* As ksize() does: the caller may now use all of it. */
-		if (addr == s->base + (unsigned long)idx * s->elemsize)
-			goalloc_kasan_unpoison(p, n, n);
-	}
+	if (!s || READ_ONCE(s->state) != GOALLOC_MSPAN_IN_USE)
+		goto out;
+	idx = goalloc_mspan_obj_index(s, addr);
+	/* The span's tail, past its last slot, is no object. */
+	if (idx >= s->nelems)
+		goto out;
+	n = s->base + (unsigned long)(idx + 1) * s->elemsize - addr;
+	/* As ksize() does: the caller may now use all of it. */
+	if (addr == s->base + (unsigned long)idx * s->elemsize)
+		goalloc_kasan_unpoison(p, n, n);
+out:
 	rcu_read_unlock();
 	return n;
 }

@@ -20,6 +20,7 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 			u32 npages, u8 spanclass)
 {
 	u8 sizeclass = goalloc_spanclass_sizeclass(spanclass);
+	unsigned int nwords;
 
 	s->base = base;
 	s->npages = npages;
@@ -33,14 +34,20 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 		s->nelems = goalloc_class_to_nobjs[sizeclass];
 		s->divmul = goalloc_class_to_divmagic[sizeclass];
 	}
-	s->fast_free_limit = (unsigned long)npages << GOALLOC_PAGE_SHIFT;
+	/* The slots only: a pointer into the span's tail is never an object. */
+	s->fast_free_limit = (unsigned long)s->nelems * s->elemsize;
 	if (!sizeclass || spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true))
 		s->fast_free_limit = 0;
 	s->freeindex = 0;
 	s->alloc_count = 0;
 	s->central_full = 0;
-	memset(s->alloc_bits, 0, sizeof(s->alloc_bits));
-	memset(s->gcmark_bits, 0xff, sizeof(s->gcmark_bits));
+	/*
+	 * Only the words that hold slots, as Go sizes its bitmaps by nelems:
+	 * nothing reads past them, and a large span needs one word, not 16.
+	 */
+	nwords = DIV_ROUND_UP(s->nelems, 64);
+	memset(s->alloc_bits, 0, nwords * sizeof(s->alloc_bits[0]));
+	memset(s->gcmark_bits, 0xff, nwords * sizeof(s->gcmark_bits[0]));
 	s->tiny = NULL;
 	s->manual_freelist = NULL;
 	s->manual_nfree = 0;

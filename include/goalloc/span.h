@@ -64,7 +64,7 @@ struct goalloc_heap_arena;
  *	on none (written under the mcentral lock; goalloc_free() peeks at it)
  * @elemsize: slot size in bytes (npages * 8 KiB for large spans)
  * @fast_free_limit: bytes from @base whose frees goalloc_free() may take on
- *	its fast path: the whole span for small classes, 0 for large spans and
+ *	its fast path: the slots (not the tail) for small classes, 0 for large spans and
  *	the tiny span class (whose slots may be tiny blocks)
  * @divmul: Go's divMagic for this class
  * @sweepgen: Go's sweep generation protocol (see mcentral.c)

@@ -72,7 +72,7 @@ TEST(init_and_fresh_alloc)
 		ASSERT_EQ(0, s.alloc_count);
 		ASSERT_EQ(0, goalloc_mspan_count_alloc(&s));
 		ASSERT_EQ(NULL, s.tiny);
-		for (i = 0; i < GOALLOC_SPAN_BITMAP_WORDS; i++) {
+		for (i = 0; i < DIV_ROUND_UP(s.nelems, 64); i++) {
 			ASSERT_EQ(0, s.alloc_bits[i]);
 			ASSERT_EQ(~0UL, s.gcmark_bits[i]);
 		}
@@ -284,7 +284,7 @@ TEST(free_and_sweep)
 		ASSERT_EQ(0, s.freeindex);
 		ASSERT_EQ(nlive, s.alloc_count);
 		ASSERT_EQ(nlive, goalloc_mspan_count_alloc(&s));
-		for (i = 0; i < GOALLOC_SPAN_BITMAP_WORDS; i++) {
+		for (i = 0; i < DIV_ROUND_UP(s.nelems, 64); i++) {
 			ASSERT_EQ(live[i], s.alloc_bits[i]) TH_LOG("class %u word %u", c, i);
 			ASSERT_EQ(~0UL, s.gcmark_bits[i]);
 		}
@@ -417,8 +417,8 @@ static void check_model(struct __test_metadata *_metadata, const struct goalloc_
 		ASSERT_EQ(model_is_allocated(m, i), goalloc_mspan_is_allocated(s, i));
 		pop += m->alloc[i];
 	}
-	/* Nothing past nelems is ever set. */
-	for (i = m->n; i < MAXOBJS; i++)
+	/* Nothing past nelems in the words that hold slots is ever set. */
+	for (i = m->n; i < DIV_ROUND_UP(m->n, 64) * 64; i++)
 		ASSERT_FALSE(bit(s->alloc_bits, i));
 	ASSERT_EQ(pop, goalloc_mspan_count_alloc(s));
 }
