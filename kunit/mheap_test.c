@@ -708,6 +708,68 @@ static void goalloc_mheap_release_test(struct kunit *test)
 	mheap_test_quiesce();
 }
 
+/*
+ * Arenas come from the kernel unzeroed unless the kernel zeroes pages
+ * itself (init_on_alloc): a fresh arena's span needs zeroing exactly then,
+ * and GOALLOC_ZERO must still return zeroes.  The pacer's release pass
+ * (goalloc_sweep_cycle()) waits a cycle: arenas it first finds free are
+ * kept, and a later cycle's pass releases them down to the goal's reserve.
+ */
+static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
+{
+	const size_t size = GOALLOC_MAX_OBJECT_SIZE;	/* one whole arena */
+	struct mheap_snap hs0, hs1, hs2;
+	u32 backed0, backed1, backed2;
+	void *obj[3];
+	u64 keep;
+	int i;
+
+	mheap_test_quiesce();
+	goalloc_release();
+	mheap_test_snap(&hs0);
+	backed0 = hs0.nchunks - hs0.nreleased;
+	for (i = 0; i < ARRAY_SIZE(obj); i++) {
+		obj[i] = goalloc_alloc(size, GOALLOC_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, obj[i]);
+		if (!mheap_test_check_large(test, obj[i], size))
+			continue;
+		/* Freshly backed: no free arena was left after the release. */
+		KUNIT_EXPECT_EQ(test, mheap_test_span_of(obj[i])->needzero,
+				!want_init_on_alloc(GFP_KERNEL));
+		KUNIT_EXPECT_NULL(test, memchr_inv(obj[i], 0, size));
+		memset(obj[i], 0x5a, size);
+	}
+	for (i = 0; i < ARRAY_SIZE(obj); i++)
+		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
+	flush_work(&goalloc_mheap.bgsweep);
+	mheap_test_snap(&hs1);
+	backed1 = hs1.nchunks - hs1.nreleased;
+	KUNIT_ASSERT_EQ(test, backed1, backed0 + ARRAY_SIZE(obj));
+
+	/* The first pass that sees them free keeps them. */
+	goalloc_sweep_cycle(true);
+	flush_work(&goalloc_mheap.bgsweep);
+	mheap_test_snap(&hs2);
+	KUNIT_EXPECT_EQ(test, hs2.nchunks - hs2.nreleased, backed1);
+
+	/* A later cycle's pass releases down to the reserve (>= one arena). */
+	goalloc_sweep_cycle(true);
+	flush_work(&goalloc_mheap.bgsweep);
+	mheap_test_snap(&hs2);
+	backed2 = hs2.nchunks - hs2.nreleased;
+	keep = max_t(u64, READ_ONCE(goalloc_mheap.trigger) * 110 / 100, GOALLOC_HEAP_MINIMUM);
+	KUNIT_EXPECT_LT(test, backed2, backed1);
+	KUNIT_EXPECT_GE(test, backed2, 1);
+	/* Down to the reserve, unless only arenas in use were left. */
+	KUNIT_EXPECT_TRUE_MSG(test, keep >= (u64)backed2 * GOALLOC_ARENA_BYTES ||
+			      backed2 <= backed0, "keep %llu, %u arenas backed", keep, backed2);
+	/* And no further. */
+	KUNIT_EXPECT_GT(test, (u64)(backed2 + 1) * GOALLOC_ARENA_BYTES, keep);
+	mheap_test_check_accounting(test, "after the damped release");
+	goalloc_release();
+	mheap_test_quiesce();
+}
+
 /* The accounting invariant with objects of every tier live, and after. */
 static void goalloc_mheap_accounting_test(struct kunit *test)
 {
@@ -774,6 +836,8 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	unsigned long ca;
 
 	mheap_test_quiesce();
+	/* Back to released slots only, so a and b land in slot order. */
+	goalloc_release();
 	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	KUNIT_ASSERT_NOT_NULL(test, a);
@@ -820,6 +884,7 @@ static struct kunit_case goalloc_mheap_cases[] = {
 	KUNIT_CASE(goalloc_mheap_grow_test),
 	KUNIT_CASE(goalloc_mheap_cap_test),
 	KUNIT_CASE(goalloc_mheap_release_test),
+	KUNIT_CASE(goalloc_mheap_scavenge_wait_test),
 	KUNIT_CASE(goalloc_mheap_accounting_test),
 	KUNIT_CASE(goalloc_mheap_no_cross_arena_test),
 	{}
