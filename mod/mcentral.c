@@ -210,6 +210,22 @@ void goalloc_mspan_sweep_to_central(struct goalloc_mspan *s)
 	sweep_span(s, false);
 }
 
+/*
+ * Sweep a span cacheSpan popped, with c->lock dropped meanwhile.  Return:
+ * true if it has free slots (the caller caches it; c->lock is not held);
+ * false if it went back on a swept list (c->lock is held again).
+ */
+static bool sweep_popped(struct goalloc_mcentral *c, struct goalloc_mspan *s)
+{
+	spin_unlock(&c->lock);
+	sweep_span(s, true);
+	if (goalloc_mspan_has_free(s))
+		return true;
+	push_swept(c, s);
+	spin_lock(&c->lock);
+	return false;
+}
+
 /**
  * goalloc_mcentral_cache_span() - Go's mcentral.cacheSpan
  * @c: mcentral of the span class wanted
@@ -240,34 +256,18 @@ struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
 		 * A free moved it to the unswept set just before a cycle began
 		 * and turned that set into the swept one: sweep it here.
 		 */
-		spin_unlock(&c->lock);
-		sweep_span(s, true);
-		if (goalloc_mspan_has_free(s))
+		if (sweep_popped(c, s))
 			goto havespan_unlocked;
-		push_swept(c, s);
-		spin_lock(&c->lock);
 	}
 	while (budget-- > 0) {
+		/* An unswept partial span, else an unswept full one. */
 		s = pop(&c->partial[un], &c->npartial[un]);
-		if (s) {
-			spin_unlock(&c->lock);
-			sweep_span(s, true);
-			if (goalloc_mspan_has_free(s))
-				goto havespan_unlocked;
-			/* Nothing was free after all (cannot normally happen). */
-			push_swept(c, s);
-			spin_lock(&c->lock);
-			continue;
-		}
-		s = pop(&c->full[un], &c->nfull[un]);
+		if (!s)
+			s = pop(&c->full[un], &c->nfull[un]);
 		if (!s)
 			break;
-		spin_unlock(&c->lock);
-		sweep_span(s, true);
-		if (goalloc_mspan_has_free(s))
+		if (sweep_popped(c, s))
 			goto havespan_unlocked;
-		push_swept(c, s);
-		spin_lock(&c->lock);
 	}
 	spin_unlock(&c->lock);
 
