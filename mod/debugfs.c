@@ -99,11 +99,12 @@ static int mcache_show(struct seq_file *m, void *v)
 			mallocs += goalloc_racy(mc->nmalloc[i]);
 			frees += goalloc_racy(mc->nfree[i]);
 		}
-		seq_printf(m, "cpu%d spans_cached %u tiny_block %s tinyoffset %u tiny_allocs %llu tiny_frees %llu small_mallocs %llu small_frees %llu large_allocs %llu large_frees %llu\n",
+		seq_printf(m, "cpu%d spans_cached %u tiny_block %s tinyoffset %u tiny_allocs %llu tiny_frees %llu small_mallocs %llu small_frees %llu large_allocs %llu large_frees %llu mspancache %u\n",
 			   cpu, cached, goalloc_racy(mc->tiny) ? "yes" : "no",
 			   goalloc_racy(mc->tinyoffset), goalloc_racy(mc->tiny_allocs),
 			   goalloc_racy(mc->tiny_frees), mallocs, frees,
-			   goalloc_racy(mc->large_allocs), goalloc_racy(mc->large_frees));
+			   goalloc_racy(mc->large_allocs), goalloc_racy(mc->large_frees),
+			   (unsigned int)goalloc_racy(mc->nspancache));
 	}
 	return 0;
 }
