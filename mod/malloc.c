@@ -293,21 +293,20 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
 static __always_inline int free_slot(struct goalloc_mspan *s, unsigned long addr,
 				     unsigned int sizeclass, unsigned int idx)
 {
-	if (unlikely(!goalloc_mspan_is_allocated_fast(s, idx)))
-		return -EINVAL;
+	int err;
+
 	/*
 	 * Poison before the mark bit is cleared: once it is, a sweep may hand
-	 * the slot to someone else.
+	 * the slot to someone else.  (The allocated test is repeated below;
+	 * without KASAN this one compiles away.)
 	 */
-	if (IS_ENABLED(CONFIG_KASAN_GENERIC) && test_bit(idx, s->gcmark_bits))
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC) && goalloc_mspan_is_allocated_fast(s, idx) &&
+	    test_bit(idx, s->gcmark_bits))
 		goalloc_kasan_poison((void *)addr, s->elemsize, GOALLOC_KASAN_FREE);
-	if (unlikely(!test_and_clear_bit(idx, s->gcmark_bits)))
-		return -EALREADY;
-	this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
-	/* The first death in a span of a full set sends it to be swept. */
-	if (unlikely(READ_ONCE(s->central_full)))
-		goalloc_mcentral_free_in_full(s);
-	return 0;
+	err = goalloc_mspan_free_index(s, idx);
+	if (likely(!err))
+		goalloc_mcache_note_free(s, sizeclass);
+	return err;
 }
 
 /* Claim a large object's span for free_large_span().  Context: RCU read side. */

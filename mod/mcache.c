@@ -71,12 +71,8 @@ void goalloc_tiny_block_dead(struct goalloc_mspan *s, unsigned int idx)
 	atomic_set(&s->tiny->state[idx], 0);
 	goalloc_kasan_poison((void *)(s->base + idx * GOALLOC_TINY_SIZE), GOALLOC_TINY_SIZE,
 			     GOALLOC_KASAN_FREE);
-	if (WARN_ON_ONCE(!goalloc_mspan_is_allocated_fast(s, idx) ||
-			 !test_and_clear_bit(idx, s->gcmark_bits)))
-		return;
-	this_cpu_inc(goalloc_mcaches->nfree[GOALLOC_TINY_SIZE_CLASS]);
-	if (unlikely(READ_ONCE(s->central_full)))
-		goalloc_mcentral_free_in_full(s);
+	if (!WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
+		goalloc_mcache_note_free(s, GOALLOC_TINY_SIZE_CLASS);
 }
 
 /**

@@ -203,26 +203,6 @@ bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx)
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_is_allocated);
 
 /**
- * goalloc_mspan_free_index() - mark slot @idx dead
- * @s: the span
- * @idx: slot index < nelems
- *
- * Context: any CPU; lock-free (one atomic bit operation).
- *
- * Return: 0 on success; -EINVAL if the slot was never allocated (or was
- * already swept free); -EALREADY if it is already dead (double free).
- */
-int goalloc_mspan_free_index(struct goalloc_mspan *s, u16 idx)
-{
-	if (!goalloc_mspan_is_allocated(s, idx))
-		return -EINVAL;
-	if (!test_and_clear_bit(idx, s->gcmark_bits))
-		return -EALREADY;
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_free_index);
-
-/**
  * goalloc_mspan_sweep_bits() - turn mark bits into the next alloc_bits
  * @s: span owned by the caller (not cached by any other mcache)
  * @nfreed: if not NULL, receives the number of dead slots reclaimed

@@ -113,6 +113,20 @@ extern struct goalloc_mspan goalloc_emptymspan;
 extern bool goalloc_warn_bad_free;
 extern atomic_long_t goalloc_bad_frees;
 
+/*
+ * After goalloc_mspan_free_index() succeeded: count the free on this CPU,
+ * and send a span of an mcentral full set back to be swept (its first
+ * death since it was swept; see goalloc_mcentral_free_in_full()).
+ * Context: RCU read side, which keeps @s typesafe once its slot is dead.
+ */
+static __always_inline void goalloc_mcache_note_free(struct goalloc_mspan *s,
+						     unsigned int sizeclass)
+{
+	this_cpu_inc(goalloc_mcaches->nfree[sizeclass]);
+	if (unlikely(READ_ONCE(s->central_full)))
+		goalloc_mcentral_free_in_full(s);
+}
+
 int goalloc_mcache_init(void);
 void goalloc_mcache_exit(void);
 unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,

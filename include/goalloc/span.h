@@ -106,7 +106,6 @@ void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index);
 u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s);
 u16 goalloc_mspan_count_alloc(const struct goalloc_mspan *s);
 bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx);
-int goalloc_mspan_free_index(struct goalloc_mspan *s, u16 idx);
 u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed);
 void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s);
 
@@ -176,6 +175,25 @@ goalloc_mspan_is_allocated_fast(const struct goalloc_mspan *s, unsigned int idx)
 	/* Pairs with the smp_wmb() in goalloc_mspan_sweep_bits(). */
 	smp_rmb();
 	return (READ_ONCE(s->alloc_bits[idx / 64]) >> (idx & 63)) & 1;
+}
+
+/**
+ * goalloc_mspan_free_index() - mark slot @idx dead (Go's mark bit, cleared)
+ * @s: the span
+ * @idx: slot index < nelems
+ *
+ * Context: any CPU; lock-free (one atomic bit operation, fully ordered).
+ *
+ * Return: 0 on success; -EINVAL if the slot was never allocated (or was
+ * already swept free); -EALREADY if it is already dead (double free).
+ */
+static __always_inline int goalloc_mspan_free_index(struct goalloc_mspan *s, unsigned int idx)
+{
+	if (unlikely(!goalloc_mspan_is_allocated_fast(s, idx)))
+		return -EINVAL;
+	if (unlikely(!test_and_clear_bit(idx, s->gcmark_bits)))
+		return -EALREADY;
+	return 0;
 }
 
 /**
