@@ -63,7 +63,9 @@ void goalloc_tiny_blocks_free(struct goalloc_mspan *s)
  * @idx: the block's slot index
  *
  * Forgets the block's state; exactly one caller sees a block die (see
- * mcache.h).
+ * mcache.h).  Context: an RCU read side (the local lock is one: it
+ * disables preemption, or is an RT spinlock): once the slot is dead the
+ * span may be swept and freed, and goalloc_mcache_note_free() still reads it.
  */
 void goalloc_tiny_block_dead(struct goalloc_mspan *s, unsigned int idx)
 {
@@ -215,7 +217,14 @@ static void drain_work_fn(struct work_struct *work)
  */
 void goalloc_mcache_drain_cpu(int cpu)
 {
+	/*
+	 * Not under the local lock, so take the RCU read side that a tiny
+	 * block dying here needs (goalloc_tiny_block_dead()); nothing in
+	 * release_all sleeps.
+	 */
+	rcu_read_lock();
 	goalloc_mcache_release_all(per_cpu_ptr(goalloc_mcaches, cpu));
+	rcu_read_unlock();
 }
 
 /**

@@ -94,7 +94,8 @@ struct goalloc_mcentral {
 
 /**
  * struct goalloc_mheap - the heap
- * @lock: guards @pages, the arenas' span tables and zeroed_base, @arenas,
+ * @lock: guards @pages, the arenas' span tables, zeroed_base and idle
+ *	marks, @arenas,
  *	the chunk counters and the page counters
  * @pages: the page allocator over chunk-index space
  * @arenas: arena of every chunk slot ever grown, by chunk index
