@@ -145,13 +145,19 @@ static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
 	 * any small object, so it needs no block state.
 	 */
 	if (size < mc->tinyoffset) {
+		struct goalloc_tiny_blocks *t = s->tiny;
+
 		idx = goalloc_mspan_obj_index(s, v);
-		WRITE_ONCE(s->tiny->alloc[idx], BIT(0));
+		/* A stale double free of the slot's last block may have left bits. */
+		atomic_set(&t->state[idx], 0);
+		WRITE_ONCE(t->alloc[idx], goalloc_tiny_obj(0, size));
+		/* The block's objects so far are its accessible prefix. */
+		goalloc_kasan_unpoison((void *)v, size, GOALLOC_TINY_SIZE);
 		if (mc->tiny)
 			goalloc_tiny_retire(mc->tinyspan, mc->tiny);
 		mc->tiny = v;
 		mc->tinyspan = s;
-		mc->tinyalloc = &s->tiny->alloc[idx];
+		mc->tinyalloc = &t->alloc[idx];
 		mc->tinyoffset = size;
 	}
 out:
@@ -175,11 +181,12 @@ static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
 	off = ALIGN(mc->tinyoffset, align);
 	if (unlikely(off + size > GOALLOC_TINY_SIZE))
 		return alloc_tiny_block(mc, size, flags);
-	/* Only this mcache writes its block's alloc mask: a plain store. */
-	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | BIT(off));
+	/* Only this mcache writes its block's alloc word: a plain store. */
+	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | goalloc_tiny_obj(off, size));
 	mc->tinyoffset = off + size;
 	mc->tiny_allocs++;
 	v = mc->tiny + off;
+	goalloc_kasan_unpoison((void *)mc->tiny, off + size, GOALLOC_TINY_SIZE);
 	local_unlock(&goalloc_mcaches->lock);
 	return (void *)v;
 }
@@ -357,8 +364,10 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	__releases(RCU_SCHED)
 {
 	unsigned long addr = (unsigned long)p;
+	struct goalloc_tiny_blocks *t;
 	u8 sizeclass, state;
-	u16 idx, alloc;
+	u32 alloc;
+	u16 idx;
 	int err;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p))) {
@@ -387,11 +396,13 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 		return 0;
 	}
 	idx = goalloc_mspan_obj_index(s, addr);
-	alloc = s->tiny && idx < s->nelems ? READ_ONCE(s->tiny->alloc[idx]) : 0;
+	/* s->tiny may be cleared by a racing span free: read it once. */
+	t = READ_ONCE(s->tiny);
+	alloc = t && idx < s->nelems ? READ_ONCE(t->alloc[idx]) : 0;
 	if (idx >= s->nelems)
 		err = -EINVAL;	/* the span's tail, past its last slot */
 	else if (alloc)
-		err = goalloc_tiny_free(s, addr, idx, alloc);
+		err = goalloc_tiny_free(s, t, addr, idx, alloc);
 	else if (addr != s->base + (unsigned long)idx * s->elemsize)
 		err = -EINVAL;
 	else
@@ -406,18 +417,19 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 /*
  * A span of the tiny span class: its 16 B slots are tiny blocks (alloc mask
  * set) or plain 16 B noscan objects.  Context: RCU read side (preemption
- * off), which it releases; @s in use and @off inside it.
+ * off), which it releases; @s in use, @t its block states as read once by
+ * the caller, and @off inside it.
  */
 static noinline int free_tiny_class(const void *p, struct goalloc_mspan *s,
-				    unsigned long off)
+				    struct goalloc_tiny_blocks *t, unsigned long off)
 	__releases(RCU_SCHED)
 {
 	unsigned int idx = off / GOALLOC_TINY_SIZE;	/* class 2 slots are 16 B */
-	u16 alloc = READ_ONCE(s->tiny->alloc[idx]);
+	u32 alloc = READ_ONCE(t->alloc[idx]);
 	int err;
 
 	if (alloc)
-		err = goalloc_tiny_free(s, (unsigned long)p, idx, alloc);
+		err = goalloc_tiny_free(s, t, (unsigned long)p, idx, alloc);
 	else if (off % GOALLOC_TINY_SIZE)
 		err = -EINVAL;
 	else
@@ -471,8 +483,11 @@ int goalloc_free(const void *p)
 	 */
 	off = addr - s->base;
 	if (unlikely(off >= s->fast_free_limit)) {
-		if (s->tiny && off < (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
-			return free_tiny_class(p, s, off);
+		/* A racing span free may clear s->tiny: read it once. */
+		struct goalloc_tiny_blocks *t = READ_ONCE(s->tiny);
+
+		if (t && off < (unsigned long)s->npages << GOALLOC_PAGE_SHIFT)
+			return free_tiny_class(p, s, t, off);
 		return free_other(p, s);
 	}
 	if (unlikely(!goalloc_mspan_slot_start(s, off, &idx)))
@@ -486,33 +501,74 @@ int goalloc_free(const void *p)
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 
+/*
+ * Bytes of the live tiny object at offset @off of a block with alloc word
+ * @alloc and state word @state; 0 if no live object starts there.
+ */
+static size_t tiny_usable(u32 alloc, u32 state, unsigned int off)
+{
+	u32 ends = (alloc >> GOALLOC_TINY_END_SHIFT) >> off;
+
+	if (!(alloc & BIT(off)) || (state & BIT(off)) || !ends)
+		return 0;
+	return __ffs(ends) + 1;
+}
+
 /**
- * goalloc_usable_size() - bytes usable at an object
- * @p: a live object from goalloc_alloc()
+ * goalloc_usable_size() - bytes the caller may use at an object
+ * @p: an object from goalloc_alloc()
  *
- * Context: any task context.
- * Return: the slot size (size class, or whole pages for large objects; 16 B
- * blocks are shared by tiny objects, so the rest of the block for those), or
- * 0 if @p is not a goalloc object.
+ * Never counts a byte that another object may be given: for a small or
+ * large object the whole slot (its size class, or whole pages), which no
+ * other object shares; for a tiny object exactly the bytes it was
+ * allocated with, since the rest of its 16 B block goes to other tiny
+ * objects.  As ksize() does, the bytes returned become accessible to
+ * KASAN; one byte further is still reported, unless it belongs to another
+ * live object.
+ *
+ * Context: any task context; lock-free.
+ * Return: the usable bytes, or 0 if @p is not the start of a live object
+ * (NULL, a foreign, interior, stack or tail pointer, a slot never handed
+ * out, an object already freed).  An object freed concurrently may still
+ * report its size: the caller owns the object it asks about.
  */
 size_t goalloc_usable_size(const void *p)
 {
 	unsigned long addr = (unsigned long)p;
+	struct goalloc_tiny_blocks *t;
 	struct goalloc_mspan *s;
+	unsigned int idx;
 	size_t n = 0;
-	u16 idx;
+	u32 alloc;
 
 	rcu_read_lock();
 	s = goalloc_span_of(addr);
 	if (!s || READ_ONCE(s->state) != GOALLOC_MSPAN_IN_USE)
 		goto out;
+	if (!goalloc_spanclass_sizeclass(s->spanclass)) {
+		if (addr == s->base)
+			n = s->elemsize;
+		goto unpoison;
+	}
 	idx = goalloc_mspan_obj_index(s, addr);
 	/* The span's tail, past its last slot, is no object. */
 	if (idx >= s->nelems)
 		goto out;
-	n = s->base + (unsigned long)(idx + 1) * s->elemsize - addr;
+	t = READ_ONCE(s->tiny);
+	alloc = t ? READ_ONCE(t->alloc[idx]) : 0;
+	if (alloc) {
+		/* Already accessible: a block's objects are its unpoisoned prefix. */
+		n = tiny_usable(alloc, atomic_read(&t->state[idx]),
+				(addr - s->base) % GOALLOC_TINY_SIZE);
+		goto out;
+	}
+	if (addr != s->base + (unsigned long)idx * s->elemsize ||
+	    !goalloc_mspan_is_allocated_fast(s, idx) || !test_bit(idx, s->gcmark_bits))
+		goto out;
+	n = s->elemsize;
+unpoison:
 	/* As ksize() does: the caller may now use all of it. */
-	if (addr == s->base + (unsigned long)idx * s->elemsize)
+	if (n)
 		goalloc_kasan_unpoison(p, n, n);
 out:
 	rcu_read_unlock();

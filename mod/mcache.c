@@ -60,6 +60,7 @@ void goalloc_tiny_blocks_free(struct goalloc_mspan *s)
 /**
  * goalloc_tiny_block_dead() - free the 16 B slot of a dead tiny block
  * @s: span of the block
+ * @t: @s's block states
  * @idx: the block's slot index
  *
  * Forgets the block's state; exactly one caller sees a block die (see
@@ -67,10 +68,11 @@ void goalloc_tiny_blocks_free(struct goalloc_mspan *s)
  * disables preemption, or is an RT spinlock): once the slot is dead the
  * span may be swept and freed, and goalloc_mcache_note_free() still reads it.
  */
-void goalloc_tiny_block_dead(struct goalloc_mspan *s, unsigned int idx)
+void goalloc_tiny_block_dead(struct goalloc_mspan *s, struct goalloc_tiny_blocks *t,
+			     unsigned int idx)
 {
-	s->tiny->alloc[idx] = 0;
-	atomic_set(&s->tiny->state[idx], 0);
+	WRITE_ONCE(t->alloc[idx], 0);
+	atomic_set(&t->state[idx], 0);
 	goalloc_kasan_poison((void *)(s->base + idx * GOALLOC_TINY_SIZE), GOALLOC_TINY_SIZE,
 			     GOALLOC_KASAN_FREE);
 	if (!WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
@@ -82,16 +84,22 @@ void goalloc_tiny_block_dead(struct goalloc_mspan *s, unsigned int idx)
  * @s: span of the block
  * @block: the block's address
  *
- * If every tiny object in it was already freed, the block dies now; else
- * the last goalloc_free() of its objects frees it.
+ * Publishes the block's final start offsets in its state word.  If every
+ * tiny object in it was already freed, the block dies now; else the last
+ * goalloc_free() of its objects frees it.
+ *
+ * Context: the holding mcache's owner (local lock) or a dead CPU's drain;
+ * RCU read side.
  */
 void goalloc_tiny_retire(struct goalloc_mspan *s, unsigned long block)
 {
+	struct goalloc_tiny_blocks *t = s->tiny;	/* stable: the block is live */
 	u16 idx = goalloc_mspan_obj_index(s, block);
-	int old = atomic_fetch_or(GOALLOC_TINY_RETIRED, &s->tiny->state[idx]);
+	u32 final = (u16)t->alloc[idx];
+	u32 old = atomic_fetch_or(final << GOALLOC_TINY_FINAL_SHIFT, &t->state[idx]);
 
-	if ((u16)old == s->tiny->alloc[idx])
-		goalloc_tiny_block_dead(s, idx);
+	if (goalloc_tiny_complete(old | final << GOALLOC_TINY_FINAL_SHIFT))
+		goalloc_tiny_block_dead(s, t, idx);
 }
 
 /**
@@ -129,10 +137,7 @@ unsigned long goalloc_mcache_refill(struct goalloc_mcache *mc, u8 spanclass,
 		if (!goalloc_mspan_sweep_free_in_place(s)) {
 			idx = goalloc_mspan_next_free_index(s);
 			if (!WARN_ON_ONCE(idx >= s->nelems)) {
-				atomic64_add((u64)(s->nelems - s->alloc_count + 1) * s->elemsize,
-					     &goalloc_mheap.heap_live);
 				*sp = s;
-				goalloc_maybe_start_cycle();
 				return s->base + (unsigned long)idx * s->elemsize;
 			}
 		}
@@ -192,6 +197,12 @@ void goalloc_mcache_release_all(struct goalloc_mcache *mc)
 		if (s == &goalloc_emptymspan)
 			continue;
 		mc->alloc[i] = &goalloc_emptymspan;
+		/*
+		 * Go's releaseAll: refill counted every free slot as handed
+		 * out; the ones never used leave heap_live again.
+		 */
+		atomic64_sub((u64)(s->nelems - s->alloc_count) * s->elemsize,
+			     &goalloc_mheap.heap_live);
 		goalloc_mcentral_uncache_span(&goalloc_mheap.central[i], s);
 	}
 	goalloc_stackcache_clear(mc);

@@ -85,7 +85,10 @@ static void full_to_unswept(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 	WRITE_ONCE(s->sweepgen, sg - 2);
 }
 
-/* Has an object of @s been freed since it was last swept? */
+/*
+ * Has an object of @s been freed since it was last swept?  Called on full
+ * spans only: every slot is allocated, so a clear mark bit is a death.
+ */
 static bool mspan_has_dead(const struct goalloc_mspan *s)
 {
 	unsigned int w, nwords = DIV_ROUND_UP(s->nelems, 64);
@@ -166,8 +169,11 @@ static bool sweep_span(struct goalloc_mspan *s, bool preserve)
 
 	WRITE_ONCE(s->sweepgen, goalloc_sweepgen() - 1);
 	nalloc = goalloc_mspan_sweep_bits(s, &nfreed);
-	if (nfreed)
+	if (nfreed) {
 		s->needzero = 1;
+		/* Reclaimed slots leave heap_live (see struct goalloc_mheap). */
+		atomic64_sub((u64)nfreed * s->elemsize, &goalloc_mheap.heap_live);
+	}
 	WRITE_ONCE(s->sweepgen, goalloc_sweepgen());
 	if (preserve)
 		return true;
@@ -191,6 +197,10 @@ int goalloc_mspan_sweep_free_in_place(struct goalloc_mspan *s)
 {
 	u16 nfreed;
 
+	/*
+	 * heap_live is left alone: the reclaimed slots stay with the mcache,
+	 * which counted every slot of the span when it cached it.
+	 */
 	goalloc_mspan_sweep_bits(s, &nfreed);
 	if (!nfreed)
 		return -ENOSPC;
@@ -369,7 +379,12 @@ void goalloc_sweep_cycle_norelease(bool start)
 		h->cycles++;
 		h->heap_marked = live;
 		WRITE_ONCE(h->trigger, goal);
-		atomic64_set(&h->heap_live, live);
+		/*
+		 * heap_live is not reset to live: it already counts exactly
+		 * the slots not reclaimed (struct goalloc_mheap), and a reset
+		 * would drop the slots the mcaches hold, which their release
+		 * subtracts again.
+		 */
 		h->cycle_requested = false;
 		spin_unlock(&h->lock);
 		goalloc_sweep_all();

@@ -47,7 +47,7 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 	 */
 	nwords = DIV_ROUND_UP(s->nelems, 64);
 	memset(s->alloc_bits, 0, nwords * sizeof(s->alloc_bits[0]));
-	memset(s->gcmark_bits, 0xff, nwords * sizeof(s->gcmark_bits[0]));
+	memset(s->gcmark_bits, 0, nwords * sizeof(s->gcmark_bits[0]));
 	s->tiny = NULL;
 	s->manual_freelist = NULL;
 	s->manual_nfree = 0;
@@ -71,6 +71,31 @@ static u64 window_mask(u16 nelems, unsigned int w)
 	return ~0ULL >> (64 - n);
 }
 
+/* The slots of bitmap word @w: those below nelems. */
+static u64 slot_mask(u16 nelems, unsigned int w)
+{
+	unsigned int n = nelems - w * 64;
+
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
+/*
+ * Load the window at slot @fi: the free slots of @fi's bitmap word from
+ * @fi on.  Their mark bits are set first ("handed out, not dead"), with one
+ * atomic for the word, because other CPUs clear bits of the same word: a
+ * slot's mark bit is 1 only from here until it dies or is swept, so a
+ * stale free of a slot swept free finds its bit clear (see span.h).
+ */
+static void load_window(struct goalloc_mspan *s, u16 fi)
+{
+	unsigned int w = fi / 64;
+	u64 free = ~s->alloc_bits[w] & slot_mask(s->nelems, w) & (~0ULL << (fi & 63));
+
+	if (free)
+		set_mask_bits(&s->gcmark_bits[w], 0UL, (unsigned long)free);
+	s->alloc_cache = (free & window_mask(s->nelems, w)) >> (fi & 63);
+}
+
 /**
  * goalloc_mspan_refill_alloc_cache() - load the alloc_cache window
  * @s: span owned by the caller
@@ -78,10 +103,11 @@ static u64 window_mask(u16 nelems, unsigned int w)
  *
  * Go's refillAllocCache: the window is the inverted alloc_bits word, so a
  * set bit is a free slot; see window_mask() for the bits it leaves out.
+ * The word's free slots become allocatable: their mark bits are set.
  */
 void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index)
 {
-	s->alloc_cache = ~s->alloc_bits[index / 64] & window_mask(s->nelems, index / 64);
+	load_window(s, index);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_refill_alloc_cache);
 
@@ -93,14 +119,11 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_refill_alloc_cache);
  */
 void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s)
 {
-	u16 fi = s->freeindex;
-
-	if (fi >= s->nelems) {
+	if (s->freeindex >= s->nelems) {
 		s->alloc_cache = 0;
 		return;
 	}
-	goalloc_mspan_refill_alloc_cache(s, fi & ~63);
-	s->alloc_cache >>= fi & 63;
+	load_window(s, s->freeindex);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_reset_alloc_cache);
 
@@ -121,6 +144,11 @@ u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s)
 
 	if (fi >= nelems)
 		return nelems;
+	/* A sweep leaves the window unloaded (see goalloc_mspan_sweep_bits()). */
+	if (!cache && !(fi & 63)) {
+		load_window(s, fi);
+		cache = s->alloc_cache;
+	}
 	while (!cache) {
 		/*
 		 * The window is empty up to its word's last slot, which it
@@ -208,9 +236,12 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_is_allocated);
  * @nfreed: if not NULL, receives the number of dead slots reclaimed
  *
  * Every slot allocated and not dead stays allocated; dead slots become free.
- * Mark bits are reset to "not dead" with one xchg per word, so a free racing
- * with the sweep lands either in this sweep or in the next, never lost.
- * freeindex restarts at 0 and the window is reloaded.
+ * Each mark word is cut down to the slots still live with one atomic, so a
+ * free racing with the sweep lands either in this sweep or in the next,
+ * never lost, and every free slot's bit is left clear.  freeindex restarts
+ * at 0 with the window unloaded: a slot this sweep reclaimed is not marked
+ * allocatable until its owner next allocates from its word, which keeps a
+ * racing stale free's bit operation from landing on it meanwhile.
  *
  * Return: the new alloc_count.
  */
@@ -221,11 +252,15 @@ u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed)
 
 	for (w = 0; w < nwords; w++) {
 		u64 alloc = s->alloc_bits[w] | below_freeindex(fi, w);
+		unsigned long mark = READ_ONCE(s->gcmark_bits[w]);
 		u64 live;
 
+		/* Bits of slots not allocated: a window loaded but not used. */
+		if (mark & ~alloc)
+			mark = set_mask_bits(&s->gcmark_bits[w], (unsigned long)~alloc, 0UL);
 		if (!alloc)
 			continue;
-		live = alloc & xchg(&s->gcmark_bits[w], ~0UL);
+		live = alloc & mark;
 		before += hweight64(alloc);
 		after += hweight64(live);
 		WRITE_ONCE(s->alloc_bits[w], live);
@@ -234,7 +269,7 @@ u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed)
 	smp_wmb();
 	WRITE_ONCE(s->freeindex, 0);
 	s->alloc_count = after;
-	goalloc_mspan_refill_alloc_cache(s, 0);
+	s->alloc_cache = 0;
 	if (nfreed)
 		*nfreed = before - after;
 	return after;

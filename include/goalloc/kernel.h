@@ -141,6 +141,16 @@ static inline bool test_and_clear_bit(long nr, unsigned long *addr)
 	return __atomic_fetch_and(addr + BIT_WORD(nr), ~m, __ATOMIC_SEQ_CST) & m;
 }
 
+/* Returns the old word, as the kernel's (cmpxchg loop there too). */
+#define set_mask_bits(ptr, mask, bits)	({				\
+	typeof(*(ptr)) __old = __atomic_load_n((ptr), __ATOMIC_RELAXED);	\
+	while (!__atomic_compare_exchange_n((ptr), &__old,		\
+					    (__old & ~(mask)) | (bits), false, \
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) \
+		;							\
+	__old;								\
+})
+
 static inline bool test_bit(long nr, const unsigned long *addr)
 {
 	return (__atomic_load_n(addr + BIT_WORD(nr), __ATOMIC_RELAXED) & BIT_MASK(nr)) != 0;

@@ -109,10 +109,13 @@ struct goalloc_mcentral {
  * @gc_mutex: serialises sweep cycles and releases
  * @sweepgen: Go's sweep generation; += 2 per cycle
  * @cycles: sweep cycles started
- * @heap_live: bytes handed to mcaches or large objects since the cycle
- *	began (Go's heapLive); compared against @trigger to start the next
+ * @heap_live: Go's heapLive for an explicit free: bytes of every slot an
+ *	mcache holds (refill counts a span's free slots as handed out, its
+ *	release takes back those never used), of allocated slots not yet
+ *	reclaimed by a sweep, and of large objects; compared against @trigger
+ *	to start the next cycle
  * @trigger: heap_live at which the next cycle starts (Go's GOGC pacing)
- * @heap_marked: live bytes when the current cycle started
+ * @heap_marked: live bytes (HeapAlloc) when the current cycle started
  * @bgsweep: the background sweeper (Go's bgsweep goroutine)
  * @cycle_requested: bgsweep should start a new cycle
  * @central: one mcentral per span class

@@ -8,11 +8,15 @@
  *  alloc_bits   1 = slot was allocated when the span was last swept.  Slots
  *               below freeindex also count as allocated (Go's rule), so the
  *               owning mcache allocates by advancing freeindex alone.
- *  gcmark_bits  1 = slot is not dead.  goalloc_free() clears the slot's bit
- *               atomically from any CPU; a new span and every sweep set all
- *               bits again.  Sweeping makes (allocated & marked) the new
- *               alloc_bits, exactly as Go's sweeper turns mark bits into the
- *               next allocBits.
+ *  gcmark_bits  1 = slot handed out and not dead.  The owner sets the bits
+ *               of a bitmap word's free slots (one atomic) when it loads
+ *               that word's window, before it hands any of them out;
+ *               goalloc_free() clears the slot's bit atomically from any
+ *               CPU; a sweep makes (allocated & marked) the new alloc_bits,
+ *               exactly as Go's sweeper turns mark bits into the next
+ *               allocBits, and clears the bits of every slot it leaves
+ *               free.  So a free slot's bit is clear until its reuse
+ *               begins, and a stale free of it finds nothing to clear.
  *  alloc_cache  the inverted 64-slot window of alloc_bits starting at
  *               freeindex (bit 0 = slot freeindex); ctz finds a free slot.
  *               It leaves out slots past nelems and the last slot of every
@@ -25,6 +29,13 @@
  * read freeindex and alloc_bits only to validate a free (READ_ONCE, ordered
  * by the sweeper's smp_wmb()); gcmark_bits is the only cross-CPU written
  * field, always with atomic bit operations.
+ *
+ * A free validates (goalloc_mspan_is_allocated_fast()) and then clears its
+ * bit: two steps a sweep can fall between.  A live object's free is right
+ * in either order.  A double free whose validation saw the slot before the
+ * sweep reclaimed it finds the bit clear afterwards (-EALREADY), because
+ * the sweep clears it and only a window load sets it again: the double free
+ * goes unnoticed only once the slot's reuse has begun.
  */
 #ifndef _GOALLOC_SPAN_H
 #define _GOALLOC_SPAN_H
@@ -70,7 +81,7 @@ struct goalloc_heap_arena;
  * @sweepgen: Go's sweep generation protocol (see mcentral.c)
  * @alloc_cache: inverted alloc_bits window at freeindex
  * @alloc_bits: allocated slots as of the last sweep
- * @gcmark_bits: 1 = not dead
+ * @gcmark_bits: 1 = handed out (or in the loaded window) and not dead
  * @tiny: per-slot tiny block state, for spans of the tiny span class
  * @manual_freelist: free stacks of a manual span (stack.c)
  * @manual_nfree: number of entries on @manual_freelist
@@ -178,6 +189,20 @@ goalloc_mspan_is_allocated_fast(const struct goalloc_mspan *s, unsigned int idx)
 }
 
 /**
+ * goalloc_mspan_mark_dead() - the atomic step of a free: clear the mark bit
+ * @s: the span
+ * @idx: slot index < nelems, validated by goalloc_mspan_is_allocated_fast()
+ *
+ * Context: any CPU; lock-free (one atomic bit operation, fully ordered).
+ * Return: 0, or -EALREADY if the bit was already clear: the object is dead,
+ * or a sweep reclaimed the slot since it was validated.
+ */
+static __always_inline int goalloc_mspan_mark_dead(struct goalloc_mspan *s, unsigned int idx)
+{
+	return test_and_clear_bit(idx, s->gcmark_bits) ? 0 : -EALREADY;
+}
+
+/**
  * goalloc_mspan_free_index() - mark slot @idx dead (Go's mark bit, cleared)
  * @s: the span
  * @idx: slot index < nelems
@@ -191,9 +216,7 @@ static __always_inline int goalloc_mspan_free_index(struct goalloc_mspan *s, uns
 {
 	if (unlikely(!goalloc_mspan_is_allocated_fast(s, idx)))
 		return -EINVAL;
-	if (unlikely(!test_and_clear_bit(idx, s->gcmark_bits)))
-		return -EALREADY;
-	return 0;
+	return goalloc_mspan_mark_dead(s, idx);
 }
 
 /**

@@ -74,7 +74,9 @@ TEST(init_and_fresh_alloc)
 		ASSERT_EQ(NULL, s.tiny);
 		for (i = 0; i < DIV_ROUND_UP(s.nelems, 64); i++) {
 			ASSERT_EQ(0, s.alloc_bits[i]);
-			ASSERT_EQ(~0UL, s.gcmark_bits[i]);
+			/* Only the loaded window's slots are ready to hand out. */
+			ASSERT_EQ(i ? 0UL : s.nelems >= 64 ? ~0UL : (1UL << s.nelems) - 1,
+				  s.gcmark_bits[i]);
 		}
 
 		declines = 0;
@@ -276,8 +278,10 @@ TEST(free_and_sweep)
 			ASSERT_EQ(-EINVAL, goalloc_mspan_free_index(&s, i));
 			ASSERT_FALSE(goalloc_mspan_is_allocated(&s, i));
 		}
+		/* Handed out: set unless dead; free: set only in the loaded window. */
 		for (i = 0; i < n; i++)
-			ASSERT_EQ(!bit(freed, i), test_bit(i, s.gcmark_bits));
+			ASSERT_EQ(i < k ? !bit(freed, i) : i / 64 == s.freeindex / 64,
+				  test_bit(i, s.gcmark_bits));
 
 		ASSERT_EQ(nlive, goalloc_mspan_sweep_bits(&s, &nfreed));
 		ASSERT_EQ(nfree, nfreed);
@@ -286,7 +290,8 @@ TEST(free_and_sweep)
 		ASSERT_EQ(nlive, goalloc_mspan_count_alloc(&s));
 		for (i = 0; i < DIV_ROUND_UP(s.nelems, 64); i++) {
 			ASSERT_EQ(live[i], s.alloc_bits[i]) TH_LOG("class %u word %u", c, i);
-			ASSERT_EQ(~0UL, s.gcmark_bits[i]);
+			/* Free slots stay unmarked until their window is loaded. */
+			ASSERT_EQ(live[i], s.gcmark_bits[i]);
 		}
 		for (i = 0; i < n; i++) {
 			ASSERT_EQ(bit(live, i), goalloc_mspan_is_allocated(&s, i));
@@ -411,7 +416,10 @@ static void check_model(struct __test_metadata *_metadata, const struct goalloc_
 		ASSERT_EQ(m->alloc[i], bit(s->alloc_bits, i))
 			TH_LOG("seed %#llx round %u step %u slot %u",
 			       (unsigned long long)seed, round, step, i);
-		ASSERT_EQ(!m->dead[i], test_bit(i, s->gcmark_bits))
+		/* Handed out: set unless dead; free: set only in the loaded window. */
+		ASSERT_EQ(model_is_allocated(m, i) ? !m->dead[i] :
+			  test_bit(i, s->gcmark_bits) && i / 64 == m->fi / 64,
+			  test_bit(i, s->gcmark_bits))
 			TH_LOG("seed %#llx round %u step %u slot %u",
 			       (unsigned long long)seed, round, step, i);
 		ASSERT_EQ(model_is_allocated(m, i), goalloc_mspan_is_allocated(s, i));
@@ -529,6 +537,44 @@ TEST(slot_start_every_offset)
 	span_new(&s, 0, 4, false);
 	for (off = 0; off < 4 * GOALLOC_PAGE_SIZE; off += 512)
 		ASSERT_FALSE(goalloc_mspan_slot_start(&s, off, &idx));
+}
+
+/*
+ * A double free that validated its slot before a sweep reclaimed it and
+ * clears the mark bit after (goalloc_free()'s two steps, called in that
+ * order): it must be refused and must not kill the slot's next owner.
+ * Slots in the first and in a later bitmap word, for a class with several.
+ */
+TEST(stale_free_after_sweep)
+{
+	static const unsigned int victims[] = { 0, 5, 70 };
+	struct goalloc_mspan s;
+	unsigned int v, i, n;
+	bool declined;
+	u16 nfreed;
+
+	for (v = 0; v < sizeof(victims) / sizeof(victims[0]); v++) {
+		unsigned int x = victims[v];
+
+		span_new_class(&s, 2);	/* 16 B: 512 slots, 8 words */
+		n = s.nelems;
+		ASSERT_GT(n, x);
+		for (i = 0; i < n; i++)
+			ASSERT_EQ(i, take(_metadata, &s, &declined));
+		ASSERT_EQ(0, goalloc_mspan_free_index(&s, x));
+		/* The stale free's first step: the slot still looks allocated. */
+		ASSERT_TRUE(goalloc_mspan_is_allocated_fast(&s, x));
+		ASSERT_EQ(n - 1, goalloc_mspan_sweep_bits(&s, &nfreed));
+		ASSERT_EQ(1, nfreed);
+		/* Its second step, after the sweep: refused, nothing changed. */
+		ASSERT_EQ(-EALREADY, goalloc_mspan_mark_dead(&s, x)) TH_LOG("slot %u", x);
+		/* The slot's next owner survives the next sweep. */
+		ASSERT_EQ(x, goalloc_mspan_next_free_index(&s));
+		ASSERT_TRUE(test_bit(x, s.gcmark_bits));
+		ASSERT_EQ(n, goalloc_mspan_sweep_bits(&s, &nfreed));
+		ASSERT_EQ(0, nfreed);
+		ASSERT_TRUE(goalloc_mspan_is_allocated(&s, x));
+	}
 }
 
 TEST_HARNESS_MAIN
