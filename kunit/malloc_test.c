@@ -242,9 +242,15 @@ static void goalloc_malloc_class_test(struct kunit *test)
 			KUNIT_ASSERT_NOT_NULL(test, p);
 			memset(p, ml_pattern(c, i), size);
 			if (ml_is_tiny(size, flags)) {
-				/* A tiny object may use the rest of its 16 B block. */
-				KUNIT_EXPECT_EQ(test, goalloc_usable_size(p),
-						GOALLOC_TINY_SIZE - ((unsigned long)p & 15));
+				/*
+				 * Exactly its size (the rest of the block goes to
+				 * other tiny objects), or the whole 16 B slot of a
+				 * block kept as a plain object.
+				 */
+				size_t u = goalloc_usable_size(p);
+
+				KUNIT_EXPECT_TRUE_MSG(test, u == size || u == GOALLOC_TINY_SIZE,
+						      "usable size %zu of a %u B tiny object", u, size);
 				continue;
 			}
 			nsmall++;
@@ -253,8 +259,8 @@ static void goalloc_malloc_class_test(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, s->spanclass, goalloc_make_spanclass(c, pass));
 			KUNIT_EXPECT_EQ(test, ((unsigned long)p - s->base) % csize, 0UL);
 			KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)csize);
-			KUNIT_EXPECT_EQ(test, goalloc_usable_size(p + size - 1),
-					(size_t)csize - size + 1);
+			if (size > 1)
+				KUNIT_EXPECT_EQ(test, goalloc_usable_size(p + size - 1), 0);
 		}
 		/* Overlapping objects would have overwritten each other. */
 		for (i = 0; i < n; i++) {
@@ -1246,9 +1252,82 @@ unpin:
 	goalloc_gc();
 }
 
+
+/*
+ * goalloc_usable_size()'s contract: never a byte another object may get, and
+ * 0 for anything that is not a live object's start.
+ */
+static void goalloc_usable_size_contract_test(struct kunit *test)
+{
+	struct ml_objset *os = ml_objset_new(test, 8);
+	u8 *a, *b, *c, *l, *t1, *t2;
+	void *k;
+
+	ml_quiesce(test);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(NULL), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(ZERO_SIZE_PTR), 0);
+	k = kmalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(k), 0);
+	kfree(k);
+
+	/* Small: the slot; inside it, the next slot, a dead slot: 0. */
+	migrate_disable();
+	a = ml_alloc(os, 40, 0);
+	b = ml_alloc(os, 40, 0);
+	migrate_enable();
+	KUNIT_ASSERT_TRUE(test, a && b);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(a), 48UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(a + 1), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(a + 40), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(b + 48), 0);	/* never handed out */
+	KUNIT_EXPECT_EQ(test, goalloc_free(b), 0);
+	os->o[1].p = NULL;
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(b), 0);	/* dead, unswept */
+	goalloc_gc();
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(b), 0);	/* swept free */
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(a), 48UL);
+
+	/* Tiny: exactly the bytes allocated, whatever follows in the block. */
+	goalloc_drain();
+	migrate_disable();
+	t1 = ml_alloc(os, 3, GOALLOC_NOSCAN);
+	t2 = ml_alloc(os, 4, GOALLOC_NOSCAN);
+	migrate_enable();
+	KUNIT_ASSERT_TRUE(test, t1 && t2);
+	KUNIT_ASSERT_PTR_EQ(test, t2, t1 + 4);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t1), 3UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t2), 4UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t1 + 1), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t1 + 3), 0);	/* padding */
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t2 + 4), 0);	/* not handed out */
+	KUNIT_EXPECT_EQ(test, goalloc_free(t1), 0);
+	os->o[2].p = NULL;
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t1), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t2), 4UL);
+
+	/* Large: whole pages; inside, or freed: 0. */
+	l = ml_alloc(os, GOALLOC_MAX_SMALL_SIZE + 100, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(l), (size_t)5 * GOALLOC_PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(l + GOALLOC_PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_free(l), 0);
+	os->o[4].p = NULL;
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(l), 0);
+
+	/* Stacks are not objects. */
+	c = goalloc_stack_alloc(GOALLOC_FIXED_STACK);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(c), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_stack_free(c, GOALLOC_FIXED_STACK), 0);
+	ml_free_all(test, os);
+	goalloc_gc();
+}
+
 static struct kunit_case goalloc_malloc_cases[] = {
 	KUNIT_CASE_PARAM(goalloc_malloc_class_test, ml_class_gen_params),
 	KUNIT_CASE(goalloc_malloc_api_edges_test),
+	KUNIT_CASE(goalloc_usable_size_contract_test),
 	KUNIT_CASE(goalloc_malloc_large_in_one_arena_test),
 	KUNIT_CASE(goalloc_malloc_refill_grows_for_span_test),
 	KUNIT_CASE(goalloc_bad_free_small_test),

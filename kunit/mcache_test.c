@@ -14,6 +14,10 @@
  * empty again when the next case starts, even after a failure.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/kthread.h>
+#include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/sort.h>
 
@@ -1058,6 +1062,184 @@ static void goalloc_zero_dirty_pages_test(struct kunit *test)
 	goalloc_gc();
 }
 
+
+/*
+ * The first step of goalloc_free() on a tiny object, as free_tiny_class()
+ * takes it: the block states and the block's alloc word, each read once.
+ */
+struct mc_tiny_snap {
+	struct goalloc_mspan *s;
+	struct goalloc_tiny_blocks *t;
+	unsigned long addr;
+	unsigned int idx;
+	u32 alloc;
+};
+
+static void mc_tiny_snap(struct mc_tiny_snap *f, unsigned long addr)
+{
+	f->addr = addr;
+	f->s = mc_span_of((void *)addr);
+	f->t = READ_ONCE(f->s->tiny);
+	f->idx = (addr - f->s->base) / GOALLOC_TINY_SIZE;
+	f->alloc = READ_ONCE(f->t->alloc[f->idx]);
+}
+
+/* Its second step, the atomic, with the snapshot taken before. */
+static int mc_tiny_snap_free(struct mc_tiny_snap *f)
+{
+	int err;
+
+	rcu_read_lock();
+	err = goalloc_tiny_free(f->s, f->t, f->addr, f->idx, f->alloc);
+	rcu_read_unlock();
+	return err;
+}
+
+/*
+ * A tiny free whose alloc-word read came before the owner added objects to
+ * the block and retired it, with the steps called in that order:
+ *  1. the block must not die under the object added meanwhile (it did: the
+ *     free compared the freed offsets with its stale alloc word);
+ *  2. when the stale free is the block's last, the block must die (it
+ *     leaked: neither the retire nor the free saw the block complete).
+ */
+static void goalloc_tiny_stale_alloc_word_test(struct kunit *test)
+{
+	struct goalloc_class_stats *bysize;
+	struct mc_tiny_snap f;
+	unsigned long a, b, c;
+	struct mc_objset *os;
+	u64 f0;
+
+	bysize = kunit_kcalloc(test, GOALLOC_NUM_SIZE_CLASSES, sizeof(*bysize), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bysize);
+	os = mc_objset_new(test, 8);
+	mc_quiesce(test);
+
+	migrate_disable();
+	/* 1. A's free reads {A}; B joins; the block is retired; A's atomic. */
+	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* new block + 0 */
+	KUNIT_EXPECT_TRUE(test, a && !(a & 15));
+	if (!a || (a & 15))
+		goto unpin;
+	mc_tiny_snap(&f, a);
+	b = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);	/* + 8 */
+	c = (unsigned long)mc_alloc(os, 5, GOALLOC_NOSCAN);	/* new block: retires */
+	KUNIT_EXPECT_EQ(test, b, a + 8);
+	KUNIT_EXPECT_NE(test, c & ~15UL, a);
+	if (b != a + 8 || !c || (c & ~15UL) == a)
+		goto unpin;
+	memset((void *)b, 0x5b, 4);
+	f0 = mc_tiny_nfree(bysize);
+	KUNIT_EXPECT_EQ(test, mc_tiny_snap_free(&f), 0);
+	os->p[0] = NULL;
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0);
+	KUNIT_EXPECT_TRUE_MSG(test, test_bit(f.idx, f.s->gcmark_bits),
+			      "the block died with B live");
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size((void *)b), 4UL);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
+
+	/* 2. A's free reads {A}; B joins and is freed; retired; A's atomic. */
+	goalloc_drain();
+	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);
+	KUNIT_EXPECT_TRUE(test, a && !(a & 15));
+	if (!a || (a & 15))
+		goto unpin;
+	mc_tiny_snap(&f, a);
+	b = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);
+	KUNIT_EXPECT_EQ(test, b, a + 8);
+	if (b != a + 8)
+		goto unpin;
+	KUNIT_EXPECT_EQ(test, mc_free(os, os->n - 1), 0);
+	c = (unsigned long)mc_alloc(os, 5, GOALLOC_NOSCAN);
+	KUNIT_EXPECT_NE(test, c & ~15UL, a);
+	f0 = mc_tiny_nfree(bysize);
+	KUNIT_EXPECT_EQ(test, mc_tiny_snap_free(&f), 0);
+	os->p[os->n - 3] = NULL;
+	KUNIT_EXPECT_EQ_MSG(test, mc_tiny_nfree(bysize), f0 + 1, "the block leaked");
+	KUNIT_EXPECT_FALSE(test, test_bit(f.idx, f.s->gcmark_bits));
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+}
+
+/*
+ * A double free of a tiny object that read the block's alloc word before
+ * the block died (its other free came first): refused, both when its
+ * atomic lands after the death and through goalloc_free() afterwards.
+ */
+static void goalloc_tiny_double_free_after_death_test(struct kunit *test)
+{
+	struct goalloc_class_stats *bysize;
+	struct mc_tiny_snap f;
+	unsigned long a, c;
+	struct mc_objset *os;
+	long bad0;
+	u64 f0;
+
+	bysize = kunit_kcalloc(test, GOALLOC_NUM_SIZE_CLASSES, sizeof(*bysize), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bysize);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mc_restore_warn,
+				(void *)(unsigned long)READ_ONCE(goalloc_warn_bad_free)), 0);
+	WRITE_ONCE(goalloc_warn_bad_free, false);
+	os = mc_objset_new(test, 4);
+	mc_quiesce(test);
+
+	migrate_disable();
+	a = (unsigned long)mc_alloc(os, 12, GOALLOC_NOSCAN);
+	c = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* retires a's block */
+	KUNIT_EXPECT_TRUE(test, a && c && !(a & 15) && (c & ~15UL) != a);
+	if (!a || !c || (a & 15) || (c & ~15UL) == a)
+		goto unpin;
+	mc_tiny_snap(&f, a);
+	f0 = mc_tiny_nfree(bysize);
+	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);		/* the block dies */
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
+	bad0 = atomic_long_read(&goalloc_bad_frees);
+	KUNIT_EXPECT_EQ(test, mc_tiny_snap_free(&f), -EALREADY);
+	KUNIT_EXPECT_EQ(test, goalloc_free((void *)a), -EALREADY);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&goalloc_bad_frees), bad0 + 1);
+	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
+unpin:
+	migrate_enable();
+	mc_free_all(test, os);
+}
+
+/*
+ * Go's mcache.releaseAll: the slots a refill counted in heap_live but the
+ * mcache never used leave it again, and reclaimed slots leave it too, so
+ * drain + allocate + free in a loop starts no sweep cycle.  (It started one
+ * every 512 iterations: 8 KiB counted per refill, never taken back.)
+ */
+static void goalloc_heap_live_drain_test(struct kunit *test)
+{
+	struct goalloc_memstats ms0, ms;
+	unsigned int i;
+	void *p;
+
+	mc_quiesce(test);
+	goalloc_read_memstats(&ms0);
+	for (i = 0; i < 10000; i++) {
+		goalloc_drain();
+		p = goalloc_alloc(1024, 0);
+		if (!p) {
+			KUNIT_FAIL(test, "allocation %u failed", i);
+			break;
+		}
+		KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
+		cond_resched();
+	}
+	flush_work(&goalloc_mheap.bgsweep);
+	goalloc_read_memstats(&ms);
+	kunit_info(test, "%u iterations: %llu cycles, heap_live %lld -> %lld", i,
+		   ms.num_gc - ms0.num_gc, (s64)ms0.heap_live, (s64)ms.heap_live);
+	KUNIT_EXPECT_LE(test, ms.num_gc - ms0.num_gc, 1ULL);
+	goalloc_drain();
+	goalloc_read_memstats(&ms);
+	KUNIT_EXPECT_EQ(test, ms.heap_live, ms0.heap_live);
+}
+
 static struct kunit_case goalloc_mcache_cases[] = {
 	KUNIT_CASE(goalloc_mcache_refill_test),
 	KUNIT_CASE(goalloc_mcentral_partial_full_test),
@@ -1069,6 +1251,9 @@ static struct kunit_case goalloc_mcache_cases[] = {
 	KUNIT_CASE(goalloc_tiny_random_test),
 	KUNIT_CASE(goalloc_tiny_lifetime_test),
 	KUNIT_CASE(goalloc_tiny_bad_free_test),
+	KUNIT_CASE(goalloc_tiny_stale_alloc_word_test),
+	KUNIT_CASE(goalloc_tiny_double_free_after_death_test),
+	KUNIT_CASE(goalloc_heap_live_drain_test),
 	KUNIT_CASE(goalloc_zero_dirty_small_test),
 	KUNIT_CASE(goalloc_zero_dirty_tiny_test),
 	KUNIT_CASE(goalloc_zero_dirty_pages_test),
@@ -1080,3 +1265,181 @@ static struct kunit_suite goalloc_mcache_suite = {
 	.test_cases = goalloc_mcache_cases,
 };
 kunit_test_suite(goalloc_mcache_suite);
+
+/*
+ * Two CPUs on tiny blocks: a producer on one CPU allocates tiny objects of
+ * every size, writes a pattern into each and hands every other one to a
+ * consumer on another CPU, which checks and frees it as soon as it appears,
+ * while the producer's current block is still taking objects.  Every object
+ * must keep its pattern until its owner frees it, and every free must
+ * succeed.  make check runs a short round; make stress a long one
+ * (goalloc_kunit.tiny_stress_ops).
+ */
+static unsigned int tiny_stress_ops = 20000;
+module_param(tiny_stress_ops, uint, 0444);
+MODULE_PARM_DESC(tiny_stress_ops, "Objects the two-CPU tiny stress case allocates");
+
+#define TS_RING		256
+#define TS_KEEP		512
+
+struct ts_obj {
+	u8 *p;
+	u8 size;
+	u8 pat;
+};
+
+struct ts_state {
+	struct ts_obj ring[TS_RING];
+	unsigned long head;	/* written by the producer (release) */
+	unsigned long tail;	/* written by the consumer (release) */
+	bool done;		/* the producer has pushed its last object */
+	unsigned long nalloc, nfailed, npushed, nfreed, ncorrupt, nbadfree;
+	struct completion producer_done, consumer_done;
+};
+
+static bool ts_check(const struct ts_obj *o)
+{
+	return !memchr_inv(o->p, o->pat, o->size);
+}
+
+static int ts_producer(void *arg)
+{
+	struct ts_state *st = arg;
+	struct ts_obj *keep = kcalloc(TS_KEEP, sizeof(*keep), GFP_KERNEL);
+	struct rnd_state rnd;
+	unsigned int i, k, nkeep = 0;
+
+	prandom_seed_state(&rnd, 0x7157a11ceULL);
+	for (i = 0; keep && i < tiny_stress_ops; i++) {
+		struct ts_obj o = { .size = 1 + prandom_u32_state(&rnd) % 15, .pat = i | 1 };
+
+		o.p = goalloc_alloc(o.size, GOALLOC_NOSCAN);
+		if (!o.p) {
+			st->nfailed++;
+			continue;
+		}
+		st->nalloc++;
+		memset(o.p, o.pat, o.size);
+		if (i & 1) {
+			/* The consumer must have taken the slot we are about to reuse. */
+			while (st->head - smp_load_acquire(&st->tail) >= TS_RING)
+				cond_resched();
+			st->ring[st->head % TS_RING] = o;
+			smp_store_release(&st->head, st->head + 1);
+			st->npushed++;
+			continue;
+		}
+		keep[nkeep++] = o;
+		if (nkeep < TS_KEEP)
+			continue;
+		for (k = 0; k < nkeep; k++) {
+			st->ncorrupt += !ts_check(&keep[k]);
+			st->nbadfree += goalloc_free(keep[k].p) != 0;
+		}
+		nkeep = 0;
+		cond_resched();
+	}
+	for (k = 0; k < nkeep; k++) {
+		st->ncorrupt += !ts_check(&keep[k]);
+		st->nbadfree += goalloc_free(keep[k].p) != 0;
+	}
+	if (!keep)
+		st->nfailed++;
+	kfree(keep);
+	smp_store_release(&st->done, true);
+	complete(&st->producer_done);
+	return 0;
+}
+
+static int ts_consumer(void *arg)
+{
+	struct ts_state *st = arg;
+	unsigned long head;
+
+	for (;;) {
+		bool done = smp_load_acquire(&st->done);
+
+		head = smp_load_acquire(&st->head);
+		if (st->tail == head) {
+			if (done)
+				break;
+			cpu_relax();
+			if (!(st->nfreed & 63))
+				cond_resched();
+			continue;
+		}
+		while (st->tail != head) {
+			struct ts_obj *o = &st->ring[st->tail % TS_RING];
+
+			st->ncorrupt += !ts_check(o);
+			st->nbadfree += goalloc_free(o->p) != 0;
+			st->nfreed++;
+			smp_store_release(&st->tail, st->tail + 1);
+		}
+	}
+	complete(&st->consumer_done);
+	return 0;
+}
+
+static void goalloc_tiny_two_cpu_stress_test(struct kunit *test)
+{
+	struct task_struct *prod, *cons;
+	struct goalloc_memstats ms0, ms;
+	struct ts_state *st;
+	long bad0;
+	int cpu0, cpu1;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	init_completion(&st->producer_done);
+	init_completion(&st->consumer_done);
+	mc_quiesce(test);
+	goalloc_read_memstats(&ms0);
+	bad0 = atomic_long_read(&goalloc_bad_frees);
+
+	cpus_read_lock();
+	cpu0 = cpumask_first(cpu_online_mask);
+	cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	prod = kthread_create_on_cpu(ts_producer, st, cpu0, "goalloc_tsp/%u");
+	cons = kthread_create_on_cpu(ts_consumer, st, cpu1, "goalloc_tsc/%u");
+	cpus_read_unlock();
+	if (IS_ERR(prod) || IS_ERR(cons)) {
+		if (!IS_ERR(prod))
+			kthread_stop(prod);
+		if (!IS_ERR(cons))
+			kthread_stop(cons);
+		KUNIT_FAIL(test, "kthreads not created");
+		return;
+	}
+	wake_up_process(cons);
+	wake_up_process(prod);
+	wait_for_completion(&st->producer_done);
+	wait_for_completion(&st->consumer_done);
+
+	goalloc_gc();
+	goalloc_read_memstats(&ms);
+	kunit_info(test, "%lu tiny objects on CPU %d, %lu freed on CPU %d as they appeared",
+		   st->nalloc, cpu0, st->nfreed, cpu1);
+	KUNIT_EXPECT_EQ(test, st->nfailed, 0UL);
+	KUNIT_EXPECT_EQ(test, st->nalloc, (unsigned long)tiny_stress_ops);
+	KUNIT_EXPECT_EQ(test, st->nfreed, st->npushed);
+	KUNIT_EXPECT_EQ(test, st->ncorrupt, 0UL);
+	KUNIT_EXPECT_EQ(test, st->nbadfree, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&goalloc_bad_frees), bad0);
+	/* Every block died: nothing is left live. */
+	KUNIT_EXPECT_EQ(test, ms.heap_alloc, ms0.heap_alloc);
+	KUNIT_EXPECT_EQ(test, ms.mallocs - ms.frees, ms0.mallocs - ms0.frees);
+}
+
+static struct kunit_case goalloc_tiny_stress_cases[] = {
+	KUNIT_CASE_SLOW(goalloc_tiny_two_cpu_stress_test),
+	{}
+};
+
+static struct kunit_suite goalloc_tiny_stress_suite = {
+	.name = "goalloc_tiny_stress",
+	.test_cases = goalloc_tiny_stress_cases,
+};
+kunit_test_suite(goalloc_tiny_stress_suite);

@@ -148,7 +148,7 @@ static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
 		struct goalloc_tiny_blocks *t = s->tiny;
 
 		idx = goalloc_mspan_obj_index(s, v);
-		/* A stale double free of the slot's last block may have left bits. */
+		/* The slot's last block left its complete state word behind. */
 		atomic_set(&t->state[idx], 0);
 		WRITE_ONCE(t->alloc[idx], goalloc_tiny_obj(0, size));
 		/* The block's objects so far are its accessible prefix. */

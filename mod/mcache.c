@@ -63,7 +63,7 @@ void goalloc_tiny_blocks_free(struct goalloc_mspan *s)
  * @t: @s's block states
  * @idx: the block's slot index
  *
- * Forgets the block's state; exactly one caller sees a block die (see
+ * Forgets the block's objects; exactly one caller sees a block die (see
  * mcache.h).  Context: an RCU read side (the local lock is one: it
  * disables preemption, or is an RT spinlock): once the slot is dead the
  * span may be swept and freed, and goalloc_mcache_note_free() still reads it.
@@ -72,12 +72,18 @@ void goalloc_tiny_block_dead(struct goalloc_mspan *s, struct goalloc_tiny_blocks
 			     unsigned int idx)
 {
 	WRITE_ONCE(t->alloc[idx], 0);
-	atomic_set(&t->state[idx], 0);
+	/*
+	 * state[idx] keeps its complete value until the slot is a block
+	 * again (alloc_tiny_block() clears it): a double free racing this
+	 * death, which read alloc[idx] before it was cleared, finds its bit
+	 * already set and gets -EALREADY.
+	 */
 	goalloc_kasan_poison((void *)(s->base + idx * GOALLOC_TINY_SIZE), GOALLOC_TINY_SIZE,
 			     GOALLOC_KASAN_FREE);
 	if (!WARN_ON_ONCE(goalloc_mspan_free_index(s, idx)))
 		goalloc_mcache_note_free(s, GOALLOC_TINY_SIZE_CLASS);
 }
+EXPORT_SYMBOL_IF_KUNIT(goalloc_tiny_block_dead);
 
 /**
  * goalloc_tiny_retire() - the holding mcache lets go of a tiny block

@@ -157,6 +157,7 @@ void goalloc_mcentral_free_in_full(struct goalloc_mspan *s)
 		full_to_unswept(c, s);
 	spin_unlock(&c->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_free_in_full);
 
 /*
  * Sweep a span the caller owns.  With @preserve the caller keeps it (Go's
