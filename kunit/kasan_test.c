@@ -320,6 +320,31 @@ static void goalloc_kasan_tiny_test(struct kunit *test)
 	goalloc_gc();
 }
 
+/*
+ * goalloc_usable_size() of a tiny object is exactly its size, and the byte
+ * after it is still reported: a block's objects so far are its accessible
+ * prefix, the rest of the block is slack until the next object is packed.
+ */
+static void goalloc_kasan_tiny_usable_test(struct kunit *test)
+{
+	const size_t size = 5;
+	size_t n;
+	bool ok;
+	u8 *p;
+
+	ka_quiesce(test);	/* drained: the next tiny object starts a block */
+	p = goalloc_alloc(size, GOALLOC_NOSCAN);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	OPTIMIZER_HIDE_VAR(p);
+	n = goalloc_usable_size(p);
+	KUNIT_EXPECT_EQ(test, n, size);
+	KA_EXPECT_NO_REPORT(test, ok = ka_touch(p, n));
+	KUNIT_EXPECT_TRUE(test, ok);
+	KA_EXPECT_REPORT(test, "slab-out-of-bounds", "Write", p + n, ka_write(p, n, 0x6b));
+	KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
+	goalloc_gc();
+}
+
 static int goalloc_kasan_suite_init(struct kunit_suite *suite)
 {
 	int err;
@@ -365,6 +390,7 @@ static struct kunit_case goalloc_kasan_cases[] = {
 	KUNIT_CASE(goalloc_kasan_oob_small_test),
 	KUNIT_CASE(goalloc_kasan_large_test),
 	KUNIT_CASE(goalloc_kasan_tiny_test),
+	KUNIT_CASE(goalloc_kasan_tiny_usable_test),
 	{}
 };
 

@@ -109,7 +109,13 @@ nlog=$(dmesg | wc -l)
 echo "@@BOOT mode=$MODE kernel=$(uname -r) cpus=$(nproc) modules=$MODULES"
 for m in $MODULES; do
 	echo "@@INSMOD $m"
-	insmod /lib/modules/$m.ko || echo "INSMOD FAILED $m"
+	# insmod does not read the command line as modprobe does: pass on
+	# the module's "<module>.<param>=<value>" words ourselves.
+	args=
+	for w in $(cat /proc/cmdline); do
+		case $w in "$m".*) args="$args ${w#"$m".}" ;; esac
+	done
+	insmod /lib/modules/$m.ko $args || echo "INSMOD FAILED $m"
 done
 
 if [ $MODE = demo ]; then

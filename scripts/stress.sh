@@ -17,8 +17,10 @@
 #   GOALLOC_TIMEOUT       guest timeout in seconds (default 1800)
 #   GOALLOC_RELIABILITY   long (default) or check (the short runs of make check)
 #   GOALLOC_SEED          one seed for every run (default: from the clock)
-#   GOALLOC_KUNIT_GLOB    KUnit suites to run first (default goalloc_sizeclasses,
-#                         a quick smoke test; '*' runs them all)
+#   GOALLOC_KUNIT_GLOB    KUnit suites to run first (default goalloc_tiny_stress:
+#                         the two-CPU tiny block race, long; '*' runs them all)
+#   GOALLOC_TINY_OPS      objects the two-CPU tiny case allocates (default
+#                         2000000; make check runs 20000)
 #   GOALLOC_CMDLINE       extra kernel command line
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -28,7 +30,7 @@ modsrc=$(cd "${GOALLOC_MODSRC:-$top}" && pwd)
 out=$GOALLOC_OUT/stress
 tmo=${GOALLOC_TIMEOUT:-1800}
 mode=${GOALLOC_RELIABILITY:-long}
-glob=${GOALLOC_KUNIT_GLOB:-goalloc_sizeclasses}
+glob=${GOALLOC_KUNIT_GLOB:-goalloc_tiny_stress}
 export GOALLOC_SMP=${GOALLOC_SMP:-2}
 mkdir -p "$out"
 jobs=$(( $(nproc) + 1 ))
@@ -78,7 +80,8 @@ done
 #    environment, which is how the hook learns its mode and seed.
 "$top/scripts/mkinitramfs.sh" -m check -o "$out/initramfs.cpio.gz" "${mods[@]}" "${bins[@]}" \
 	-H "$top/scripts/guest-reliability.sh"
-cmdline="kunit.filter_glob=$glob goalloc_reliability=$mode"
+cmdline="kunit.filter_glob=$glob goalloc_kunit.tiny_stress_ops=${GOALLOC_TINY_OPS:-2000000}"
+cmdline+=" goalloc_reliability=$mode"
 cmdline+="${GOALLOC_SEED:+ goalloc_seed=$GOALLOC_SEED}${GOALLOC_CMDLINE:+ $GOALLOC_CMDLINE}"
 qrc=0
 "$top/scripts/run-qemu.sh" -k "$bzimage" -i "$out/initramfs.cpio.gz" -l "$out/serial.log" \
