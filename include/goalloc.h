@@ -50,7 +50,8 @@ unsigned long goalloc_release(void);
  * @next_gc: heap_live at which the next sweep cycle starts
  * @num_gc: sweep cycles started
  * @tiny_allocs: tiny objects packed into an existing 16 B block
- * @heap_live: bytes handed out since the cycle began (the pacer's input)
+ * @heap_live: bytes in slots handed out and not yet reclaimed, counting
+ *	every slot of the spans the per-CPU caches hold (the pacer's input)
  */
 struct goalloc_memstats {
 	u64 alloc;

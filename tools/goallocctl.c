@@ -253,7 +253,7 @@ static const struct field fields[] = {
 	F("NextGC", next_gc, 1, "heap size that starts the next sweep cycle"),
 	F("NumGC", num_gc, 0, "sweep cycles"),
 	F("TinyAllocs", tiny_allocs, 0, "tiny objects packed into 16 B blocks"),
-	F("HeapLive", heap_live, 1, "bytes handed out this cycle (pacer input)"),
+	F("HeapLive", heap_live, 1, "bytes in slots not reclaimed (pacer input)"),
 	F("DevObjects", dev_objects, 0, "live /dev/goalloc handles, all files"),
 	F("DevBytes", dev_bytes, 1, "bytes of those handles"),
 };

@@ -274,7 +274,8 @@ struct goalloc_ioc_release {
  * @next_gc: NextGC: heap size at which the next sweep cycle starts
  * @num_gc: NumGC: sweep cycles started
  * @tiny_allocs: (Go's mcache.tinyAllocs) tiny objects packed into a block
- * @heap_live: (Go's gcController.heapLive) bytes handed out this cycle
+ * @heap_live: (Go's gcController.heapLive) bytes in slots handed out and
+ *	not yet reclaimed, every slot of a cached span counted
  * @dev_objects: live handles over all open files (the global quota's count)
  * @dev_bytes: bytes of those handles
  *
