@@ -55,9 +55,16 @@
  *   ERANGE     READ/WRITE range reaches past the object's end
  *   EDQUOT     the per-file or global byte or object quota would be exceeded
  *   ENOMEM     the heap is at its cap (module parameter max_heap_mb) or the
- *              kernel is out of memory
+ *              kernel is out of memory (also READ/WRITE: their copy buffer)
  *   ENOSPC     this file has used up its 2^32 - 1 handle numbers
- *   EINTR      BATCH interrupted by a fatal signal (the caller is dying)
+ *   EINTR      a fatal signal came while waiting for the file's lock
+ *              (nothing was done), or interrupted a BATCH (the caller is
+ *              dying)
+ *
+ * Threads sharing a file are serialised by the file's lock, which is never
+ * held while user memory is accessed: a call whose buffer faults slowly
+ * (userfaultfd, FUSE) delays only itself, and waiting for the lock is
+ * killable.
  *
  * Contents: bytes of an object or stack that were never written read back
  * as zero, with or without GOALLOC_IOC_F_ZERO (the flag asks the allocator
