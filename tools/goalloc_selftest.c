@@ -734,6 +734,32 @@ TEST_F(dev, batch_runtime_errors_per_op)
 	EXPECT_EQ(0, g_free(self->fd, ops[3].handle));
 }
 
+/* A free op naming a stack is EINVAL at run time (as FREE); the batch goes on. */
+TEST_F(dev, batch_free_of_stack_handle_einval)
+{
+	struct goalloc_ioc_batch_op ops[2] = {
+		{ .op = GOALLOC_IOC_BATCH_FREE },
+		{ .op = GOALLOC_IOC_BATCH_ALLOC, .bytes = 8 },
+	};
+	struct goalloc_ioc_batch b;
+	uint64_t o0, b0, o1, b1, s;
+
+	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ops[0].handle = s;
+	dev_usage(_metadata, self->fd, &o0, &b0);
+	ASSERT_EQ(0, g_batch(self->fd, ops, 2, &b));
+	EXPECT_EQ(1, b.done);
+	EXPECT_EQ(1, b.failed);
+	EXPECT_EQ(EINVAL, ops[0].error);
+	EXPECT_EQ(0, ops[1].error);
+	dev_usage(_metadata, self->fd, &o1, &b1);
+	EXPECT_EQ(o0 + 1, o1);
+	EXPECT_EQ(b0 + 8, b1);
+	EXPECT_EQ(0, g_free(self->fd, ops[1].handle));
+	/* the stack is still there */
+	EXPECT_EQ(0, g_stack_free(self->fd, s));
+}
+
 /* Arena bytes backed by kernel memory (Go: HeapSys + StackSys - HeapReleased). */
 static uint64_t backed(const struct goalloc_ioc_memstats *m)
 {
