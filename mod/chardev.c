@@ -17,6 +17,23 @@
  * The global quota counters are atomics reserved with cmpxchg, so they
  * never exceed their limits, even transiently.
  *
+ * The lock is never held while a user page is faulted in: a fault may take
+ * forever (userfaultfd, FUSE) and would stall every thread of the file
+ * behind it.  Requests are copied in before it is taken.  READ and WRITE
+ * stage the data in a kernel bounce buffer, filled before the lock (WRITE,
+ * so a faulting source still changes nothing) or copied out after it
+ * (READ); the object itself is only touched under the lock, so a FREE on
+ * another thread can never free it in the middle of a copy.  (Pinning the
+ * object with a reference instead would save one memcpy of at most 4 MiB
+ * but let READ, WRITE and FREE overlap on the same bytes.)  A result that
+ * must reach userspace while its command can still be undone (a new
+ * handle, STACK_GROW's new size) is stored under the lock with page faults
+ * disabled; if its page is not there, the command is undone, the lock
+ * dropped, the page faulted in and the command started again.  So the lock
+ * is only held for bounded kernel work, and waiting for it is killable
+ * (EINTR) anyway.  release() takes it plainly: no ioctl can be running on
+ * a file whose last reference is gone, so it never waits.
+ *
  * Every command validates all of its input before it changes anything and
  * undoes its own work if the result cannot be copied out, so a failing
  * command leaves the table, the quotas and the objects as they were.
@@ -188,6 +205,26 @@ static int put_out(void __user *u, const void *k, size_t ksize, u32 usize)
 	return 0;
 }
 
+/*
+ * Store a result with f->lock held: page faults are disabled, so a page
+ * that is not present fails at once instead of blocking under the lock.
+ */
+static int put_u64_locked(u64 __user *p, u64 v)
+{
+	return copy_to_user_nofault(p, &v, sizeof(v));
+}
+
+/*
+ * Fault in an output-only field without the lock, before a retry: 0 if it
+ * is writable now.  A dying task gives up rather than loop.
+ */
+static int fault_in_u64(u64 __user *p)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return put_user(0, p);
+}
+
 static int lookup(struct goalloc_file *f, u64 handle, u8 kind,
 		  struct goalloc_handle **hp)
 {
@@ -322,6 +359,7 @@ static long ioc_alloc(struct goalloc_file *f, void __user *u)
 	struct goalloc_ioc_alloc __user *ua = u;
 	struct goalloc_ioc_alloc a;
 	u32 usize, id;
+	bool refault;
 	int err;
 
 	err = get_arg(&a, sizeof(a), GOALLOC_IOC_ALLOC_SIZE_VER0, u, &usize);
@@ -330,14 +368,16 @@ static long ioc_alloc(struct goalloc_file *f, void __user *u)
 	err = check_alloc(a.bytes, a.flags);
 	if (err)
 		return err;
-	mutex_lock(&f->lock);
-	err = obj_alloc(f, a.bytes, a.flags, &id);
-	if (!err && put_user((u64)id, &ua->handle)) {
-		/* Nobody can name it: take it back. */
-		obj_free(f, id, GOALLOC_HANDLE_OBJECT);
-		err = -EFAULT;
-	}
-	mutex_unlock(&f->lock);
+	do {
+		if (mutex_lock_killable(&f->lock))
+			return -EINTR;
+		err = obj_alloc(f, a.bytes, a.flags, &id);
+		refault = !err && put_u64_locked(&ua->handle, id);
+		/* Nobody can name it yet: take it back, fault, start over. */
+		if (refault)
+			obj_free(f, id, GOALLOC_HANDLE_OBJECT);
+		mutex_unlock(&f->lock);
+	} while (refault && !(err = fault_in_u64(&ua->handle)));
 	return err;
 }
 
@@ -352,7 +392,8 @@ static long ioc_free(struct goalloc_file *f, void __user *u, u8 kind)
 		return err;
 	if (a.flags)
 		return -EINVAL;
-	mutex_lock(&f->lock);
+	if (mutex_lock_killable(&f->lock))
+		return -EINTR;
 	err = obj_free(f, a.handle, kind);
 	mutex_unlock(&f->lock);
 	return err;
@@ -367,15 +408,18 @@ static void make_clean(struct goalloc_handle *h)
 	}
 }
 
+/* The largest object or stack: a longer READ or WRITE is ERANGE anyway. */
+#define GOALLOC_RW_MAX	max(GOALLOC_IOC_MAX_OBJECT_SIZE, GOALLOC_IOC_STACK_MAX)
+
 static long ioc_rw(struct goalloc_file *f, void __user *u, bool write)
 {
 	struct goalloc_handle *h;
 	struct goalloc_ioc_rw a;
 	void *bounce = NULL;
 	void __user *buf;
+	int err, uerr = 0;
 	u32 usize;
 	u64 end;
-	int err;
 
 	err = get_arg(&a, sizeof(a), GOALLOC_IOC_RW_SIZE_VER0, u, &usize);
 	if (err)
@@ -386,31 +430,36 @@ static long ioc_rw(struct goalloc_file *f, void __user *u, bool write)
 		return -EOVERFLOW;
 	buf = u64_to_user_ptr(a.buf);
 
-	mutex_lock(&f->lock);
-	err = lookup(f, a.handle, GOALLOC_HANDLE_ANY, &h);
-	if (err)
-		goto out;
-	err = -ERANGE;
-	if (end > h->bytes)
-		goto out;
-	if (write) {
-		/* Fetch everything first: a faulting WRITE must change nothing. */
-		err = -ENOMEM;
+	/*
+	 * User memory is only touched without the lock (see the top of the
+	 * file).  ENOENT and ERANGE still come before ENOMEM and EFAULT.
+	 */
+	if (end <= GOALLOC_RW_MAX) {
 		bounce = kvmalloc(a.length, GFP_KERNEL_ACCOUNT);
 		if (!bounce)
-			goto out;
-		err = -EFAULT;
-		if (copy_from_user(bounce, buf, a.length))
-			goto out;
+			uerr = -ENOMEM;
+		else if (write && copy_from_user(bounce, buf, a.length))
+			uerr = -EFAULT;
 	}
-	make_clean(h);
-	err = 0;
-	if (write)
-		memcpy(h->ptr + a.offset, bounce, a.length);
-	else if (copy_to_user(buf, h->ptr + a.offset, a.length))
+	err = -EINTR;
+	if (mutex_lock_killable(&f->lock))
+		goto out;
+	err = lookup(f, a.handle, GOALLOC_HANDLE_ANY, &h);
+	if (!err && end > h->bytes)
+		err = -ERANGE;
+	if (!err)
+		err = uerr;
+	if (!err) {
+		make_clean(h);
+		if (write)
+			memcpy(h->ptr + a.offset, bounce, a.length);
+		else
+			memcpy(bounce, h->ptr + a.offset, a.length);
+	}
+	mutex_unlock(&f->lock);
+	if (!err && !write && copy_to_user(buf, bounce, a.length))
 		err = -EFAULT;
 out:
-	mutex_unlock(&f->lock);
 	kvfree(bounce);
 	return err;
 }
@@ -426,13 +475,48 @@ static int check_stack_size(u64 bytes)
 	return 0;
 }
 
+/* Allocate a stack for a checked size and give it a handle. */
+static int stack_alloc(struct goalloc_file *f, u64 bytes, u32 *id,
+		       struct goalloc_handle **hp)
+{
+	struct goalloc_handle *h;
+	void *stk;
+	int err;
+
+	err = charge(f, bytes, 1);
+	if (err)
+		return err;
+	err = -ENOMEM;
+	h = kmalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		goto uncharge;
+	stk = goalloc_stack_alloc(bytes);
+	if (IS_ERR(stk)) {
+		err = PTR_ERR(stk);
+		goto free_h;
+	}
+	*h = (struct goalloc_handle){ .ptr = stk, .bytes = bytes,
+				      .kind = GOALLOC_HANDLE_STACK };
+	err = handle_insert(f, h, id);
+	if (!err) {
+		*hp = h;
+		return 0;
+	}
+	goalloc_stack_free(stk, bytes);
+free_h:
+	kfree(h);
+uncharge:
+	uncharge(f, bytes, 1);
+	return err;
+}
+
 static long ioc_stack_alloc(struct goalloc_file *f, void __user *u)
 {
 	struct goalloc_ioc_alloc __user *ua = u;
 	struct goalloc_handle *h;
 	struct goalloc_ioc_alloc a;
 	u32 usize, id;
-	void *stk;
+	bool refault;
 	int err;
 
 	err = get_arg(&a, sizeof(a), GOALLOC_IOC_ALLOC_SIZE_VER0, u, &usize);
@@ -443,83 +527,52 @@ static long ioc_stack_alloc(struct goalloc_file *f, void __user *u)
 	err = check_stack_size(a.bytes);
 	if (err)
 		return err;
-
-	mutex_lock(&f->lock);
-	err = charge(f, a.bytes, 1);
-	if (err)
-		goto unlock;
-	err = -ENOMEM;
-	h = kmalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
-	if (!h)
-		goto uncharge;
-	stk = goalloc_stack_alloc(a.bytes);
-	if (IS_ERR(stk)) {
-		err = PTR_ERR(stk);
-		goto free_h;
-	}
-	*h = (struct goalloc_handle){ .ptr = stk, .bytes = a.bytes,
-				      .kind = GOALLOC_HANDLE_STACK };
-	err = handle_insert(f, h, &id);
-	if (err) {
-		goalloc_stack_free(stk, a.bytes);
-		goto free_h;
-	}
-	if (put_user((u64)id, &ua->handle)) {
-		handle_remove(f, id, h);
-		err = -EFAULT;
-	}
-	goto unlock;
-free_h:
-	kfree(h);
-uncharge:
-	uncharge(f, a.bytes, 1);
-unlock:
-	mutex_unlock(&f->lock);
+	do {
+		if (mutex_lock_killable(&f->lock))
+			return -EINTR;
+		err = stack_alloc(f, a.bytes, &id, &h);
+		refault = !err && put_u64_locked(&ua->handle, id);
+		/* Nobody can name it yet: take it back, fault, start over. */
+		if (refault)
+			handle_remove(f, id, h);
+		mutex_unlock(&f->lock);
+	} while (refault && !(err = fault_in_u64(&ua->handle)));
 	return err;
 }
 
-static long ioc_stack_grow(struct goalloc_file *f, void __user *u)
+/* STACK_GROW under f->lock; *@refault: @bytes was not there to store. */
+static int stack_grow(struct goalloc_file *f,
+		      const struct goalloc_ioc_stack_grow *a,
+		      struct goalloc_ioc_stack_grow __user *ua, bool *refault)
 {
-	struct goalloc_ioc_stack_grow __user *ua = u;
-	struct goalloc_ioc_stack_grow a;
 	struct goalloc_handle *h;
 	u64 newsize;
-	u32 usize;
 	void *stk;
 	int err;
 
-	err = get_arg(&a, sizeof(a), GOALLOC_IOC_STACK_GROW_SIZE_VER0, u, &usize);
+	*refault = false;
+	err = lookup(f, a->handle, GOALLOC_HANDLE_STACK, &h);
 	if (err)
 		return err;
-	if (a.flags)
+	if (a->used > h->bytes)
 		return -EINVAL;
-
-	mutex_lock(&f->lock);
-	err = lookup(f, a.handle, GOALLOC_HANDLE_STACK, &h);
-	if (err)
-		goto unlock;
-	err = -EINVAL;
-	if (a.used > h->bytes)
-		goto unlock;
-	err = -E2BIG;
 	newsize = h->bytes * 2;
 	if (newsize > GOALLOC_IOC_STACK_MAX)
-		goto unlock;
+		return -E2BIG;
 	/*
 	 * The old stack is gone once the grow succeeds, so store the result
 	 * first: a caller that cannot take it gets EFAULT with nothing done.
 	 */
-	err = -EFAULT;
-	if (put_user(newsize, &ua->bytes))
-		goto unlock;
+	*refault = put_u64_locked(&ua->bytes, newsize);
+	if (*refault)
+		return -EFAULT;
 	err = charge(f, newsize - h->bytes, 0);
 	if (err)
-		goto unlock;
-	stk = goalloc_stack_grow(h->ptr, h->bytes, a.used);
+		return err;
+	stk = goalloc_stack_grow(h->ptr, h->bytes, a->used);
 	if (IS_ERR(stk)) {
 		uncharge(f, newsize - h->bytes, 0);
-		err = PTR_ERR(stk);
-		goto unlock;
+		return PTR_ERR(stk);
 	}
 	/*
 	 * The top @used bytes came from the old stack; below them is old heap
@@ -527,12 +580,31 @@ static long ioc_stack_grow(struct goalloc_file *f, void __user *u)
 	 * as a whole before userspace sees it.
 	 */
 	if (h->clean)
-		memset(stk, 0, newsize - a.used);
+		memset(stk, 0, newsize - a->used);
 	h->ptr = stk;
 	h->bytes = newsize;
-	err = 0;
-unlock:
-	mutex_unlock(&f->lock);
+	return 0;
+}
+
+static long ioc_stack_grow(struct goalloc_file *f, void __user *u)
+{
+	struct goalloc_ioc_stack_grow __user *ua = u;
+	struct goalloc_ioc_stack_grow a;
+	bool refault;
+	u32 usize;
+	int err;
+
+	err = get_arg(&a, sizeof(a), GOALLOC_IOC_STACK_GROW_SIZE_VER0, u, &usize);
+	if (err)
+		return err;
+	if (a.flags)
+		return -EINVAL;
+	do {
+		if (mutex_lock_killable(&f->lock))
+			return -EINTR;
+		err = stack_grow(f, &a, ua, &refault);
+		mutex_unlock(&f->lock);
+	} while (refault && !(err = fault_in_u64(&ua->bytes)));
 	return err;
 }
 
@@ -599,8 +671,11 @@ static long ioc_batch(struct goalloc_file *f, void __user *u)
 	    put_user(0, &ua->failed))
 		goto out;
 
+	if (mutex_lock_killable(&f->lock)) {
+		err = -EINTR;
+		goto out;
+	}
 	err = 0;
-	mutex_lock(&f->lock);
 	for (i = 0; i < a.count; i++) {
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
@@ -773,6 +848,7 @@ static int goalloc_dev_release(struct inode *inode, struct file *file)
 	struct goalloc_handle *h;
 	unsigned long id;
 
+	/* Nothing else can hold it now: a plain lock never waits. */
 	mutex_lock(&f->lock);
 	xa_for_each(&f->handles, id, h) {
 		handle_remove(f, id, h);

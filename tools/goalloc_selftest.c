@@ -8,7 +8,8 @@
  * errno of the header's table, the copy_struct_from_user() size rules,
  * quotas (the module parameters are saved and restored by the fixture),
  * close/kill with live objects freeing everything, handle isolation across
- * files and processes, and the open-time privilege checks.
+ * files and processes, the open-time privilege checks, and that a READ or
+ * WRITE stalled on a userfaultfd page stalls no other user of the file.
  *
  * Error checks also assert "nothing changed": the device's live handle and
  * byte counts (MEMSTATS dev_objects/dev_bytes) and the object's contents.
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -35,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/userfaultfd.h>
 
 #include "goalloc.h"
 #include "kselftest_harness.h"
@@ -731,6 +734,32 @@ TEST_F(dev, batch_runtime_errors_per_op)
 	EXPECT_EQ(0, g_free(self->fd, ops[3].handle));
 }
 
+/* A free op naming a stack is EINVAL at run time (as FREE); the batch goes on. */
+TEST_F(dev, batch_free_of_stack_handle_einval)
+{
+	struct goalloc_ioc_batch_op ops[2] = {
+		{ .op = GOALLOC_IOC_BATCH_FREE },
+		{ .op = GOALLOC_IOC_BATCH_ALLOC, .bytes = 8 },
+	};
+	struct goalloc_ioc_batch b;
+	uint64_t o0, b0, o1, b1, s;
+
+	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ops[0].handle = s;
+	dev_usage(_metadata, self->fd, &o0, &b0);
+	ASSERT_EQ(0, g_batch(self->fd, ops, 2, &b));
+	EXPECT_EQ(1, b.done);
+	EXPECT_EQ(1, b.failed);
+	EXPECT_EQ(EINVAL, ops[0].error);
+	EXPECT_EQ(0, ops[1].error);
+	dev_usage(_metadata, self->fd, &o1, &b1);
+	EXPECT_EQ(o0 + 1, o1);
+	EXPECT_EQ(b0 + 8, b1);
+	EXPECT_EQ(0, g_free(self->fd, ops[1].handle));
+	/* the stack is still there */
+	EXPECT_EQ(0, g_stack_free(self->fd, s));
+}
+
 /* Arena bytes backed by kernel memory (Go: HeapSys + StackSys - HeapReleased). */
 static uint64_t backed(const struct goalloc_ioc_memstats *m)
 {
@@ -817,6 +846,203 @@ TEST_F(dev, threads_share_file)
 		EXPECT_EQ(0, t[i].bad);
 	}
 	UNCHANGED(self->fd);
+}
+
+/*
+ * A stalled user copy must not stall the file.  Thread 1's READ or WRITE
+ * buffer is a userfaultfd page (missing mode) left unfilled until the end;
+ * once the fault event is read, thread 1 is inside the copy.  A forked
+ * child then loops ALLOC/FREE on the same file: it must get through (the
+ * device holds no lock across user copies) and die at once on SIGKILL
+ * (waiting for the file's lock is killable).  Before both were so, the
+ * child hung in D state until the page was filled.  Needs
+ * CONFIG_USERFAULTFD; skips without it.
+ */
+struct stall {
+	int fd, err;
+	unsigned long cmd;
+	uint64_t h;
+	void *buf;
+};
+
+static void *stall_main(void *p)
+{
+	struct stall *s = p;
+
+	s->err = g_rw(s->fd, s->cmd, s->h, 0, PAGE, s->buf);
+	return NULL;
+}
+
+static void stalled_copy(struct __test_metadata *_metadata, int fd, unsigned long cmd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_copy copy = { .len = PAGE };
+	static unsigned char src[PAGE] __attribute__((aligned(PAGE)));
+	unsigned char want[PAGE], r[PAGE], *buf;
+	int uffd, pfd[2], status = 0, i, progress, died = 0;
+	struct stall st = { .fd = fd, .cmd = cmd, .err = 1 };
+	struct uffd_msg msg;
+	struct pollfd pl;
+	pthread_t th;
+	pid_t pid;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 && errno == ENOSYS)
+		SKIP(return, "no userfaultfd(2): kernel built without CONFIG_USERFAULTFD");
+	if (uffd < 0)
+		SKIP(return, "userfaultfd(2): %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	reg.range.start = (uintptr_t)buf;
+	reg.range.len = PAGE;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	ASSERT_EQ(0, g_alloc(fd, PAGE, 0, &st.h));
+	pattern(want, PAGE, 21);
+	pattern(src, PAGE, 22);
+	if (cmd == GOALLOC_IOC_READ) {
+		ASSERT_EQ(0, g_write(fd, st.h, 0, PAGE, want));
+	} else {
+		memcpy(want, src, PAGE);
+	}
+	st.buf = buf;
+	ASSERT_EQ(0, pthread_create(&th, NULL, stall_main, &st));
+	pl = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pl, 1, 30000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_EQ((uintptr_t)buf, msg.arg.pagefault.address & ~(uint64_t)(PAGE - 1));
+
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint64_t c;
+
+		close(pfd[0]);
+		for (i = 0; ; i++) {
+			if (g_alloc(fd, 64, 0, &c) || g_free(fd, c))
+				_exit(1);
+			if (!i && write(pfd[1], "p", 1) != 1)
+				_exit(2);
+		}
+	}
+	close(pfd[1]);
+	pl = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
+	progress = poll(&pl, 1, 10000) == 1 && (pl.revents & POLLIN);
+	kill(pid, SIGKILL);
+	for (i = 0; i < 200 && !died; i++) {
+		died = waitpid(pid, &status, WNOHANG) == pid;
+		if (!died)
+			usleep(50000);
+	}
+
+	/* Fill the page: thread 1 finishes (and a child stuck behind it). */
+	copy.dst = (uintptr_t)buf;
+	copy.src = (uintptr_t)src;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	if (!died) {
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	}
+	EXPECT_TRUE(progress) TH_LOG("ioctls on the file waited for the stalled copy");
+	EXPECT_TRUE(died) TH_LOG("SIGKILLed child not reaped within 10 s of the kill");
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_EQ(0, st.err);
+	if (cmd == GOALLOC_IOC_READ) {
+		EXPECT_EQ(0, memcmp(want, buf, PAGE));
+	} else {
+		ASSERT_EQ(0, g_read(fd, st.h, 0, PAGE, r));
+		EXPECT_EQ(0, memcmp(want, r, PAGE));
+	}
+	EXPECT_EQ(0, g_free(fd, st.h));
+	close(pfd[0]);
+	close(uffd);
+	munmap(buf, PAGE);
+}
+
+TEST_F_TIMEOUT(dev, stalled_write_copy_stalls_nobody, 90)
+{
+	stalled_copy(_metadata, self->fd, GOALLOC_IOC_WRITE);
+}
+
+TEST_F_TIMEOUT(dev, stalled_read_copy_stalls_nobody, 90)
+{
+	stalled_copy(_metadata, self->fd, GOALLOC_IOC_READ);
+}
+
+/*
+ * Results are stored with page faults disabled under the file's lock; a
+ * result page that needs a fault (here write-protected for copy-on-write
+ * by a fork) makes the command undo itself, fault the page in without the
+ * lock and start again.  The retried command must have done its work once.
+ */
+TEST_F(dev, result_page_needing_fault_is_retried)
+{
+	struct goalloc_ioc_alloc *a, *sa;
+	struct goalloc_ioc_stack_grow *g;
+	struct goalloc_ioc_memstats m0, m1;
+	unsigned char top[32], r[32];
+	int status;
+	uint64_t s;
+	void *pg;
+	pid_t pid;
+
+	pg = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pg);
+	ASSERT_EQ(0, g_stack_alloc(self->fd, 4096, &s));
+	pattern(top, 32, 8);
+	ASSERT_EQ(0, g_write(self->fd, s, 4096 - 32, 32, top));
+	a = pg;
+	sa = (void *)((char *)pg + 64);
+	g = (void *)((char *)pg + 128);
+	*a = (struct goalloc_ioc_alloc){ .size = sizeof(*a), .bytes = 64 };
+	*sa = (struct goalloc_ioc_alloc){ .size = sizeof(*sa), .bytes = 2048 };
+	*g = (struct goalloc_ioc_stack_grow){ .size = sizeof(*g), .handle = s, .used = 32 };
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+
+	ASSERT_EQ(0, g_stats(self->fd, &m0));
+	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_ALLOC, a));
+	ASSERT_EQ(0, g_stats(self->fd, &m1));
+	/* one ALLOC undone for the fault, one kept */
+	EXPECT_EQ(m0.mallocs + 2, m1.mallocs);
+	EXPECT_EQ(m0.frees + 1, m1.frees);
+	EXPECT_EQ(m0.dev_objects + 1, m1.dev_objects);
+	EXPECT_EQ(m0.dev_bytes + 64, m1.dev_bytes);
+	ASSERT_EQ(0, g_write(self->fd, a->handle, 0, 32, top));
+	ASSERT_EQ(0, g_free(self->fd, a->handle));
+
+	/* the page is writable now: protect it again */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	SNAP(self->fd);
+	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_STACK_ALLOC, sa));
+	ASSERT_NE(0, sa->handle);
+	ASSERT_EQ(0, g_stack_free(self->fd, sa->handle));
+	UNCHANGED(self->fd);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_STACK_GROW, g));
+	EXPECT_EQ(8192, g->bytes);
+	/* grown once, not twice: byte 8192 is out of range */
+	EXPECT_EQ(-ERANGE, g_read(self->fd, s, 8192, 1, r));
+	ASSERT_EQ(0, g_read(self->fd, s, 8192 - 32, 32, r));
+	EXPECT_EQ(0, memcmp(top, r, 32));
+	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	munmap(pg, PAGE);
 }
 
 /* ================= lifetime and isolation ================= */

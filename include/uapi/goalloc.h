@@ -23,9 +23,11 @@
  * longer than the kernel's is accepted only if the unknown tail is all zero
  * (E2BIG otherwise), so old binaries run on new kernels and the reverse.
  * For outputs the kernel writes min(@size, its sizeof()) bytes and zeroes
- * any tail it does not know.  The size encoded in the command number is
- * ignored: @size is authoritative.  Fields named reserved, and flag bits not
- * defined here, must be zero (EINVAL).
+ * any tail it does not know.  The output-only structs (VERSION, MEMSTATS)
+ * are the exception to the tail rule: only @size and @flags are read, so a
+ * longer one is accepted whatever its unknown tail holds.  The size encoded
+ * in the command number is ignored: @size is authoritative.  Fields named
+ * reserved, and flag bits not defined here, must be zero (EINVAL).
  *
  * A failing command changes nothing: no handle is created or dropped, no
  * object is written, no quota is charged.  (The allocator's own counters in
@@ -44,20 +46,28 @@
  *              stack size 0, below GOALLOC_IOC_STACK_MIN or not a power of
  *              two; STACK_GROW with used > current size; BATCH count 0 or an
  *              unknown op; a handle of the wrong kind (an object handle given
- *              to STACK_FREE/STACK_GROW, a stack handle given to FREE)
+ *              to STACK_FREE/STACK_GROW, a stack handle given to FREE or to
+ *              a BATCH free op)
  *   E2BIG      @size above PAGE_SIZE, or a longer struct with non-zero bytes
- *              the kernel does not know; object size above
- *              GOALLOC_IOC_MAX_OBJECT_SIZE; stack size (or the doubled size
- *              of STACK_GROW) above GOALLOC_IOC_STACK_MAX; BATCH count above
- *              GOALLOC_IOC_BATCH_MAX
+ *              the kernel does not know (not VERSION, MEMSTATS: see above);
+ *              object size above GOALLOC_IOC_MAX_OBJECT_SIZE; stack size
+ *              (or the doubled size of STACK_GROW) above
+ *              GOALLOC_IOC_STACK_MAX; BATCH count above GOALLOC_IOC_BATCH_MAX
  *   ENOENT     handle 0, never issued by this file, or already freed
  *   EOVERFLOW  READ/WRITE offset + length wraps around 2^64
  *   ERANGE     READ/WRITE range reaches past the object's end
  *   EDQUOT     the per-file or global byte or object quota would be exceeded
  *   ENOMEM     the heap is at its cap (module parameter max_heap_mb) or the
- *              kernel is out of memory
+ *              kernel is out of memory (also READ/WRITE: their copy buffer)
  *   ENOSPC     this file has used up its 2^32 - 1 handle numbers
- *   EINTR      BATCH interrupted by a fatal signal (the caller is dying)
+ *   EINTR      a fatal signal came while waiting for the file's lock
+ *              (nothing was done), or interrupted a BATCH (the caller is
+ *              dying)
+ *
+ * Threads sharing a file are serialised by the file's lock, which is never
+ * held while user memory is accessed: a call whose buffer faults slowly
+ * (userfaultfd, FUSE) delays only itself, and waiting for the lock is
+ * killable.
  *
  * Contents: bytes of an object or stack that were never written read back
  * as zero, with or without GOALLOC_IOC_F_ZERO (the flag asks the allocator
@@ -211,8 +221,9 @@ struct goalloc_ioc_batch_op {
  * (unknown op, bad flags, reserved bits, size 0 or too large, non-zero
  * bytes on a free), nothing is executed, each bad op gets its @error, and
  * the ioctl fails with the first bad op's errno.  Otherwise the ops run in
- * order under the file's lock; an op that fails at run time (ENOENT,
- * EDQUOT, ENOMEM) changes nothing, gets its @error and the batch goes on.
+ * order under the file's lock; an op that fails at run time (ENOENT;
+ * EINVAL, a free op naming a stack; EDQUOT; ENOMEM; ENOSPC) changes
+ * nothing, gets its @error and the batch goes on.
  * The ioctl then returns 0 with @done and @failed set, and every op's
  * @handle and @error written back.  (If the array stops being writable in
  * the middle of the call, EFAULT is returned although the ops ran; the
