@@ -1322,10 +1322,11 @@ static int ts_producer(void *arg)
 		st->nalloc++;
 		memset(o.p, o.pat, o.size);
 		if (i & 1) {
-			/* The consumer must have taken the slot we are about to reuse. */
+			/* Acquire: the consumer is done with the slot we reuse. */
 			while (st->head - smp_load_acquire(&st->tail) >= TS_RING)
 				cond_resched();
 			st->ring[st->head % TS_RING] = o;
+			/* Release: the entry, and the object's pattern, first. */
 			smp_store_release(&st->head, st->head + 1);
 			st->npushed++;
 			continue;
@@ -1347,6 +1348,7 @@ static int ts_producer(void *arg)
 	if (!keep)
 		st->nfailed++;
 	kfree(keep);
+	/* Release: every entry pushed before done is seen. */
 	smp_store_release(&st->done, true);
 	complete(&st->producer_done);
 	return 0;
@@ -1358,6 +1360,7 @@ static int ts_consumer(void *arg)
 	unsigned long head;
 
 	for (;;) {
+		/* Acquire both: done is read first, so no entry is missed. */
 		bool done = smp_load_acquire(&st->done);
 
 		head = smp_load_acquire(&st->head);
@@ -1375,6 +1378,7 @@ static int ts_consumer(void *arg)
 			st->ncorrupt += !ts_check(o);
 			st->nbadfree += goalloc_free(o->p) != 0;
 			st->nfreed++;
+			/* Release: our reads of the entry come before its reuse. */
 			smp_store_release(&st->tail, st->tail + 1);
 		}
 	}
