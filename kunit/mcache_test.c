@@ -1360,9 +1360,10 @@ static int ts_consumer(void *arg)
 	unsigned long head;
 
 	for (;;) {
-		/* Acquire both: done is read first, so no entry is missed. */
+		/* Acquire: done before head, so no entry pushed is missed. */
 		bool done = smp_load_acquire(&st->done);
 
+		/* Acquire: the entries below head are complete. */
 		head = smp_load_acquire(&st->head);
 		if (st->tail == head) {
 			if (done)
