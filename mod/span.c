@@ -6,6 +6,8 @@
  */
 #include "goalloc/span.h"
 
+static void load_window(struct goalloc_mspan *s, u16 fi);
+
 /**
  * goalloc_mspan_init() - set up a fresh span's slot layout and bitmaps
  * @s: span to initialise; list, arena, pageidx, state and needzero are left
@@ -51,7 +53,11 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 	s->tiny = NULL;
 	s->manual_freelist = NULL;
 	s->manual_nfree = 0;
-	goalloc_mspan_refill_alloc_cache(s, 0);
+	/* A large span's one slot is handed out whole, without the bitmaps. */
+	if (sizeclass)
+		load_window(s, 0);
+	else
+		s->alloc_cache = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_init);
 
