@@ -3,7 +3,8 @@
  * KUnit tests for goalloc's stack allocator (mod/stack.c): every small
  * order through each level (per-CPU stackcache, stackpool, mheap), large
  * stacks straight from and back to the heap, growth by copy, bad arguments,
- * and stacks allocated and freed concurrently on every online CPU.
+ * the bound on heap grows, and stacks allocated and freed concurrently on
+ * every online CPU.
  *
  * StackInuse is reconciled exactly after each phase against what the test
  * holds plus what the pools and every CPU's cache hold, and every case
@@ -24,6 +25,7 @@
 #include <linux/log2.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <kunit/static_stub.h>
 
 #include <goalloc.h>
 #include "goalloc/mcache.h"
@@ -40,6 +42,7 @@ struct stk_rec {
 
 struct stk_ctx {
 	u64 base;			/* StackInuse when the case started, drained */
+	unsigned int grows;		/* calls to the goalloc_mheap_grow() stub */
 	spinlock_t lock;		/* guards held[] and nheld */
 	unsigned int nheld;
 	struct stk_rec held[STK_MAX_HELD];
@@ -1046,6 +1049,71 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 	stk_expect_drained(test);
 }
 
+/*
+ * A heap grow that reports room but adds none: what losing every race for
+ * the new pages to other CPUs looks like.  Installed as a KUnit static
+ * stub of goalloc_mheap_grow(), so it runs only in this test's thread.
+ */
+static int stk_grow_adds_nothing(u32 npages)
+{
+	struct stk_ctx *ctx = kunit_get_current_test()->priv;
+
+	/* Far past the bound, fail: an unbounded retry loop ends too. */
+	if (++ctx->grows > 4 * GOALLOC_STACK_GROW_TRIES)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * goalloc_stack_alloc() gives up after GOALLOC_STACK_GROW_TRIES grows that
+ * did not make room.  Whole-arena stacks take every free arena (no grow
+ * needed for those); the next one fails with -ENOMEM after exactly the
+ * bound, and the failure changes nothing.
+ */
+static void goalloc_stack_grow_bound_test(struct kunit *test)
+{
+	const size_t size = GOALLOC_STACK_MAX;
+	struct stk_ctx *ctx = test->priv;
+	struct stk_snap sn, sn2;
+	unsigned int n = 0;
+	void *p;
+
+	kunit_activate_static_stub(test, goalloc_mheap_grow, stk_grow_adds_nothing);
+	for (;;) {
+		ctx->grows = 0;
+		p = goalloc_stack_alloc(size);
+		if (IS_ERR(p))
+			break;
+		KUNIT_EXPECT_EQ(test, ctx->grows, 0);
+		if (!stk_track(test, p, size)) {
+			goalloc_stack_free(p, size);
+			break;
+		}
+		n++;
+	}
+	KUNIT_EXPECT_TRUE(test, IS_ERR(p));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(p), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->grows, GOALLOC_STACK_GROW_TRIES);
+
+	stk_snap(&sn);
+	ctx->grows = 0;
+	p = goalloc_stack_alloc(size);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(p), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->grows, GOALLOC_STACK_GROW_TRIES);
+	stk_snap(&sn2);
+	stk_expect_same(test, &sn, &sn2);
+	kunit_deactivate_static_stub(test, goalloc_mheap_grow);
+	kunit_info(test, "%u whole-arena stacks before the bound was hit\n", n);
+
+	while (ctx->nheld) {
+		struct stk_rec r = ctx->held[ctx->nheld - 1];
+
+		if (stk_free(test, r.p, r.size))
+			return;
+	}
+	stk_expect_drained(test);
+}
+
 /* Sizes that are not powers of two in [2 KiB, 4 MiB] are refused. */
 static void goalloc_stack_bad_size_test(struct kunit *test)
 {
@@ -1472,6 +1540,7 @@ static struct kunit_case goalloc_stack_test_cases[] = {
 	KUNIT_CASE(goalloc_stack_grow_chain_test),
 	KUNIT_CASE(goalloc_stack_grow_bad_test),
 	KUNIT_CASE(goalloc_stack_enomem_test),
+	KUNIT_CASE(goalloc_stack_grow_bound_test),
 	KUNIT_CASE(goalloc_stack_bad_size_test),
 	KUNIT_CASE(goalloc_stack_bad_free_test),
 	KUNIT_CASE(goalloc_stack_concurrent_test),

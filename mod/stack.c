@@ -205,22 +205,32 @@ static bool stack_size_ok(size_t n)
  *
  * Context: task context, may sleep (to grow the heap).
  * Return: the lowest address of the stack, or ERR_PTR(-EINVAL) for a bad
- * size, ERR_PTR(-ENOMEM) when the heap is at its cap or memory is short.
+ * size, ERR_PTR(-ENOMEM) when the heap is at its cap, memory is short, or
+ * GOALLOC_STACK_GROW_TRIES heap grows in a row did not make room for it.
  */
 void *goalloc_stack_alloc(size_t size)
 {
 	struct goalloc_mspan *s;
+	unsigned int grows;
 	void *v;
 	int err;
 
 	if (!stack_size_ok(size))
 		return ERR_PTR(-EINVAL);
-	for (;;) {
+	for (grows = 0;; grows++) {
 		v = stack_alloc_once(size);
 		if (!IS_ERR(v))
 			break;
 		if (PTR_ERR(v) != -EAGAIN)
 			return v;
+		/*
+		 * Each grow adds an arena or found that someone else did, but
+		 * other tasks may take the new pages first every time: bound
+		 * the rounds, as alloc_slow() does, so the caller gets -ENOMEM
+		 * instead of spinning.
+		 */
+		if (grows == GOALLOC_STACK_GROW_TRIES)
+			return ERR_PTR(-ENOMEM);
 		err = goalloc_mheap_grow(max_t(u32, size >> GOALLOC_PAGE_SHIFT,
 					       GOALLOC_STACK_CACHE_SIZE >> GOALLOC_PAGE_SHIFT));
 		if (err)

@@ -10,6 +10,8 @@
 
 #define GOALLOC_NUM_STACK_ORDERS	4	/* 2, 4, 8, 16 KiB */
 #define GOALLOC_STACK_CACHE_SIZE	32768	/* per-CPU cache cap per order; pool span size */
+/* Heap grows one goalloc_stack_alloc() makes before it gives up. */
+#define GOALLOC_STACK_GROW_TRIES	8
 
 /**
  * struct goalloc_stackcache - one order of a CPU's stack cache
