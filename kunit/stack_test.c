@@ -2,12 +2,13 @@
 /*
  * KUnit tests for goalloc's stack allocator (mod/stack.c): every small
  * order through each level (per-CPU stackcache, stackpool, mheap), large
- * stacks through stackLarge, growth by copy, bad arguments, and stacks
- * allocated and freed concurrently on every online CPU.
+ * stacks straight from and back to the heap, growth by copy, bad arguments,
+ * the bound on heap grows, and stacks allocated and freed concurrently on
+ * every online CPU.
  *
  * StackInuse is reconciled exactly after each phase against what the test
- * holds plus what the pools, every CPU's cache and stackLarge hold, and
- * every case ends drained, with StackInuse back at its starting value.
+ * holds plus what the pools and every CPU's cache hold, and every case
+ * ends drained, with StackInuse back at its starting value.
  *
  * Sequences that read one CPU's stackcache run in a kthread bound to that
  * CPU with kthread_bind(): goalloc_stack_alloc() may sleep to grow the heap,
@@ -24,6 +25,7 @@
 #include <linux/log2.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <kunit/static_stub.h>
 
 #include <goalloc.h>
 #include "goalloc/mcache.h"
@@ -40,6 +42,7 @@ struct stk_rec {
 
 struct stk_ctx {
 	u64 base;			/* StackInuse when the case started, drained */
+	unsigned int grows;		/* calls to the goalloc_mheap_grow() stub */
 	spinlock_t lock;		/* guards held[] and nheld */
 	unsigned int nheld;
 	struct stk_rec held[STK_MAX_HELD];
@@ -52,7 +55,6 @@ struct stk_snap {
 	unsigned long nspans[GOALLOC_NUM_STACK_ORDERS];
 	unsigned long poolfree[GOALLOC_NUM_STACK_ORDERS];
 	unsigned long cached[GOALLOC_NUM_STACK_ORDERS];
-	unsigned long largefree[GOALLOC_STACK_LARGE_BUCKETS];
 };
 
 static u32 stk_order_size(unsigned int order)
@@ -142,20 +144,10 @@ static void stk_span_counts(unsigned int order, struct goalloc_mspan *s,
 	spin_unlock(&pool->lock);
 }
 
-static unsigned long stk_largefree(unsigned int b)
-{
-	unsigned long n;
-
-	spin_lock(&goalloc_stacklarge.lock);
-	n = goalloc_stacklarge.nfree[b];
-	spin_unlock(&goalloc_stacklarge.lock);
-	return n;
-}
-
 static void stk_snap(struct stk_snap *sn)
 {
 	struct goalloc_memstats ms;
-	unsigned int o, b;
+	unsigned int o;
 	int cpu;
 
 	memset(sn, 0, sizeof(*sn));
@@ -168,8 +160,6 @@ static void stk_snap(struct stk_snap *sn)
 		for_each_possible_cpu(cpu)
 			sn->cached[o] += stk_cache_bytes(cpu, o);
 	}
-	for (b = 0; b < GOALLOC_STACK_LARGE_BUCKETS; b++)
-		sn->largefree[b] = stk_largefree(b);
 }
 
 static void stk_expect_same(struct kunit *test, const struct stk_snap *a,
@@ -184,8 +174,6 @@ static void stk_expect_same(struct kunit *test, const struct stk_snap *a,
 		KUNIT_EXPECT_EQ_MSG(test, a->poolfree[i], b->poolfree[i], "order %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, a->cached[i], b->cached[i], "order %u", i);
 	}
-	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++)
-		KUNIT_EXPECT_EQ_MSG(test, a->largefree[i], b->largefree[i], "bucket %u", i);
 }
 
 static bool stk_track(struct kunit *test, void *p, size_t size)
@@ -261,7 +249,7 @@ static void *stk_grow(struct kunit *test, void *p, size_t size, size_t used)
 
 /*
  * StackInuse must be exactly: the drained baseline + every pool span +
- * every large stack the test holds + every span parked in stackLarge; and
+ * every large stack the test holds (a freed one is back in the heap); and
  * every small stack of a pool span is held, cached on some CPU or free in
  * the pool.  Return: true if everything matched.
  */
@@ -312,9 +300,6 @@ static bool stk_reconcile(struct kunit *test)
 		if (sn.nspans[o] * stk_per_span(o) != held[o] + sn.cached[o] / size + sn.poolfree[o])
 			ok = false;
 	}
-	/* Large stacks are whole spans of 2^b pages, bucketed by b. */
-	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++)
-		expect += (u64)sn.largefree[i] << (i + GOALLOC_PAGE_SHIFT);
 	expect += held_large;
 	KUNIT_EXPECT_EQ(test, sn.inuse, expect);
 	return ok && !nbad && sn.inuse == expect && sn.sys == sn.inuse;
@@ -336,8 +321,6 @@ static void stk_expect_drained(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, sn.nspans[i], 0, "order %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, sn.cached[i], 0, "order %u", i);
 	}
-	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++)
-		KUNIT_EXPECT_EQ_MSG(test, sn.largefree[i], 0, "bucket %u", i);
 }
 
 /* Run @fn(@arg) in a kthread bound to @cpu and wait for it. */
@@ -686,16 +669,18 @@ static void stk_expect_bad_free(struct kunit *test, void *p, size_t size, const 
 	stk_expect_same(test, &sn, &sn2);
 }
 
-/* Large stacks: heap -> caller -> stackLarge -> caller -> heap. */
+/*
+ * Large stacks: heap -> caller -> heap.  A freed large stack's span goes
+ * back to the heap at once (Go's stackfree when the GC is not marking):
+ * StackInuse drops with no drain, and a second free finds no stack there.
+ */
 static void goalloc_stack_large_test(struct kunit *test)
 {
 	struct stk_ctx *ctx = test->priv;
 	const size_t size = *(const size_t *)test->param_value;
-	unsigned int b = ilog2(size >> GOALLOC_PAGE_SHIFT);
 	struct goalloc_mspan *s;
-	void *a, *a2, *a3, *d;
+	void *a, *a2, *d;
 
-	KUNIT_ASSERT_EQ(test, stk_largefree(b), 0);
 	a = stk_alloc(test, size);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + size);
@@ -713,53 +698,131 @@ static void goalloc_stack_large_test(struct kunit *test)
 	memset(a, 0xa5, size);
 	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
 
-	/* Free: parked in stackLarge, still StackInuse. */
+	/* Free: the span is back in the heap, no longer StackInuse. */
 	KUNIT_EXPECT_EQ(test, stk_free(test, a, size), 0);
-	KUNIT_EXPECT_EQ(test, stk_largefree(b), 1);
-	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + size);
-	KUNIT_EXPECT_PTR_EQ(test, stk_span(a), s);
-	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
-
-	/* The same size again reuses the parked span. */
-	a2 = stk_alloc(test, size);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(a2));
-	KUNIT_EXPECT_PTR_EQ(test, a2, a);
-	KUNIT_EXPECT_EQ(test, stk_largefree(b), 0);
-	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + size);
-
-	/* With the bucket empty, the next one comes from the heap. */
-	a3 = stk_alloc(test, size);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(a3));
-	KUNIT_EXPECT_PTR_NE(test, a3, a2);
-	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + 2 * size);
-	KUNIT_EXPECT_EQ(test, stk_free(test, a3, size), 0);
-	KUNIT_EXPECT_EQ(test, stk_largefree(b), 1);
-
-	/* A parked span of another size is not handed out for this one. */
-	d = stk_alloc(test, 2 * size);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
-	KUNIT_EXPECT_EQ(test, stk_largefree(b), 1);
-	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + 4 * size);
-	KUNIT_EXPECT_EQ(test, stk_span(d)->elemsize, 2 * size);
-	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
-	KUNIT_EXPECT_EQ(test, stk_free(test, d, 2 * size), 0);
-	KUNIT_EXPECT_EQ(test, stk_largefree(b + 1), 1);
-
-	/* A parked stack cannot be freed again. */
-	stk_expect_bad_free(test, a3, size, "parked stack");
-
-	KUNIT_EXPECT_EQ(test, stk_free(test, a2, size), 0);
-	KUNIT_EXPECT_EQ(test, stk_largefree(b), 2);
-	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + 4 * size);
-	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
-
-	/* Drain gives every parked span back to the heap. */
-	goalloc_stack_drain();
-	KUNIT_EXPECT_EQ(test, stk_largefree(b), 0);
-	KUNIT_EXPECT_EQ(test, stk_largefree(b + 1), 0);
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base);
 	KUNIT_EXPECT_NULL(test, stk_span(a));
+	KUNIT_EXPECT_NULL(test, stk_span(a + size - 1));
+	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
+	stk_expect_bad_free(test, a, size, "freed large stack");
+
+	/* Another size, then the same size again: both from the heap. */
+	d = stk_alloc(test, 2 * size);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + 2 * size);
+	KUNIT_EXPECT_EQ(test, stk_span(d)->elemsize, 2 * size);
+	a2 = stk_alloc(test, size);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a2));
+	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + 3 * size);
+	KUNIT_EXPECT_EQ(test, stk_span(a2)->elemsize, size);
+	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
+
+	/* A live stack of one size cannot be freed as the other. */
+	stk_expect_bad_free(test, d, size, "large stack at half its size");
+	stk_expect_bad_free(test, a2, 2 * size, "large stack at twice its size");
+
+	KUNIT_EXPECT_EQ(test, stk_free(test, d, 2 * size), 0);
+	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + size);
 	KUNIT_EXPECT_NULL(test, stk_span(d));
+	KUNIT_EXPECT_EQ(test, stk_free(test, a2, size), 0);
+	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base);
+	KUNIT_EXPECT_NULL(test, stk_span(a2));
+	stk_expect_bad_free(test, d, 2 * size, "freed large stack (2x)");
+	stk_expect_bad_free(test, a2, size, "freed large stack, again");
+	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
+	stk_expect_drained(test);
+}
+
+/* Set the heap cap (in arenas) the way goalloc_mheap_grow() reads it. */
+static u32 stk_set_max_chunks(u32 max)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	u32 old;
+
+	mutex_lock(&h->grow_mutex);
+	spin_lock(&h->lock);
+	old = h->max_chunks;
+	h->max_chunks = max;
+	spin_unlock(&h->lock);
+	mutex_unlock(&h->grow_mutex);
+	return old;
+}
+
+static u32 stk_nchunks(void)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	u32 n;
+
+	spin_lock(&h->lock);
+	n = h->nchunks;
+	spin_unlock(&h->lock);
+	return n;
+}
+
+/*
+ * Freed large stacks do not pin the heap.  With the heap capped at its
+ * arenas, whole-arena stacks take every free arena until -ENOMEM; once
+ * they are freed, as many whole-arena heap objects fit, in those very
+ * arena slots, with no drain, GC or release in between.  Each old stack
+ * pointer, its pages now a heap object (or released), is refused.
+ */
+static void goalloc_stack_large_reuse_test(struct kunit *test)
+{
+	const size_t size = GOALLOC_STACK_MAX;
+	struct stk_ctx *ctx = test->priv;
+	unsigned long *slot;
+	unsigned int i, j, got = 0, inslot = 0;
+	void **stk, **obj, *p;
+	u32 saved;
+
+	stk = kunit_kcalloc(test, STK_MAX_HELD, sizeof(*stk), GFP_KERNEL);
+	obj = kunit_kcalloc(test, STK_MAX_HELD, sizeof(*obj), GFP_KERNEL);
+	slot = kunit_kcalloc(test, STK_MAX_HELD, sizeof(*slot), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, stk && obj && slot);
+
+	/* The first one may grow the heap; then no arena is added. */
+	p = stk_alloc(test, size);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(p));
+	saved = stk_set_max_chunks(stk_nchunks());
+	while (!IS_ERR(p)) {
+		stk[got] = p;
+		slot[got] = stk_span(p)->pageidx / GOALLOC_ARENA_PAGES;
+		if (++got == STK_MAX_HELD)
+			break;
+		p = goalloc_stack_alloc(size);
+		if (!IS_ERR(p) && !stk_track(test, p, size)) {
+			goalloc_stack_free(p, size);
+			break;
+		}
+	}
+	KUNIT_EXPECT_TRUE(test, IS_ERR(p));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(p), -ENOMEM);
+	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
+
+	for (i = 0; i < got; i++)
+		KUNIT_EXPECT_EQ(test, stk_free(test, stk[i], size), 0);
+	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base);
+
+	/* The same number of arenas is free again, and nothing else is. */
+	for (i = 0; i < got; i++) {
+		obj[i] = goalloc_alloc(size, 0);
+		KUNIT_EXPECT_NOT_ERR_OR_NULL_MSG(test, obj[i], "object %u of %u", i, got);
+		if (IS_ERR_OR_NULL(obj[i]))
+			break;
+		for (j = 0; j < got; j++) {
+			if (stk_span(obj[i])->pageidx / GOALLOC_ARENA_PAGES == slot[j]) {
+				inslot++;
+				break;
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, inslot, got);
+	for (i = 0; i < got; i++)
+		stk_expect_bad_free(test, stk[i], size, "freed stack, arena reused");
+
+	for (i = 0; i < got && !IS_ERR_OR_NULL(obj[i]); i++)
+		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
+	stk_set_max_chunks(saved);
 	stk_expect_drained(test);
 }
 
@@ -781,7 +844,8 @@ KUNIT_ARRAY_PARAM(stk_grow, stk_grow_sizes, stk_size_desc);
 
 /*
  * Growth copies the used top part to the top of a stack twice the size and
- * frees the old one; 16 KiB -> 32 KiB crosses from the pool to stackLarge.
+ * frees the old one; 16 KiB -> 32 KiB crosses from the pool to a span of
+ * its own.
  */
 static void goalloc_stack_grow_test(struct kunit *test)
 {
@@ -916,21 +980,6 @@ static void goalloc_stack_grow_bad_test(struct kunit *test)
 	stk_expect_drained(test);
 }
 
-/* Set the heap cap (in arenas) the way goalloc_mheap_grow() reads it. */
-static u32 stk_set_max_chunks(u32 max)
-{
-	struct goalloc_mheap *h = &goalloc_mheap;
-	u32 old;
-
-	mutex_lock(&h->grow_mutex);
-	spin_lock(&h->lock);
-	old = h->max_chunks;
-	h->max_chunks = max;
-	spin_unlock(&h->lock);
-	mutex_unlock(&h->grow_mutex);
-	return old;
-}
-
 /*
  * At the heap cap: allocation fails with -ENOMEM instead of looping, and a
  * failed grow leaves the old stack live and intact, with nothing changed.
@@ -994,6 +1043,71 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 		struct stk_rec r = ctx->held[ctx->nheld - 1];
 
 		KUNIT_EXPECT_EQ(test, r.size, GOALLOC_STACK_MAX);
+		if (stk_free(test, r.p, r.size))
+			return;
+	}
+	stk_expect_drained(test);
+}
+
+/*
+ * A heap grow that reports room but adds none: what losing every race for
+ * the new pages to other CPUs looks like.  Installed as a KUnit static
+ * stub of goalloc_mheap_grow(), so it runs only in this test's thread.
+ */
+static int stk_grow_adds_nothing(u32 npages)
+{
+	struct stk_ctx *ctx = kunit_get_current_test()->priv;
+
+	/* Far past the bound, fail: an unbounded retry loop ends too. */
+	if (++ctx->grows > 4 * GOALLOC_STACK_GROW_TRIES)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * goalloc_stack_alloc() gives up after GOALLOC_STACK_GROW_TRIES grows that
+ * did not make room.  Whole-arena stacks take every free arena (no grow
+ * needed for those); the next one fails with -ENOMEM after exactly the
+ * bound, and the failure changes nothing.
+ */
+static void goalloc_stack_grow_bound_test(struct kunit *test)
+{
+	const size_t size = GOALLOC_STACK_MAX;
+	struct stk_ctx *ctx = test->priv;
+	struct stk_snap sn, sn2;
+	unsigned int n = 0;
+	void *p;
+
+	kunit_activate_static_stub(test, goalloc_mheap_grow, stk_grow_adds_nothing);
+	for (;;) {
+		ctx->grows = 0;
+		p = goalloc_stack_alloc(size);
+		if (IS_ERR(p))
+			break;
+		KUNIT_EXPECT_EQ(test, ctx->grows, 0);
+		if (!stk_track(test, p, size)) {
+			goalloc_stack_free(p, size);
+			break;
+		}
+		n++;
+	}
+	KUNIT_EXPECT_TRUE(test, IS_ERR(p));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(p), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->grows, GOALLOC_STACK_GROW_TRIES);
+
+	stk_snap(&sn);
+	ctx->grows = 0;
+	p = goalloc_stack_alloc(size);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(p), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->grows, GOALLOC_STACK_GROW_TRIES);
+	stk_snap(&sn2);
+	stk_expect_same(test, &sn, &sn2);
+	kunit_deactivate_static_stub(test, goalloc_mheap_grow);
+	kunit_info(test, "%u whole-arena stacks before the bound was hit\n", n);
+
+	while (ctx->nheld) {
+		struct stk_rec r = ctx->held[ctx->nheld - 1];
+
 		if (stk_free(test, r.p, r.size))
 			return;
 	}
@@ -1101,9 +1215,9 @@ static void goalloc_stack_bad_free_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stk_free(test, s, size), 0);
 	KUNIT_EXPECT_EQ(test, stk_free(test, l, lsize), 0);
 
-	/* Double frees: from a cache and from stackLarge. */
+	/* Double frees: from a cache, and of a large stack back in the heap. */
 	stk_expect_bad_free(test, s, size, "double free (cached)");
-	stk_expect_bad_free(test, l, lsize, "double free (stackLarge)");
+	stk_expect_bad_free(test, l, lsize, "double free (large, span freed)");
 	goalloc_stack_drain();
 	stk_expect_bad_free(test, s, size, "free after drain");
 	stk_expect_bad_free(test, l, lsize, "large free after drain");
@@ -1395,13 +1509,11 @@ static int goalloc_stack_test_init(struct kunit *test)
 	goalloc_stack_drain();
 	goalloc_gc();
 	stk_snap(&sn);
-	/* Drained, the pools, caches and stackLarge hold nothing. */
+	/* Drained, the pools and caches hold nothing. */
 	for (i = 0; i < GOALLOC_NUM_STACK_ORDERS; i++) {
 		KUNIT_EXPECT_EQ_MSG(test, sn.nspans[i], 0, "order %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, sn.cached[i], 0, "order %u", i);
 	}
-	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++)
-		KUNIT_EXPECT_EQ_MSG(test, sn.largefree[i], 0, "bucket %u", i);
 	KUNIT_EXPECT_EQ(test, sn.sys, sn.inuse);
 	ctx->base = sn.inuse;
 	return 0;
@@ -1423,10 +1535,12 @@ static void goalloc_stack_test_exit(struct kunit *test)
 static struct kunit_case goalloc_stack_test_cases[] = {
 	KUNIT_CASE_PARAM(goalloc_stack_levels_test, stk_orders_gen_params),
 	KUNIT_CASE_PARAM(goalloc_stack_large_test, stk_large_gen_params),
+	KUNIT_CASE(goalloc_stack_large_reuse_test),
 	KUNIT_CASE_PARAM(goalloc_stack_grow_test, stk_grow_gen_params),
 	KUNIT_CASE(goalloc_stack_grow_chain_test),
 	KUNIT_CASE(goalloc_stack_grow_bad_test),
 	KUNIT_CASE(goalloc_stack_enomem_test),
+	KUNIT_CASE(goalloc_stack_grow_bound_test),
 	KUNIT_CASE(goalloc_stack_bad_size_test),
 	KUNIT_CASE(goalloc_stack_bad_free_test),
 	KUNIT_CASE(goalloc_stack_concurrent_test),

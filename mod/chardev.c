@@ -706,12 +706,6 @@ out:
 	return err;
 }
 
-/* DRAIN: every per-CPU cache, and the free large stacks, back to the heap. */
-static void drain_all(void)
-{
-	goalloc_drain();
-	goalloc_stack_drain();
-}
 
 static long ioc_cmd(void __user *u, void (*fn)(void))
 {
@@ -815,7 +809,7 @@ static long goalloc_dev_ioctl(struct file *file, unsigned int cmd,
 	case GOALLOC_CMD(GOALLOC_IOC_GC):
 		return ioc_cmd(u, goalloc_gc);
 	case GOALLOC_CMD(GOALLOC_IOC_DRAIN):
-		return ioc_cmd(u, drain_all);
+		return ioc_cmd(u, goalloc_drain);
 	case GOALLOC_CMD(GOALLOC_IOC_RELEASE):
 		return ioc_release(u);
 	case GOALLOC_CMD(GOALLOC_IOC_MEMSTATS):

@@ -54,7 +54,6 @@ static void __exit goalloc_exit(void)
 	goalloc_chardev_exit();
 	goalloc_debugfs_exit();
 	goalloc_mcache_drain_all();
-	goalloc_stack_free_large_spans();
 	goalloc_mcentral_sweeper_exit();
 	goalloc_sweep_cycle(true);
 	goalloc_read_memstats(&ms);

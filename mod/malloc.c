@@ -599,7 +599,6 @@ EXPORT_SYMBOL_GPL(goalloc_drain);
 void goalloc_gc(void)
 {
 	goalloc_mcache_drain_all();
-	goalloc_stack_free_large_spans();
 	goalloc_sweep_cycle(true);
 }
 EXPORT_SYMBOL_GPL(goalloc_gc);
@@ -615,7 +614,6 @@ EXPORT_SYMBOL_GPL(goalloc_gc);
 unsigned long goalloc_release(void)
 {
 	goalloc_mcache_drain_all();
-	goalloc_stack_free_large_spans();
 	/* A full cycle first, so objects freed since the last one count. */
 	goalloc_sweep_cycle_norelease(true);
 	return goalloc_mheap_release(true);

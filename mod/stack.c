@@ -12,12 +12,13 @@
  *      The cache refills by taking half its capacity (16 KiB) from the pool
  *      and, when full (32 KiB), releases down to half first.
  *  >= 32 KiB:
- *      stackLarge (one spinlock): free spans by log2 of their page count
- *        -> mheap.  Freed large stacks go back to stackLarge; the heap takes
- *      them back when the caches are drained (gc, release, unload).
+ *      a span of its own from the mheap, freed straight back to it.  Go
+ *      parks freed large stacks in stackLarge only while the GC marks (a
+ *      span reused as a heap span then would race with marking); goalloc
+ *      has no mark phase, so it has no stackLarge.
  *
- * Lock order: mcache local_lock -> stackpool[order].lock -> mheap.lock, and
- * stackLarge.lock -> mheap.lock.  Growing the heap happens with no lock held.
+ * Lock order: mcache local_lock -> stackpool[order].lock -> mheap.lock.
+ * Growing the heap happens with no lock held.
  *
  * Free stacks are threaded through their first word.  Whether a stack is in
  * a caller's hands is one bit per stack in its span's gcmark_bits, set and
@@ -41,18 +42,10 @@ struct stack_link {
 
 struct goalloc_stackpool goalloc_stackpool[GOALLOC_NUM_STACK_ORDERS];
 EXPORT_SYMBOL_IF_KUNIT(goalloc_stackpool);
-struct goalloc_stacklarge goalloc_stacklarge;
-EXPORT_SYMBOL_IF_KUNIT(goalloc_stacklarge);
 
 static unsigned int stack_order(size_t n)
 {
 	return ilog2(n / GOALLOC_FIXED_STACK);
-}
-
-/* Go's stacklog2 (the floor form): bucket of a large stack span. */
-static unsigned int stacklog2(u32 npages)
-{
-	return ilog2(npages);
 }
 
 /* Go's stackpoolalloc.  Context: pool lock held; never sleeps. */
@@ -168,47 +161,13 @@ void goalloc_stackcache_clear(struct goalloc_mcache *mc)
 		stackcache_release(&mc->stackcache[order], order, 0);
 }
 
-/**
- * goalloc_stack_free_large_spans() - Go's freeStackSpans for stackLarge
- *
- * Gives every free large stack span back to the heap.
- *
- * Context: never sleeps.
- * Return: number of spans returned.
- */
-unsigned long goalloc_stack_free_large_spans(void)
-{
-	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
-	struct goalloc_mspan *s;
-	unsigned long n = 0;
-	unsigned int i;
-
-	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++) {
-		for (;;) {
-			spin_lock(&sl->lock);
-			s = list_first_entry_or_null(&sl->free[i], struct goalloc_mspan, list);
-			if (s) {
-				list_del_init(&s->list);
-				sl->nfree[i]--;
-			}
-			spin_unlock(&sl->lock);
-			if (!s)
-				break;
-			goalloc_mheap_free_span(NULL, s);
-			n++;
-		}
-	}
-	return n;
-}
-
 /* One attempt; ERR_PTR(-EAGAIN) asks the caller to grow the heap. */
 static void *stack_alloc_once(size_t n)
 {
-	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
-	struct goalloc_mspan *s = NULL;
 	struct goalloc_stackcache *c;
+	struct goalloc_mspan *s;
 	struct stack_link *x;
-	unsigned int order, b;
+	unsigned int order;
 	int err;
 
 	if (n < GOALLOC_STACK_CACHE_SIZE) {
@@ -229,20 +188,9 @@ static void *stack_alloc_once(size_t n)
 		return x;
 	}
 
-	b = stacklog2(n >> GOALLOC_PAGE_SHIFT);
-	spin_lock(&sl->lock);
-	s = list_first_entry_or_null(&sl->free[b], struct goalloc_mspan, list);
-	if (s) {
-		list_del_init(&s->list);
-		sl->nfree[b]--;
-	}
-	spin_unlock(&sl->lock);
-	if (!s) {
-		s = goalloc_mheap_alloc_span(NULL, n >> GOALLOC_PAGE_SHIFT, 0,
-					     GOALLOC_MSPAN_MANUAL);
-		if (IS_ERR(s))
-			return s;
-	}
+	s = goalloc_mheap_alloc_span(NULL, n >> GOALLOC_PAGE_SHIFT, 0, GOALLOC_MSPAN_MANUAL);
+	if (IS_ERR(s))
+		return s;
 	return (void *)s->base;
 }
 
@@ -257,22 +205,32 @@ static bool stack_size_ok(size_t n)
  *
  * Context: task context, may sleep (to grow the heap).
  * Return: the lowest address of the stack, or ERR_PTR(-EINVAL) for a bad
- * size, ERR_PTR(-ENOMEM) when the heap is at its cap or memory is short.
+ * size, ERR_PTR(-ENOMEM) when the heap is at its cap, memory is short, or
+ * GOALLOC_STACK_GROW_TRIES heap grows in a row did not make room for it.
  */
 void *goalloc_stack_alloc(size_t size)
 {
 	struct goalloc_mspan *s;
+	unsigned int grows;
 	void *v;
 	int err;
 
 	if (!stack_size_ok(size))
 		return ERR_PTR(-EINVAL);
-	for (;;) {
+	for (grows = 0;; grows++) {
 		v = stack_alloc_once(size);
 		if (!IS_ERR(v))
 			break;
 		if (PTR_ERR(v) != -EAGAIN)
 			return v;
+		/*
+		 * Each grow adds an arena or found that someone else did, but
+		 * other tasks may take the new pages first every time: bound
+		 * the rounds, as alloc_slow() does, so the caller gets -ENOMEM
+		 * instead of spinning.
+		 */
+		if (grows == GOALLOC_STACK_GROW_TRIES)
+			return ERR_PTR(-ENOMEM);
 		err = goalloc_mheap_grow(max_t(u32, size >> GOALLOC_PAGE_SHIFT,
 					       GOALLOC_STACK_CACHE_SIZE >> GOALLOC_PAGE_SHIFT));
 		if (err)
@@ -312,10 +270,9 @@ static int stack_bad_free(const void *stk, size_t size)
 int goalloc_stack_free(void *stk, size_t size)
 {
 	unsigned long v = (unsigned long)stk;
-	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
 	struct goalloc_stackcache *c;
 	struct goalloc_mspan *s;
-	unsigned int order, b;
+	unsigned int order;
 
 	if (!stack_size_ok(size))
 		return stack_bad_free(stk, size);
@@ -328,26 +285,28 @@ int goalloc_stack_free(void *stk, size_t size)
 		return stack_bad_free(stk, size);
 	}
 	rcu_read_unlock();
-	/* The first word stays accessible: it links the free stack. */
-	goalloc_kasan_poison(stk + sizeof(void *), size - sizeof(void *), GOALLOC_KASAN_FREE);
 
-	if (size < GOALLOC_STACK_CACHE_SIZE) {
-		order = stack_order(size);
-		local_lock(&goalloc_mcaches->lock);
-		c = &this_cpu_ptr(goalloc_mcaches)->stackcache[order];
-		if (c->size >= GOALLOC_STACK_CACHE_SIZE)
-			stackcache_release(c, order, GOALLOC_STACK_CACHE_SIZE / 2);
-		((struct stack_link *)stk)->next = c->list;
-		c->list = stk;
-		c->size += size;
-		local_unlock(&goalloc_mcaches->lock);
+	/*
+	 * A large stack's span goes straight back to the heap (Go's stackfree
+	 * when gcphase == _GCoff): clearing its bit above made it ours alone,
+	 * and the heap marks it dead, so a second free finds no stack span.
+	 */
+	if (size >= GOALLOC_STACK_CACHE_SIZE) {
+		goalloc_mheap_free_span(NULL, s);
 		return 0;
 	}
-	b = stacklog2(s->npages);
-	spin_lock(&sl->lock);
-	list_add(&s->list, &sl->free[b]);
-	sl->nfree[b]++;
-	spin_unlock(&sl->lock);
+
+	/* The first word stays accessible: it links the free stack. */
+	goalloc_kasan_poison(stk + sizeof(void *), size - sizeof(void *), GOALLOC_KASAN_FREE);
+	order = stack_order(size);
+	local_lock(&goalloc_mcaches->lock);
+	c = &this_cpu_ptr(goalloc_mcaches)->stackcache[order];
+	if (c->size >= GOALLOC_STACK_CACHE_SIZE)
+		stackcache_release(c, order, GOALLOC_STACK_CACHE_SIZE / 2);
+	((struct stack_link *)stk)->next = c->list;
+	c->list = stk;
+	c->size += size;
+	local_unlock(&goalloc_mcaches->lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_free);
@@ -393,15 +352,16 @@ void *goalloc_stack_grow(void *stk, size_t size, size_t used)
 EXPORT_SYMBOL_GPL(goalloc_stack_grow);
 
 /**
- * goalloc_stack_drain() - empty every stackcache and stackLarge into the heap
+ * goalloc_stack_drain() - empty every CPU's stackcache into the pools
  *
- * Context: process context, may sleep.  The per-CPU stackcaches are
- * emptied by goalloc_mcache_drain_all(); this returns the large spans.
+ * Pool spans whose stacks are then all free go back to the heap.  Large
+ * stacks need nothing: they return to the heap when freed.
+ *
+ * Context: process context, may sleep.
  */
 void goalloc_stack_drain(void)
 {
 	goalloc_mcache_drain_all();
-	goalloc_stack_free_large_spans();
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_drain);
 
@@ -414,9 +374,8 @@ EXPORT_SYMBOL_GPL(goalloc_stack_drain);
  */
 int goalloc_stack_show(struct seq_file *m, void *v)
 {
-	struct goalloc_stacklarge *sl = &goalloc_stacklarge;
 	struct goalloc_mspan *s;
-	unsigned int order, i;
+	unsigned int order;
 	int cpu;
 
 	seq_puts(m, "stackpool: order stack_bytes spans spans_with_free free_stacks\n");
@@ -433,12 +392,6 @@ int goalloc_stack_show(struct seq_file *m, void *v)
 			   pool->nspans, withfree, nfree);
 		spin_unlock(&pool->lock);
 	}
-	seq_puts(m, "stackLarge: log2_pages free_spans\n");
-	spin_lock(&sl->lock);
-	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++)
-		if (sl->nfree[i])
-			seq_printf(m, "  %u %lu\n", i, sl->nfree[i]);
-	spin_unlock(&sl->lock);
 	seq_puts(m, "stackcache: cpu bytes_per_order(2K 4K 8K 16K)\n");
 	for_each_possible_cpu(cpu) {
 		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
@@ -462,10 +415,5 @@ void goalloc_stack_init(void)
 		spin_lock_init(&goalloc_stackpool[i].lock);
 		INIT_LIST_HEAD(&goalloc_stackpool[i].spans);
 		goalloc_stackpool[i].nspans = 0;
-	}
-	spin_lock_init(&goalloc_stacklarge.lock);
-	for (i = 0; i < GOALLOC_STACK_LARGE_BUCKETS; i++) {
-		INIT_LIST_HEAD(&goalloc_stacklarge.free[i]);
-		goalloc_stacklarge.nfree[i] = 0;
 	}
 }

@@ -612,6 +612,66 @@ TEST_F_TIMEOUT(dev, stack_sizes_and_grow_chain, 120)
 	free(r);
 }
 
+/*
+ * Freed stacks of 32 KiB and more go straight back to the heap, as Go's
+ * stackfree does outside a GC mark phase.  On one file with the default
+ * quotas (64 MiB a file), four rounds each hold 64 MiB of large stacks at
+ * once and free them: together they cover the default heap cap
+ * (max_heap_mb, 256 MiB).  Nothing may stay pinned: StackInuse is back
+ * after every round, and after the file is closed a 40 KiB object on a
+ * new file succeeds with no DRAIN, GC or RELEASE after the first round.
+ */
+TEST_F_TIMEOUT(dev, freed_large_stacks_return_to_heap, 120)
+{
+	static const struct { uint64_t bytes; int n; } rounds[] = {
+		{ 4 * MIB, 16 }, { 2 * MIB, 32 }, { 1 * MIB, 64 }, { MIB / 2, 128 },
+	};
+	struct goalloc_ioc_memstats base, m;
+	uint64_t h[128], obj;
+	unsigned int r;
+	int i, n, err, fd2;
+
+	ASSERT_EQ(4 * MIB, GOALLOC_IOC_STACK_MAX);
+	/* Start from a settled heap, as a freshly loaded module would. */
+	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_DRAIN));
+	ASSERT_EQ(0, g_stats(self->fd, &base));
+	for (r = 0; r < ARRAY_SIZE(rounds); r++) {
+		/* On an ENOMEM go on: the 40 KiB object below is the point. */
+		for (n = 0; n < rounds[r].n; n++) {
+			err = g_stack_alloc(self->fd, rounds[r].bytes, &h[n]);
+			EXPECT_EQ(0, err) TH_LOG("stack %d of %llu B", n,
+						 (unsigned long long)rounds[r].bytes);
+			if (err)
+				break;
+		}
+		ASSERT_EQ(0, g_stats(self->fd, &m));
+		EXPECT_EQ(base.stack_inuse + n * rounds[r].bytes, m.stack_inuse);
+		/* Braced: ASSERT_EQ() is two statements (the check, then the bail). */
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(0, g_stack_free(self->fd, h[i]))
+				TH_LOG("free of stack %d of %llu B", i,
+				       (unsigned long long)rounds[r].bytes);
+		}
+		ASSERT_EQ(0, g_stats(self->fd, &m));
+		EXPECT_EQ(base.stack_inuse, m.stack_inuse)
+			TH_LOG("%llu B stacks still in use after freeing the %llu B round",
+			       (unsigned long long)(m.stack_inuse - base.stack_inuse),
+			       (unsigned long long)rounds[r].bytes);
+		EXPECT_EQ(base.dev_bytes, m.dev_bytes);
+	}
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+
+	fd2 = dev_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, g_alloc(fd2, 40 * 1024, 0, &obj));
+	ASSERT_EQ(0, g_stats(fd2, &m));
+	EXPECT_EQ(base.stack_inuse, m.stack_inuse);
+	EXPECT_EQ(0, g_free(fd2, obj));
+	ASSERT_EQ(0, close(fd2));
+}
+
 /* One batch allocates, the next frees; handles usable in between. */
 TEST_F(dev, batch_alloc_then_free)
 {

@@ -7,7 +7,7 @@
  *   mheap.gc_mutex        one sweep cycle / release at a time (may sleep)
  *   mheap.grow_mutex      arena growth (may sleep: allocates 4 MiB)
  *   mcache local_lock     this CPU's mcache and page cache (preemption off)
- *   stackpool[order].lock, stackLarge.lock (stack.c)
+ *   stackpool[order].lock (stack.c)
  *   mcentral.lock         one span class's partial/full lists
  *   mheap.lock            page allocator, arena spans tables, page counters
  * Nothing that may sleep runs under the last three.  Arena growth therefore

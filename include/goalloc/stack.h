@@ -10,8 +10,8 @@
 
 #define GOALLOC_NUM_STACK_ORDERS	4	/* 2, 4, 8, 16 KiB */
 #define GOALLOC_STACK_CACHE_SIZE	32768	/* per-CPU cache cap per order; pool span size */
-/* Buckets by log2 of a large stack span's page count. */
-#define GOALLOC_STACK_LARGE_BUCKETS	(ilog2(GOALLOC_STACK_MAX >> GOALLOC_PAGE_SHIFT) + 1)
+/* Heap grows one goalloc_stack_alloc() makes before it gives up. */
+#define GOALLOC_STACK_GROW_TRIES	8
 
 /**
  * struct goalloc_stackcache - one order of a CPU's stack cache
@@ -35,27 +35,13 @@ struct goalloc_stackpool {
 	unsigned long nspans;
 } ____cacheline_aligned_in_smp;
 
-/**
- * struct goalloc_stacklarge - Go's stackLarge
- * @lock: guards @free and @nfree
- * @free: free large stack spans by log2 of their page count
- * @nfree: lengths of @free
- */
-struct goalloc_stacklarge {
-	spinlock_t lock;
-	struct list_head free[GOALLOC_STACK_LARGE_BUCKETS];
-	unsigned long nfree[GOALLOC_STACK_LARGE_BUCKETS];
-};
-
 extern struct goalloc_stackpool goalloc_stackpool[GOALLOC_NUM_STACK_ORDERS];
-extern struct goalloc_stacklarge goalloc_stacklarge;
 
 struct goalloc_mcache;
 struct seq_file;
 
 void goalloc_stack_init(void);
 void goalloc_stackcache_clear(struct goalloc_mcache *mc);
-unsigned long goalloc_stack_free_large_spans(void);
 int goalloc_stack_show(struct seq_file *m, void *v);
 
 #endif /* _GOALLOC_STACK_H */
