@@ -706,7 +706,6 @@ out:
 	return err;
 }
 
-
 static long ioc_cmd(void __user *u, void (*fn)(void))
 {
 	struct goalloc_ioc_cmd a;

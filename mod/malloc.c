@@ -29,6 +29,19 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_warn_bad_free);
 atomic_long_t goalloc_bad_frees;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_bad_frees);
 
+/*
+ * The alloc word bits of a tiny object of n bytes at offset 0 (its start and
+ * its last byte, see mcache.h); shifted left by the offset for any other.
+ * A table: one load on the tiny fast path instead of a second variable shift.
+ */
+#define TINY_SHAPE(n)	(BIT(0) | BIT(GOALLOC_TINY_END_SHIFT - 1 + (n)))
+static const u32 tiny_shape[GOALLOC_TINY_SIZE] = {
+	TINY_SHAPE(0), TINY_SHAPE(1), TINY_SHAPE(2), TINY_SHAPE(3),
+	TINY_SHAPE(4), TINY_SHAPE(5), TINY_SHAPE(6), TINY_SHAPE(7),
+	TINY_SHAPE(8), TINY_SHAPE(9), TINY_SHAPE(10), TINY_SHAPE(11),
+	TINY_SHAPE(12), TINY_SHAPE(13), TINY_SHAPE(14), TINY_SHAPE(15),
+};
+
 static noinline __cold int bad_free(int err, const void *p, const char *what)
 {
 	atomic_long_inc(&goalloc_bad_frees);
@@ -150,7 +163,7 @@ static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
 		idx = goalloc_mspan_obj_index(s, v);
 		/* The slot's last block left its complete state word behind. */
 		atomic_set(&t->state[idx], 0);
-		WRITE_ONCE(t->alloc[idx], goalloc_tiny_obj(0, size));
+		WRITE_ONCE(t->alloc[idx], tiny_shape[size]);
 		/* The block's objects so far are its accessible prefix. */
 		goalloc_kasan_unpoison((void *)v, size, GOALLOC_TINY_SIZE);
 		if (mc->tiny)
@@ -182,7 +195,7 @@ static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
 	if (unlikely(off + size > GOALLOC_TINY_SIZE))
 		return alloc_tiny_block(mc, size, flags);
 	/* Only this mcache writes its block's alloc word: a plain store. */
-	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | goalloc_tiny_obj(off, size));
+	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | tiny_shape[size] << off);
 	mc->tinyoffset = off + size;
 	mc->tiny_allocs++;
 	v = mc->tiny + off;

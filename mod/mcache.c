@@ -101,10 +101,10 @@ void goalloc_tiny_retire(struct goalloc_mspan *s, unsigned long block)
 {
 	struct goalloc_tiny_blocks *t = s->tiny;	/* stable: the block is live */
 	u16 idx = goalloc_mspan_obj_index(s, block);
-	u32 final = (u16)t->alloc[idx];
-	u32 old = atomic_fetch_or(final << GOALLOC_TINY_FINAL_SHIFT, &t->state[idx]);
+	u32 final = (u32)(u16)t->alloc[idx] << GOALLOC_TINY_FINAL_SHIFT;
+	u32 old = atomic_fetch_or(final, &t->state[idx]);
 
-	if (goalloc_tiny_complete(old | final << GOALLOC_TINY_FINAL_SHIFT))
+	if (goalloc_tiny_complete(old | final))
 		goalloc_tiny_block_dead(s, t, idx);
 }
 

@@ -50,12 +50,6 @@
 #define GOALLOC_TINY_FINAL_SHIFT	16
 #define GOALLOC_TINY_END_SHIFT		16
 
-/* The alloc word bits of a tiny object of @size bytes at offset @off. */
-static __always_inline u32 goalloc_tiny_obj(unsigned int off, size_t size)
-{
-	return BIT(off) | BIT(GOALLOC_TINY_END_SHIFT - 1 + off + size);
-}
-
 /* Has the block whose state word is @state died (retired, all freed)? */
 static __always_inline bool goalloc_tiny_complete(u32 state)
 {
