@@ -12,8 +12,9 @@
 #include <linux/slab.h>
 
 #include <goalloc.h>
-#include "goalloc/mcache.h"
-#include "goalloc/stack.h"
+#include "goalloc/debugfs.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/proc.h"
 #include "goalloc/stats.h"
 
 static struct dentry *goalloc_dir;
@@ -30,7 +31,7 @@ static int sizeclasses_show(struct seq_file *m, void *v)
 		return -ENOMEM;
 	goalloc_stats_by_size(bysize);
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
-		struct goalloc_mcentral *mc = &goalloc_mheap.central[i];
+		struct goalloc_mcentral *mc = &goalloc_central[i];
 
 		spin_lock(&mc->lock);
 		spans[i >> 1] += mc->npartial[0] + mc->npartial[1] +
@@ -89,22 +90,24 @@ static int mcache_show(struct seq_file *m, void *v)
 	int cpu, i;
 
 	for_each_possible_cpu(cpu) {
-		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+		struct goalloc_p *pp = per_cpu_ptr(goalloc_allp, cpu);
+		struct goalloc_mcache *mc = &pp->mcache;
+		struct goalloc_pstats *st = &pp->stats;
 		unsigned int cached = 0;
 		u64 mallocs = 0, frees = 0;
 
 		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
 			cached += goalloc_racy(mc->alloc[i]) != &goalloc_emptymspan;
 		for (i = 0; i < GOALLOC_NUM_SIZE_CLASSES; i++) {
-			mallocs += goalloc_racy(mc->nmalloc[i]);
-			frees += goalloc_racy(mc->nfree[i]);
+			mallocs += goalloc_racy(st->nmalloc[i]);
+			frees += goalloc_racy(st->nfree[i]);
 		}
 		seq_printf(m, "cpu%d spans_cached %u tiny_block %s tinyoffset %u tiny_allocs %llu tiny_frees %llu small_mallocs %llu small_frees %llu large_allocs %llu large_frees %llu mspancache %u\n",
 			   cpu, cached, goalloc_racy(mc->tiny) ? "yes" : "no",
-			   goalloc_racy(mc->tinyoffset), goalloc_racy(mc->tiny_allocs),
-			   goalloc_racy(mc->tiny_frees), mallocs, frees,
-			   goalloc_racy(mc->large_allocs), goalloc_racy(mc->large_frees),
-			   (unsigned int)goalloc_racy(mc->nspancache));
+			   goalloc_racy(mc->tinyoffset), goalloc_racy(st->tiny_allocs),
+			   goalloc_racy(st->tiny_frees), mallocs, frees,
+			   goalloc_racy(st->large_allocs), goalloc_racy(st->large_frees),
+			   (unsigned int)goalloc_racy(pp->heap.nspancache));
 	}
 	return 0;
 }
@@ -119,7 +122,7 @@ static int mcentral_show(struct seq_file *m, void *v)
 	seq_printf(m, "sweepgen %u\n", sg);
 	seq_puts(m, "spanclass class noscan partial_swept partial_unswept full_swept full_unswept\n");
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
-		struct goalloc_mcentral *c = &goalloc_mheap.central[i];
+		struct goalloc_mcentral *c = &goalloc_central[i];
 		u32 ps, pu, fs, fu;
 
 		spin_lock(&c->lock);
@@ -152,28 +155,62 @@ static int mheap_show(struct seq_file *m, void *v)
 	seq_printf(m, "pages_manual %lu\n", h->pages_manual);
 	seq_printf(m, "search_addr %lu\n", h->pages.search_addr);
 	seq_printf(m, "sweepgen %u\n", h->sweepgen);
-	seq_printf(m, "cycles %llu\n", h->cycles);
-	seq_printf(m, "trigger %llu\n", h->trigger);
-	seq_printf(m, "heap_marked %llu\n", h->heap_marked);
-	seq_printf(m, "heap_live %lld\n", (s64)atomic64_read(&h->heap_live));
 	seq_printf(m, "mspans %ld\n", atomic_long_read(&h->nspans));
 	spin_unlock(&h->lock);
+	/* The pacer's fields move without mheap.lock (mgcpacer.h). */
+	seq_printf(m, "cycles %llu\n", READ_ONCE(goalloc_pacer.cycles));
+	seq_printf(m, "trigger %llu\n", READ_ONCE(goalloc_pacer.trigger));
+	seq_printf(m, "heap_marked %llu\n", READ_ONCE(goalloc_pacer.heap_marked));
+	seq_printf(m, "heap_live %lld\n", (s64)atomic64_read(&goalloc_pacer.heap_live));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mheap);
 
-DEFINE_SHOW_ATTRIBUTE(goalloc_stack);
+/* The pools and every CPU's stack cache; takes each pool lock in turn. */
+static int stacks_show(struct seq_file *m, void *v)
+{
+	struct goalloc_mspan *s;
+	unsigned int order;
+	int cpu;
+
+	seq_puts(m, "stackpool: order stack_bytes spans spans_with_free free_stacks\n");
+	for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++) {
+		struct goalloc_stackpool *pool = &goalloc_stackpool[order];
+		unsigned long withfree = 0, nfree = 0;
+
+		spin_lock(&pool->lock);
+		list_for_each_entry(s, &pool->spans, list) {
+			withfree++;
+			nfree += s->manual_nfree;
+		}
+		seq_printf(m, "  %u %u %lu %lu %lu\n", order, GOALLOC_FIXED_STACK << order,
+			   pool->nspans, withfree, nfree);
+		spin_unlock(&pool->lock);
+	}
+	seq_puts(m, "stackcache: cpu bytes_per_order(2K 4K 8K 16K)\n");
+	for_each_possible_cpu(cpu) {
+		struct goalloc_p *pp = per_cpu_ptr(goalloc_allp, cpu);
+
+		seq_printf(m, "  cpu%d", cpu);
+		for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++)
+			seq_printf(m, " %u", goalloc_racy(pp->stackcache[order].size));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(stacks);
 
 static int pagecache_show(struct seq_file *m, void *v)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
-		u64 cache = goalloc_racy(mc->pcache.cache);
+		struct goalloc_pagecache *c = &per_cpu_ptr(goalloc_allp, cpu)->heap.pcache;
+		u64 cache = goalloc_racy(c->cache);
 
 		seq_printf(m, "cpu%d base %lu free_pages %u bitmap %016llx\n", cpu,
-			   goalloc_racy(mc->pcache.base), (unsigned int)hweight64(cache), cache);
+			   goalloc_racy(c->base), (unsigned int)hweight64(cache), cache);
 	}
 	return 0;
 }
@@ -185,6 +222,7 @@ DEFINE_SHOW_ATTRIBUTE(pagecache);
  * debugfs failures are ignored, as debugfs callers should: loading never
  * depends on it.
  *
+ * Context: module init.
  * Return: 0.
  */
 int goalloc_debugfs_init(void)
@@ -196,13 +234,15 @@ int goalloc_debugfs_init(void)
 	debugfs_create_file("mcentral", 0444, goalloc_dir, NULL, &mcentral_fops);
 	debugfs_create_file("mheap", 0444, goalloc_dir, NULL, &mheap_fops);
 	debugfs_create_file("pagecache", 0444, goalloc_dir, NULL, &pagecache_fops);
-	debugfs_create_file("stacks", 0444, goalloc_dir, NULL, &goalloc_stack_fops);
+	debugfs_create_file("stacks", 0444, goalloc_dir, NULL, &stacks_fops);
 	goalloc_mheap_debugfs(goalloc_dir);
 	return 0;
 }
 
 /**
  * goalloc_debugfs_exit() - remove /sys/kernel/debug/goalloc/
+ *
+ * Context: module exit.
  */
 void goalloc_debugfs_exit(void)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc module init and exit.
+ * goalloc module init and exit: the tiers come up bottom first, and go
+ * down in exactly the reverse order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -9,8 +10,10 @@
 
 #include <goalloc.h>
 #include "goalloc/chardev.h"
-#include "goalloc/mcache.h"
-#include "goalloc/stats.h"
+#include "goalloc/debugfs.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/proc.h"
 
 static unsigned int max_heap_mb = 256;
 module_param(max_heap_mb, uint, 0444);
@@ -20,30 +23,37 @@ static int __init goalloc_init(void)
 {
 	int err;
 
+	goalloc_pacer_init();
 	err = goalloc_mheap_init((unsigned long)max_heap_mb << 20);
 	if (err)
 		return err;
-	goalloc_mcentral_sweeper_init();
+	goalloc_mcentral_init();
 	goalloc_stack_init();
+	err = goalloc_proc_init();
+	if (err)
+		goto out_mheap;
+	goalloc_sweeper_init();
 	err = goalloc_mcache_init();
-	if (err) {
-		goalloc_mcentral_sweeper_exit();
-		goalloc_mheap_exit();
-		return err;
-	}
+	if (err)
+		goto out_sweeper;
 	goalloc_debugfs_init();
 	err = goalloc_chardev_init();
-	if (err) {
-		goalloc_debugfs_exit();
-		goalloc_mcentral_sweeper_exit();
-		goalloc_mcache_exit();
-		goalloc_mheap_exit();
-		return err;
-	}
+	if (err)
+		goto out_debugfs;
 	pr_info("loaded: %d size classes, %u MiB heap cap in %lu KiB arenas, %u CPUs\n",
 		GOALLOC_NUM_SIZE_CLASSES - 1, goalloc_mheap.max_chunks * 4,
 		GOALLOC_ARENA_BYTES >> 10, num_possible_cpus());
 	return 0;
+
+out_debugfs:
+	goalloc_debugfs_exit();
+	goalloc_mcache_exit();
+out_sweeper:
+	goalloc_sweeper_exit();
+	goalloc_proc_exit();
+out_mheap:
+	goalloc_mheap_exit();
+	return err;
 }
 
 static void __exit goalloc_exit(void)
@@ -53,12 +63,10 @@ static void __exit goalloc_exit(void)
 	/* No new users first: the device holds a module reference while open. */
 	goalloc_chardev_exit();
 	goalloc_debugfs_exit();
-	goalloc_mcache_drain_all();
-	goalloc_mcentral_sweeper_exit();
-	goalloc_sweep_cycle(true);
-	goalloc_read_memstats(&ms);
-	goalloc_mheap_release(true);
 	goalloc_mcache_exit();
+	goalloc_sweeper_exit();
+	goalloc_read_memstats(&ms);
+	goalloc_proc_exit();
 	goalloc_mheap_exit();
 	pr_info("unloaded: %llu mallocs, %llu frees, %llu sweep cycles; all arenas returned\n",
 		ms.mallocs, ms.frees, ms.num_gc);

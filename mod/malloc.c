@@ -6,8 +6,33 @@
  * Tiers: tiny (noscan, < 16 B) bump-allocates in the mcache's 16 B block;
  * small (<= 32 KiB) takes a slot of the mcache's span of its span class;
  * large (> 32 KiB) gets a span of its own from the heap (via the per-CPU
- * page cache when short).  Only this CPU's local lock is taken on the fast
+ * page cache when short).  Only this CPU's p lock is taken on the fast
  * paths; no atomic instruction is executed there.
+ *
+ * Lock order, outermost first, for all of goalloc (the one place it is
+ * written; other files refer here):
+ *
+ *   goalloc_file.lock (chardev.c)  one /dev/goalloc file's handles and quota
+ *   goalloc_sweeper.mutex          one sweep cycle or release pass at a time
+ *   goalloc_mheap.grow_mutex       arena growth and release (allocates and
+ *                                  frees 4 MiB blocks)
+ *   p.lock (local_lock)            this CPU's struct goalloc_p: mcache,
+ *                                  heap cache, stack cache, counters
+ *   goalloc_stackpool[order].lock  the pool's span list and the free lists
+ *                                  of its spans
+ *   goalloc_central[spc].lock      an mcentral's partial/full lists and
+ *                                  counts, and its spans' central_full
+ *   goalloc_mheap.lock             the page allocator, the arenas' span
+ *                                  tables and zeroed/idle marks, the chunk
+ *                                  and page counters, sweepgen
+ *
+ * The first three may sleep; nothing that may sleep runs under the last
+ * four.  Arena growth therefore happens with every lock dropped: the
+ * allocation path unwinds with -EAGAIN, grows, and retries (as SLUB drops
+ * its cpu lock around new_slab()).  Lock-free: the free path's lookups
+ * (mheap.h), mark bits and tiny block states (atomic bit operations,
+ * tiny.h), the free counters (this_cpu_inc), heap_live (atomic), and the
+ * statistics readers (racy sums, stats.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,15 +40,16 @@
 #include <linux/err.h>
 #include <linux/slab.h>
 
+#include <kunit/visibility.h>
+
 #include <goalloc.h>
 #include "goalloc/kasan.h"
-#include "goalloc/mcache.h"
-#include "goalloc/stack.h"
+#include "goalloc/malloc.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/tiny.h"
 
-/*
- * Bad frees are counted and refused; the first one also WARNs, unless a
- * test that provokes them on purpose has turned the warning off.
- */
+/* See malloc.h. */
 bool goalloc_warn_bad_free = true;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_warn_bad_free);
 atomic_long_t goalloc_bad_frees;
@@ -31,7 +57,7 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_bad_frees);
 
 /*
  * The alloc word bits of a tiny object of n bytes at offset 0 (its start and
- * its last byte, see mcache.h); shifted left by the offset for any other.
+ * its last byte, see tiny.h); shifted left by the offset for any other.
  * A table: one load on the tiny fast path instead of a second variable shift.
  */
 #define TINY_SHAPE(n)	(BIT(0) | BIT(GOALLOC_TINY_END_SHIFT - 1 + (n)))
@@ -53,11 +79,11 @@ static noinline __cold int bad_free(int err, const void *p, const char *what)
  * The slow path: refill or large span; the heap may have to grow.  @err is
  * the error of an attempt the caller already made (0: none yet).
  */
-static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
+static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 				u32 npages, unsigned int flags,
 				struct goalloc_mspan **sp, int err)
 {
-	struct goalloc_mcache *mc = *mcp;
+	struct goalloc_p *pp = *ppp;
 	struct goalloc_mspan *s;
 	unsigned long v;
 	int tries;
@@ -69,11 +95,11 @@ static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 	for (tries = 0; tries < 8; tries++) {
 		if (!err) {
 			if (npages) {
-				s = goalloc_mheap_alloc_span(mc, npages, spanclass,
+				s = goalloc_mheap_alloc_span(&pp->heap, npages, spanclass,
 							     GOALLOC_MSPAN_IN_USE);
 				v = IS_ERR(s) ? 0 : s->base;
 			} else {
-				v = goalloc_mcache_refill(mc, spanclass, &s);
+				v = goalloc_mcache_refill(pp, spanclass, &s);
 			}
 			if (v) {
 				*sp = s;
@@ -84,17 +110,17 @@ static unsigned long alloc_slow(struct goalloc_mcache **mcp, u8 spanclass,
 		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT))
 			return 0;
 		/* Grow with no lock held, then start over on whatever CPU. */
-		local_unlock(&goalloc_mcaches->lock);
+		local_unlock(&goalloc_allp->lock);
 		err = goalloc_mheap_grow(npages ?: goalloc_class_to_allocnpages[spanclass >> 1]);
-		local_lock(&goalloc_mcaches->lock);
-		*mcp = mc = this_cpu_ptr(goalloc_mcaches);
+		local_lock(&goalloc_allp->lock);
+		*ppp = pp = this_cpu_ptr(goalloc_allp);
 		if (err)
 			return 0;
 		if (!npages) {
 			/* Another task may have refilled this CPU's span. */
-			v = goalloc_mspan_next_free_fast(mc->alloc[spanclass]);
+			v = goalloc_mspan_next_free_fast(pp->mcache.alloc[spanclass]);
 			if (v) {
-				*sp = mc->alloc[spanclass];
+				*sp = pp->mcache.alloc[spanclass];
 				return v;
 			}
 		}
@@ -106,21 +132,21 @@ static void *alloc_large(size_t size, unsigned int flags)
 {
 	u32 npages = DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE);
 	u8 spc = goalloc_make_spanclass(0, flags & GOALLOC_NOSCAN);
-	struct goalloc_mcache *mc;
 	struct goalloc_mspan *s;
+	struct goalloc_p *pp;
 	unsigned long v;
 
-	local_lock(&goalloc_mcaches->lock);
-	mc = this_cpu_ptr(goalloc_mcaches);
-	v = alloc_slow(&mc, spc, npages, flags, &s, 0);
+	local_lock(&goalloc_allp->lock);
+	pp = this_cpu_ptr(goalloc_allp);
+	v = alloc_slow(&pp, spc, npages, flags, &s, 0);
 	if (v) {
-		mc->large_allocs++;
-		mc->large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
+		pp->stats.large_allocs++;
+		pp->stats.large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
 	}
-	local_unlock(&goalloc_mcaches->lock);
+	local_unlock(&goalloc_allp->lock);
 	if (!v)
 		return NULL;
-	atomic64_add((u64)npages << GOALLOC_PAGE_SHIFT, &goalloc_mheap.heap_live);
+	atomic64_add((u64)npages << GOALLOC_PAGE_SHIFT, &goalloc_pacer.heap_live);
 	goalloc_kasan_unpoison((void *)v, size, (size_t)npages << GOALLOC_PAGE_SHIFT);
 	if ((flags & GOALLOC_ZERO) && s->needzero)
 		memset((void *)v, 0, size);
@@ -130,24 +156,26 @@ static void *alloc_large(size_t size, unsigned int flags)
 
 /*
  * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
- * past its fast path.  Context: entered with the local lock held (from
+ * past its fast path.  Context: entered with the p lock held (from
  * goalloc_alloc()), which it releases.
  */
-static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
+static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
 				       unsigned int flags)
-	__releases(&goalloc_mcaches->lock)
+	__releases(&goalloc_allp->lock)
 {
 	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
-	struct goalloc_mspan *s = mc->alloc[spc];
+	struct goalloc_mspan *s = pp->mcache.alloc[spc];
 	unsigned long v = goalloc_mspan_next_free_fast(s);
+	struct goalloc_mcache *mc;
 	u16 idx;
 
 	if (unlikely(!v)) {
-		v = alloc_slow(&mc, spc, 0, flags, &s, 0);
+		v = alloc_slow(&pp, spc, 0, flags, &s, 0);
 		if (!v)
 			goto out;
 	}
-	mc->nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
+	mc = &pp->mcache;
+	pp->stats.nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
 	goalloc_kasan_unpoison((void *)v, GOALLOC_TINY_SIZE, GOALLOC_TINY_SIZE);
 	memset((void *)v, 0, GOALLOC_TINY_SIZE);
 	/*
@@ -174,7 +202,7 @@ static noinline void *alloc_tiny_block(struct goalloc_mcache *mc, size_t size,
 		mc->tinyoffset = size;
 	}
 out:
-	local_unlock(&goalloc_mcaches->lock);
+	local_unlock(&goalloc_allp->lock);
 	return (void *)v;
 }
 
@@ -187,31 +215,33 @@ static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
 {
 	unsigned int align = size & -size, off;
 	struct goalloc_mcache *mc;
+	struct goalloc_p *pp;
 	unsigned long v;
 
-	local_lock(&goalloc_mcaches->lock);
-	mc = this_cpu_ptr(goalloc_mcaches);
+	local_lock(&goalloc_allp->lock);
+	pp = this_cpu_ptr(goalloc_allp);
+	mc = &pp->mcache;
 	off = ALIGN(mc->tinyoffset, align);
 	if (unlikely(off + size > GOALLOC_TINY_SIZE))
-		return alloc_tiny_block(mc, size, flags);
+		return alloc_tiny_block(pp, size, flags);
 	/* Only this mcache writes its block's alloc word: a plain store. */
 	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | tiny_shape[size] << off);
 	mc->tinyoffset = off + size;
-	mc->tiny_allocs++;
+	pp->stats.tiny_allocs++;
 	v = mc->tiny + off;
 	goalloc_kasan_unpoison((void *)mc->tiny, off + size, GOALLOC_TINY_SIZE);
-	local_unlock(&goalloc_mcaches->lock);
+	local_unlock(&goalloc_allp->lock);
 	return (void *)v;
 }
 
 /*
  * Small, when the span's alloc_cache window has no slot to give: refill.
- * Context: entered with the local lock held (from goalloc_alloc()), which
+ * Context: entered with the p lock held (from goalloc_alloc()), which
  * it releases.
  */
-static noinline void *alloc_small_slow(struct goalloc_mcache *mc, size_t size,
+static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
 				       unsigned int flags, unsigned int sizeclass)
-	__releases(&goalloc_mcaches->lock)
+	__releases(&goalloc_allp->lock)
 {
 	u8 spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
 	struct goalloc_mspan *s;
@@ -219,16 +249,16 @@ static noinline void *alloc_small_slow(struct goalloc_mcache *mc, size_t size,
 	bool needzero;
 
 	/* Usually the span just needs its window moved or a sweep in place. */
-	v = goalloc_mcache_refill(mc, spc, &s);
+	v = goalloc_mcache_refill(pp, spc, &s);
 	if (unlikely(!v))
-		v = alloc_slow(&mc, spc, 0, flags, &s, PTR_ERR(s));
+		v = alloc_slow(&pp, spc, 0, flags, &s, PTR_ERR(s));
 	if (!v) {
-		local_unlock(&goalloc_mcaches->lock);
+		local_unlock(&goalloc_allp->lock);
 		return NULL;
 	}
-	mc->nmalloc[sizeclass]++;
+	pp->stats.nmalloc[sizeclass]++;
 	needzero = s->needzero;
-	local_unlock(&goalloc_mcaches->lock);
+	local_unlock(&goalloc_allp->lock);
 
 	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
 	if ((flags & GOALLOC_ZERO) && needzero)
@@ -256,13 +286,13 @@ static __always_inline void *alloc_small(size_t size, unsigned int flags)
 	unsigned long v;
 	bool zero;
 
-	local_lock(&goalloc_mcaches->lock);
-	s = this_cpu_read(goalloc_mcaches->alloc[sizeclass * 2 + (flags & GOALLOC_NOSCAN)]);
+	local_lock(&goalloc_allp->lock);
+	s = this_cpu_read(goalloc_allp->mcache.alloc[sizeclass * 2 + (flags & GOALLOC_NOSCAN)]);
 	if (unlikely(!goalloc_mspan_take_fast(s, &v)))
-		return alloc_small_slow(this_cpu_ptr(goalloc_mcaches), size, flags, sizeclass);
-	this_cpu_inc(goalloc_mcaches->nmalloc[sizeclass]);
+		return alloc_small_slow(this_cpu_ptr(goalloc_allp), size, flags, sizeclass);
+	this_cpu_inc(goalloc_allp->stats.nmalloc[sizeclass]);
 	zero = (flags & GOALLOC_ZERO) && s->needzero;
-	local_unlock(&goalloc_mcaches->lock);
+	local_unlock(&goalloc_allp->lock);
 
 	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
 	if (unlikely(zero))
@@ -325,7 +355,7 @@ static __always_inline int free_slot(struct goalloc_mspan *s, unsigned long addr
 		goalloc_kasan_poison((void *)addr, s->elemsize, GOALLOC_KASAN_FREE);
 	err = goalloc_mspan_free_index(s, idx);
 	if (likely(!err))
-		goalloc_mcache_note_free(s, sizeclass);
+		goalloc_p_note_free(s, sizeclass);
 	return err;
 }
 
@@ -351,20 +381,20 @@ static int free_large(struct goalloc_mspan *s, unsigned long addr)
 
 /*
  * Free a large span claimed by free_large().  The claim makes it ours, so
- * this runs outside the RCU read side, under the local lock: its pages and
+ * this runs outside the RCU read side, under the p lock: its pages and
  * mspan may go to this CPU's caches.
  */
 static void free_large_span(struct goalloc_mspan *s)
 {
-	struct goalloc_mcache *mc;
+	struct goalloc_p *pp;
 
-	atomic64_sub(s->elemsize, &goalloc_mheap.heap_live);
-	local_lock(&goalloc_mcaches->lock);
-	mc = this_cpu_ptr(goalloc_mcaches);
-	mc->large_frees++;
-	mc->large_free_bytes += s->elemsize;
-	goalloc_mheap_free_span(mc, s);
-	local_unlock(&goalloc_mcaches->lock);
+	atomic64_sub(s->elemsize, &goalloc_pacer.heap_live);
+	local_lock(&goalloc_allp->lock);
+	pp = this_cpu_ptr(goalloc_allp);
+	pp->stats.large_frees++;
+	pp->stats.large_free_bytes += s->elemsize;
+	goalloc_mheap_free_span(&pp->heap, s);
+	local_unlock(&goalloc_allp->lock);
 }
 
 /*

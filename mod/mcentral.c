@@ -1,56 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mcentral and the sweeper (Go's mcentral.go and mgcsweep.go).
+ * mcentral (Go's mcentral.go) and sweeping one span (Go's mspan.sweep).
  *
  * Each span class has partial (free slots) and full lists, each split into
  * swept and unswept halves by sweepgen parity, so starting a sweep cycle
- * (sweepgen += 2) turns every swept list into an unswept one without moving
- * a span.  A span on a list is owned by nobody; taking it off under the
- * mcentral lock makes the taker its only owner, so sweeping needs no further
- * locking.  sweepgen values follow Go's protocol for the reader's benefit
- * (debugfs, and holding this code beside Go's) but ownership comes from the
- * lists, as Go's comes from the spanSet pop plus a CAS.
+ * (sweepgen += 2, mgcsweep.c) turns every swept list into an unswept one
+ * without moving a span.  A span on a list is owned by nobody; taking it
+ * off under the mcentral lock makes the taker its only owner, so sweeping
+ * needs no further locking.  sweepgen values follow Go's protocol for the
+ * reader's benefit (debugfs, and holding this code beside Go's) but
+ * ownership comes from the lists, as Go's comes from the spanSet pop plus
+ * a CAS.
  *
  * When memory comes back without anyone calling a sweep:
  *  - a span leaving an mcache (refill, drain) is swept at once, so frees of
  *    its objects are reusable by the next cacheSpan;
  *  - cacheSpan sweeps unswept spans (budget 100) before growing the heap;
- *  - a pacer starts a new cycle when heap_live, the bytes handed out since
- *    the last cycle began, exceeds GOGC% over what was live then (Go's
- *    trigger); the background sweeper then sweeps every list, returning
- *    empty spans to the heap and free arenas beyond the goal to the kernel.
- * An endless allocate/free churn therefore stays within about
- * (1 + GOGC/100) x its live heap plus what the per-CPU caches hold.
+ *  - the first free in a full span moves it to the unswept partial set;
+ *  - the pacer starts sweep cycles (mgcsweep.c, mgcpacer.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/moduleparam.h>
-#include <linux/sched.h>
+#include <linux/err.h>
+#include <kunit/visibility.h>
 
-#include "goalloc/mcache.h"
-#include "goalloc/mheap.h"
-#include "goalloc/stats.h"
+#include "goalloc/mcentral.h"
+#include "goalloc/mgcpacer.h"
 
-unsigned int goalloc_gogc = 100;
-module_param_named(gogc, goalloc_gogc, uint, 0644);
-MODULE_PARM_DESC(gogc, "Start a sweep cycle when the heap has grown by this percentage (Go's GOGC)");
+struct goalloc_mcentral goalloc_central[GOALLOC_NUM_SPAN_CLASSES];
+EXPORT_SYMBOL_IF_KUNIT(goalloc_central);
 
 /**
- * goalloc_mcentral_init() - set up an empty mcentral
- * @c: the mcentral
- * @spanclass: its span class
+ * goalloc_mcentral_init() - set up every span class's empty mcentral
+ *
+ * Context: module init.
  */
-void goalloc_mcentral_init(struct goalloc_mcentral *c, u8 spanclass)
+void goalloc_mcentral_init(void)
 {
-	int i;
+	struct goalloc_mcentral *c;
+	int spc, i;
 
-	spin_lock_init(&c->lock);
-	c->spanclass = spanclass;
-	for (i = 0; i < 2; i++) {
-		INIT_LIST_HEAD(&c->partial[i]);
-		INIT_LIST_HEAD(&c->full[i]);
-		c->npartial[i] = 0;
-		c->nfull[i] = 0;
+	for (spc = 0; spc < GOALLOC_NUM_SPAN_CLASSES; spc++) {
+		c = &goalloc_central[spc];
+		spin_lock_init(&c->lock);
+		c->spanclass = spc;
+		for (i = 0; i < 2; i++) {
+			INIT_LIST_HEAD(&c->partial[i]);
+			INIT_LIST_HEAD(&c->full[i]);
+			c->npartial[i] = 0;
+			c->nfull[i] = 0;
+		}
 	}
 }
 
@@ -150,7 +149,7 @@ void goalloc_mcentral_free_in_full(struct goalloc_mspan *s)
 
 	if (WARN_ON_ONCE(spc >= GOALLOC_NUM_SPAN_CLASSES))
 		return;
-	c = &goalloc_mheap.central[spc];
+	c = &goalloc_central[spc];
 	spin_lock(&c->lock);
 	/* Membership and class only change under this lock: re-check. */
 	if (s->central_full && s->spanclass == spc)
@@ -173,7 +172,7 @@ static bool sweep_span(struct goalloc_mspan *s, bool preserve)
 	if (nfreed) {
 		s->needzero = 1;
 		/* Reclaimed slots leave heap_live (see struct goalloc_mheap). */
-		atomic64_sub((u64)nfreed * s->elemsize, &goalloc_mheap.heap_live);
+		atomic64_sub((u64)nfreed * s->elemsize, &goalloc_pacer.heap_live);
 	}
 	WRITE_ONCE(s->sweepgen, goalloc_sweepgen());
 	if (preserve)
@@ -182,7 +181,7 @@ static bool sweep_span(struct goalloc_mspan *s, bool preserve)
 		goalloc_mheap_free_span(NULL, s);
 		return false;
 	}
-	push_swept(&goalloc_mheap.central[s->spanclass], s);
+	push_swept(&goalloc_central[s->spanclass], s);
 	return true;
 }
 
@@ -190,7 +189,7 @@ static bool sweep_span(struct goalloc_mspan *s, bool preserve)
  * goalloc_mspan_sweep_free_in_place() - sweep an mcache's own full span
  * @s: a span cached by the caller's mcache, with no free slot left
  *
- * Context: local lock held; never sleeps.
+ * Context: this CPU's p lock held; never sleeps.
  * Return: 0 if the sweep freed slots (the span stays cached, swept),
  * -ENOSPC if nothing in it had died.
  */
@@ -240,18 +239,19 @@ static bool sweep_popped(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 /**
  * goalloc_mcentral_cache_span() - Go's mcentral.cacheSpan
  * @c: mcentral of the span class wanted
- * @mc: this CPU's mcache (local lock held): its page cache serves growth
+ * @hc: this CPU's heap cache (its p lock held): it serves growth, as
+ *	Go's allocSpan uses the current P's caches
  *
  * Order: a swept partial span; else, within a budget, an unswept partial
  * span (swept now); an unswept full span that sweeping frees slots in; else
  * a new span from the heap.
  *
- * Context: local lock held; never sleeps.
+ * Context: this CPU's p lock held; never sleeps.
  * Return: a span with free slots and its alloc_cache set at freeindex, or
  * an ERR_PTR from goalloc_mheap_alloc_span() (-EAGAIN: grow the heap).
  */
 struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
-						  struct goalloc_mcache *mc)
+						  struct goalloc_heapcache *hc)
 {
 	u32 sg = goalloc_sweepgen();
 	unsigned int sw = goalloc_swept(sg), un = goalloc_unswept(sg);
@@ -283,7 +283,7 @@ struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
 	spin_unlock(&c->lock);
 
 	/* Go's mcentral.grow. */
-	s = goalloc_mheap_alloc_span(mc, goalloc_class_to_allocnpages[c->spanclass >> 1],
+	s = goalloc_mheap_alloc_span(hc, goalloc_class_to_allocnpages[c->spanclass >> 1],
 				     c->spanclass, GOALLOC_MSPAN_IN_USE);
 	if (IS_ERR(s))
 		return s;
@@ -316,8 +316,14 @@ void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_uncache_span);
 
-/* Sweep one unswept span of @c.  Return: false when none is left. */
-static bool mcentral_sweep_one(struct goalloc_mcentral *c)
+/**
+ * goalloc_mcentral_sweep_one() - sweep one unswept span of an mcentral
+ * @c: the mcentral
+ *
+ * Context: never sleeps; takes @c's lock and maybe mheap.lock.
+ * Return: false when @c has no unswept span left.
+ */
+bool goalloc_mcentral_sweep_one(struct goalloc_mcentral *c)
 {
 	unsigned int un = goalloc_unswept(goalloc_sweepgen());
 	struct goalloc_mspan *s;
@@ -333,115 +339,3 @@ static bool mcentral_sweep_one(struct goalloc_mcentral *c)
 	return true;
 }
 
-/**
- * goalloc_sweep_all() - sweep every unswept span (Go's sweepone loop)
- *
- * Context: process context, may sleep between spans.
- * Return: number of spans swept.
- */
-unsigned long goalloc_sweep_all(void)
-{
-	unsigned long n = 0;
-	int i;
-
-	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
-		while (mcentral_sweep_one(&goalloc_mheap.central[i])) {
-			n++;
-			cond_resched();
-		}
-	}
-	return n;
-}
-EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_all);
-
-/**
- * goalloc_sweep_cycle_norelease() - finish the current sweep, maybe start
- *	the next
- * @start: begin a new cycle (sweepgen += 2) and sweep it to the end
- *
- * The pacer's trigger is reset from the bytes live at the start of the
- * cycle: the next cycle starts once GOGC% more has been handed out.
- *
- * Context: process context, may sleep; takes gc_mutex.
- */
-void goalloc_sweep_cycle_norelease(bool start)
-{
-	struct goalloc_mheap *h = &goalloc_mheap;
-	u64 live, goal;
-
-	mutex_lock(&h->gc_mutex);
-	goalloc_sweep_all();
-	if (start) {
-		live = goalloc_stats_heap_alloc();
-		goal = max_t(u64, live + live * READ_ONCE(goalloc_gogc) / 100,
-			     GOALLOC_HEAP_MINIMUM);
-		spin_lock(&h->lock);
-		WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
-		h->cycles++;
-		h->heap_marked = live;
-		WRITE_ONCE(h->trigger, goal);
-		/*
-		 * heap_live is not reset to live: it already counts exactly
-		 * the slots not reclaimed (struct goalloc_mheap), and a reset
-		 * would drop the slots the mcaches hold, which their release
-		 * subtracts again.
-		 */
-		h->cycle_requested = false;
-		spin_unlock(&h->lock);
-		goalloc_sweep_all();
-	}
-	mutex_unlock(&h->gc_mutex);
-}
-
-/**
- * goalloc_sweep_cycle() - a sweep cycle, then the scavenger's release
- * @start: begin a new cycle, see goalloc_sweep_cycle_norelease()
- *
- * Afterwards free arenas beyond 110% of the pacer's goal go back to the
- * kernel, if they were already free at an earlier cycle's pass.
- *
- * Context: process context, may sleep.
- */
-void goalloc_sweep_cycle(bool start)
-{
-	goalloc_sweep_cycle_norelease(start);
-	goalloc_mheap_release(false);
-}
-EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_cycle);
-
-static void bgsweep_fn(struct work_struct *work)
-{
-	goalloc_sweep_cycle(READ_ONCE(goalloc_mheap.cycle_requested));
-}
-
-/**
- * goalloc_maybe_start_cycle() - Go's gcTrigger test after a refill
- *
- * Context: any; only queues the background sweeper.
- */
-void goalloc_maybe_start_cycle(void)
-{
-	struct goalloc_mheap *h = &goalloc_mheap;
-
-	if (atomic64_read(&h->heap_live) < READ_ONCE(h->trigger) ||
-	    READ_ONCE(h->cycle_requested))
-		return;
-	WRITE_ONCE(h->cycle_requested, true);
-	queue_work(system_unbound_wq, &h->bgsweep);
-}
-
-/**
- * goalloc_mcentral_sweeper_init() - set up the background sweeper
- */
-void goalloc_mcentral_sweeper_init(void)
-{
-	INIT_WORK(&goalloc_mheap.bgsweep, bgsweep_fn);
-}
-
-/**
- * goalloc_mcentral_sweeper_exit() - wait for the background sweeper
- */
-void goalloc_mcentral_sweeper_exit(void)
-{
-	cancel_work_sync(&goalloc_mheap.bgsweep);
-}

@@ -9,7 +9,8 @@
  * bookkeeping.  A linear-map page cannot be unmapped and mapped again, so
  * memory goes back to the kernel one whole free arena at a time; the chunk
  * slot stays in the page allocator as "released" (scavenged) and is backed
- * by a new block when the heap grows again.  See mheap.h for locking.
+ * by a new block when the heap grows again.  Locking: the lock order block
+ * at the top of malloc.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,9 +21,10 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 
 #include "goalloc/kasan.h"
-#include "goalloc/mcache.h"
+#include "goalloc/mgcpacer.h"
 #include "goalloc/mheap.h"
 
 static_assert(GOALLOC_ARENA_ORDER <= MAX_PAGE_ORDER);
@@ -203,22 +205,22 @@ bool goalloc_mheap_owns(unsigned long addr)
 
 /*
  * Take npages from this CPU's page cache, refilling it from the heap if it
- * is empty.  Context: mc's local lock held.  Return: the first page, or
- * GOALLOC_NO_PAGE (the caller then asks the page allocator).
+ * is empty.  Context: the p lock of hc's CPU held.  Return: the first page,
+ * or GOALLOC_NO_PAGE (the caller then asks the page allocator).
  */
-static unsigned long pagecache_alloc(struct goalloc_mcache *mc, u32 npages)
+static unsigned long pagecache_alloc(struct goalloc_heapcache *hc, u32 npages)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	unsigned long base, scav;
 
-	base = goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
+	base = goalloc_pagecache_alloc(&hc->pcache, npages, &scav);
 	if (base != GOALLOC_NO_PAGE)
 		return base;
 	spin_lock(&h->lock);
-	if (goalloc_pagecache_empty(&mc->pcache))
-		goalloc_pagealloc_alloc_to_cache(&h->pages, &mc->pcache);
+	if (goalloc_pagecache_empty(&hc->pcache))
+		goalloc_pagealloc_alloc_to_cache(&h->pages, &hc->pcache);
 	spin_unlock(&h->lock);
-	return goalloc_pagecache_alloc(&mc->pcache, npages, &scav);
+	return goalloc_pagecache_alloc(&hc->pcache, npages, &scav);
 }
 
 /*
@@ -248,14 +250,15 @@ static void spans_set(struct goalloc_mspan **sp, struct goalloc_mspan *s, u32 n)
  * and go to this CPU's small cache first.  A cached mspan is DEAD, as a
  * freed one is, and the typesafe-by-RCU cache reuses freed objects at once
  * as well, so lock-free lookups (which re-check state and bounds) cannot
- * tell the difference.  Context: mc's local lock held when mc is not NULL.
+ * tell the difference.  Context: the p lock of hc's CPU held when hc is
+ * not NULL.
  */
-static struct goalloc_mspan *mspan_alloc(struct goalloc_mcache *mc)
+static struct goalloc_mspan *mspan_alloc(struct goalloc_heapcache *hc)
 {
 	struct goalloc_mspan *s;
 
-	if (mc && mc->nspancache)
-		return mc->spancache[--mc->nspancache];
+	if (hc && hc->nspancache)
+		return hc->spancache[--hc->nspancache];
 	s = kmem_cache_alloc(goalloc_mspan_cache, GFP_NOWAIT | __GFP_NOWARN);
 	/* A new object: lookups that find it before it is published see DEAD. */
 	if (s)
@@ -263,38 +266,64 @@ static struct goalloc_mspan *mspan_alloc(struct goalloc_mcache *mc)
 	return s;
 }
 
-static void mspan_free(struct goalloc_mcache *mc, struct goalloc_mspan *s)
+static void mspan_free(struct goalloc_heapcache *hc, struct goalloc_mspan *s)
 {
-	if (mc && mc->nspancache < GOALLOC_MSPAN_CACHE_LEN)
-		mc->spancache[mc->nspancache++] = s;
+	if (hc && hc->nspancache < GOALLOC_MSPAN_CACHE_LEN)
+		hc->spancache[hc->nspancache++] = s;
 	else
 		kmem_cache_free(goalloc_mspan_cache, s);
 }
 
 /**
- * goalloc_mspancache_drain() - free the mspans an mcache holds
- * @mc: an mcache its caller may touch (as goalloc_mcache_release_all())
+ * goalloc_heapcache_drain() - give a CPU's cached mspans and pages back
+ * @hc: the heap cache of this CPU (its p lock held) or of a dead CPU
+ *
+ * Context: never sleeps; takes mheap.lock.
  */
-void goalloc_mspancache_drain(struct goalloc_mcache *mc)
+void goalloc_heapcache_drain(struct goalloc_heapcache *hc)
 {
-	while (mc->nspancache)
-		kmem_cache_free(goalloc_mspan_cache, mc->spancache[--mc->nspancache]);
+	while (hc->nspancache)
+		kmem_cache_free(goalloc_mspan_cache, hc->spancache[--hc->nspancache]);
+	if (!goalloc_pagecache_empty(&hc->pcache)) {
+		spin_lock(&goalloc_mheap.lock);
+		goalloc_pagecache_flush(&hc->pcache, &goalloc_mheap.pages);
+		spin_unlock(&goalloc_mheap.lock);
+	}
+}
+
+/* Block states for a new tiny-class span (see struct goalloc_tiny_blocks). */
+static int tiny_blocks_attach(struct goalloc_mspan *s)
+{
+	/* The caller may hold its p lock or spinlocks: never sleep. */
+	s->tiny = kzalloc(sizeof(*s->tiny), GFP_NOWAIT | __GFP_NOWARN);
+	return s->tiny ? 0 : -ENOMEM;
+}
+
+/* RCU-deferred: a racing goalloc_free() may still be reading them. */
+static void tiny_blocks_free(struct goalloc_mspan *s)
+{
+	struct goalloc_tiny_blocks *t = s->tiny;
+
+	s->tiny = NULL;
+	kfree_rcu(t, rcu);
 }
 
 /**
  * goalloc_mheap_alloc_span() - Go's mheap.allocSpan
- * @mc: this CPU's mcache (its local lock held), or NULL to bypass the
- *	page cache
+ * @hc: this CPU's heap cache (its p lock held), or NULL to bypass the
+ *	per-CPU caches
  * @npages: span length in runtime pages, 1..GOALLOC_ARENA_PAGES
  * @spanclass: span class for heap spans; ignored for manual spans
  * @state: GOALLOC_MSPAN_IN_USE or GOALLOC_MSPAN_MANUAL
  *
- * Context: may be called with spinlocks or the local lock held; never sleeps.
+ * A span of the tiny span class comes with its tiny block states.
+ *
+ * Context: may be called with spinlocks or the p lock held; never sleeps.
  * Return: an initialised span with needzero set from the arena's zeroed
  * watermark; ERR_PTR(-EAGAIN) when the heap must grow first (see
  * goalloc_mheap_grow()), ERR_PTR(-ENOMEM) when span metadata is unavailable.
  */
-struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
+struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 					       u32 npages, u8 spanclass,
 					       u8 state)
 {
@@ -307,19 +336,28 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 
 	if (goalloc_should_fail(&goalloc_fail_meta, sizeof(*s)))
 		return ERR_PTR(-ENOMEM);
-	s = mspan_alloc(mc);
+	s = mspan_alloc(hc);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
+	s->tiny = NULL;
+	if (state == GOALLOC_MSPAN_IN_USE &&
+	    spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true) &&
+	    tiny_blocks_attach(s)) {
+		mspan_free(hc, s);
+		return ERR_PTR(-ENOMEM);
+	}
 	base = GOALLOC_NO_PAGE;
-	if (mc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
-		base = pagecache_alloc(mc, npages);
+	if (hc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
+		base = pagecache_alloc(hc, npages);
 
 	spin_lock(&h->lock);
 	if (base == GOALLOC_NO_PAGE)
 		base = goalloc_pagealloc_alloc(&h->pages, npages, NULL);
 	if (base == GOALLOC_NO_PAGE) {
 		spin_unlock(&h->lock);
-		mspan_free(mc, s);
+		if (s->tiny)
+			tiny_blocks_free(s);
+		mspan_free(hc, s);
 		return ERR_PTR(-EAGAIN);
 	}
 	a = h->arenas[base / GOALLOC_ARENA_PAGES];
@@ -343,7 +381,6 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
 	s->arena = a;
 	s->pageidx = base;
 	s->sweepgen = goalloc_sweepgen();
-	s->tiny = NULL;
 	s->needzero = needzero;
 	/* A manual span's stacks are not in anyone's hands until stack.c says. */
 	if (state == GOALLOC_MSPAN_MANUAL) {
@@ -359,18 +396,18 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_alloc_span);
 
 /**
  * goalloc_mheap_free_span() - Go's mheap.freeSpan / freeManual
- * @mc: this CPU's mcache (its local lock held), or NULL to bypass the
+ * @hc: this CPU's heap cache (its p lock held), or NULL to bypass the
  *	per-CPU caches
  * @s: a span with no live objects, owned by the caller
  *
- * Returns the pages to @mc's page cache when they are a run it serves and
+ * Returns the pages to @hc's page cache when they are a run it serves and
  * lie in its block, else to the page allocator (coalescing is the page
- * allocator's bitmap), and the mspan to @mc's mspan cache or its
+ * allocator's bitmap), and the mspan to @hc's mspan cache or its
  * RCU-typesafe kmem_cache.
  *
  * Context: never sleeps; takes mheap.lock.
  */
-void goalloc_mheap_free_span(struct goalloc_mcache *mc, struct goalloc_mspan *s)
+void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan *s)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a = s->arena;
@@ -378,7 +415,7 @@ void goalloc_mheap_free_span(struct goalloc_mcache *mc, struct goalloc_mspan *s)
 	bool cached;
 
 	if (s->tiny)
-		goalloc_tiny_blocks_free(s);
+		tiny_blocks_free(s);
 	goalloc_kasan_poison((void *)s->base, (size_t)s->npages << GOALLOC_PAGE_SHIFT,
 			     GOALLOC_KASAN_FREE);
 	spin_lock(&h->lock);
@@ -389,13 +426,13 @@ void goalloc_mheap_free_span(struct goalloc_mcache *mc, struct goalloc_mspan *s)
 	WRITE_ONCE(s->state, GOALLOC_MSPAN_DEAD);
 	spans_set(&a->spans[off], NULL, s->npages);
 	/* The pages stay in use in the heap's bitmap while the cache has them. */
-	cached = mc && s->npages < GOALLOC_PAGECACHE_MAX_NPAGES &&
-		 goalloc_pagecache_free(&mc->pcache, s->pageidx, s->npages);
+	cached = hc && s->npages < GOALLOC_PAGECACHE_MAX_NPAGES &&
+		 goalloc_pagecache_free(&hc->pcache, s->pageidx, s->npages);
 	if (!cached)
 		goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
 	spin_unlock(&h->lock);
 	atomic_long_dec(&h->nspans);
-	mspan_free(mc, s);
+	mspan_free(hc, s);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_free_span);
 
@@ -514,8 +551,7 @@ unsigned long goalloc_mheap_release(bool all)
 {
 	unsigned long keep_bytes, released;
 
-	keep_bytes = all ? 0 : max_t(u64, READ_ONCE(goalloc_mheap.trigger) * 110 / 100,
-				     GOALLOC_HEAP_MINIMUM);
+	keep_bytes = all ? 0 : goalloc_pacer_scavenge_goal();
 	mutex_lock(&goalloc_mheap.grow_mutex);
 	released = release_locked(!keep_bytes, keep_bytes, ULONG_MAX);
 	mutex_unlock(&goalloc_mheap.grow_mutex);
@@ -581,10 +617,10 @@ static bool arena_idle_a_cycle(struct goalloc_mheap *h, struct goalloc_heap_aren
 	}
 	if (!a->idle_seen) {
 		a->idle_seen = true;
-		a->idle_cycle = h->cycles;
+		a->idle_cycle = READ_ONCE(goalloc_pacer.cycles);
 		return false;
 	}
-	return a->idle_cycle != h->cycles;
+	return a->idle_cycle != READ_ONCE(goalloc_pacer.cycles);
 }
 
 /* Context: grow_mutex held.  Return: bytes released. */
@@ -639,12 +675,8 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	memset(h, 0, sizeof(*h));
 	spin_lock_init(&h->lock);
 	mutex_init(&h->grow_mutex);
-	mutex_init(&h->gc_mutex);
 	h->max_chunks = max(max_bytes >> GOALLOC_ARENA_SHIFT, 1UL);
 	h->sweepgen = 4;	/* leaves room below for sg - 2 */
-	h->trigger = GOALLOC_HEAP_MINIMUM;
-	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
-		goalloc_mcentral_init(&h->central[i], i);
 	for (i = 0; i < ARRAY_SIZE(goalloc_arena_cache); i++)
 		goalloc_arena_cache[i] = &goalloc_arena_none;
 
@@ -705,7 +737,7 @@ void goalloc_mheap_exit(void)
 
 				if (s && s->pageidx % GOALLOC_ARENA_PAGES == p) {
 					if (s->tiny)
-						goalloc_tiny_blocks_free(s);
+						tiny_blocks_free(s);
 					kmem_cache_free(goalloc_mspan_cache, s);
 				}
 			}

@@ -4,7 +4,7 @@
  * 2 KiB, taken from the same mheap as heap spans but as manual spans.
  *
  *  < 32 KiB (orders 0..3 = 2, 4, 8, 16 KiB):
- *      per-CPU stackcache[order] (in the mcache, under its local lock)
+ *      per-CPU stackcache[order] (in the CPU's p, under its lock)
  *        -> stackpool[order] (its own spinlock): 32 KiB spans carved into
  *           stacks of that order, a free list per span, returned to the heap
  *           when every stack in them is free
@@ -17,8 +17,9 @@
  *      span reused as a heap span then would race with marking); goalloc
  *      has no mark phase, so it has no stackLarge.
  *
- * Lock order: mcache local_lock -> stackpool[order].lock -> mheap.lock.
- * Growing the heap happens with no lock held.
+ * Locking: the lock order block at the top of malloc.c.  Growing the heap
+ * happens with no lock held.  The pools and caches are in stackpool.c;
+ * this file is the API.
  *
  * Free stacks are threaded through their first word.  Whether a stack is in
  * a caller's hands is one bit per stack in its span's gcmark_bits, set and
@@ -28,163 +29,37 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
-#include <linux/seq_file.h>
-#include <linux/slab.h>
 
 #include <goalloc.h>
 #include "goalloc/kasan.h"
-#include "goalloc/mcache.h"
+#include "goalloc/malloc.h"
+#include "goalloc/proc.h"
 #include "goalloc/stack.h"
-
-struct stack_link {
-	struct stack_link *next;
-};
-
-struct goalloc_stackpool goalloc_stackpool[GOALLOC_NUM_STACK_ORDERS];
-EXPORT_SYMBOL_IF_KUNIT(goalloc_stackpool);
-
-static unsigned int stack_order(size_t n)
-{
-	return ilog2(n / GOALLOC_FIXED_STACK);
-}
-
-/* Go's stackpoolalloc.  Context: pool lock held; never sleeps. */
-static void *stackpool_alloc(unsigned int order)
-{
-	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
-	struct goalloc_mspan *s;
-	struct stack_link *x;
-	u32 i, size = GOALLOC_FIXED_STACK << order;
-
-	lockdep_assert_held(&pool->lock);
-	s = list_first_entry_or_null(&pool->spans, struct goalloc_mspan, list);
-	if (!s) {
-		s = goalloc_mheap_alloc_span(NULL, GOALLOC_STACK_CACHE_SIZE >> GOALLOC_PAGE_SHIFT,
-					     0, GOALLOC_MSPAN_MANUAL);
-		if (IS_ERR(s))
-			return s;
-		s->elemsize = size;
-		s->nelems = GOALLOC_STACK_CACHE_SIZE / size;
-		s->divmul = ~0U / size + 1;	/* Go's divMagic for this size */
-		s->manual_freelist = NULL;
-		for (i = s->nelems; i-- > 0;) {
-			x = (struct stack_link *)(s->base + (unsigned long)i * size);
-			x->next = s->manual_freelist;
-			s->manual_freelist = x;
-		}
-		s->manual_nfree = s->nelems;
-		s->alloc_count = 0;
-		list_add(&s->list, &pool->spans);
-		pool->nspans++;
-	}
-	x = s->manual_freelist;
-	s->manual_freelist = x->next;
-	s->manual_nfree--;
-	s->alloc_count++;
-	if (!s->manual_freelist)
-		list_del_init(&s->list);	/* exhausted: off the list */
-	return x;
-}
-
-/* Go's stackpoolfree.  Context: pool lock held; never sleeps. */
-static void stackpool_free(void *v, unsigned int order, struct goalloc_mspan *s)
-{
-	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
-	struct stack_link *x = v;
-
-	lockdep_assert_held(&pool->lock);
-	if (!s->manual_freelist)
-		list_add(&s->list, &pool->spans);
-	x->next = s->manual_freelist;
-	s->manual_freelist = x;
-	s->manual_nfree++;
-	s->alloc_count--;
-	if (!s->alloc_count) {
-		list_del_init(&s->list);
-		pool->nspans--;
-		goalloc_mheap_free_span(NULL, s);
-	}
-}
-
-/* Go's stackcacherefill: half a cache's worth from the pool. */
-static int stackcache_refill(struct goalloc_stackcache *c, unsigned int order)
-{
-	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
-	u32 size = GOALLOC_FIXED_STACK << order;
-	struct stack_link *x;
-	int err = 0;
-
-	spin_lock(&pool->lock);
-	while (c->size < GOALLOC_STACK_CACHE_SIZE / 2) {
-		x = stackpool_alloc(order);
-		if (IS_ERR(x)) {
-			err = PTR_ERR(x);
-			break;
-		}
-		x->next = c->list;
-		c->list = x;
-		c->size += size;
-	}
-	spin_unlock(&pool->lock);
-	return c->list ? 0 : err;
-}
-
-/* Go's stackcacherelease: give back down to half a cache. */
-static void stackcache_release(struct goalloc_stackcache *c, unsigned int order,
-			       u32 keep)
-{
-	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
-	u32 size = GOALLOC_FIXED_STACK << order;
-	struct stack_link *x;
-
-	spin_lock(&pool->lock);
-	while (c->size > keep) {
-		x = c->list;
-		c->list = x->next;
-		c->size -= size;
-		rcu_read_lock();
-		stackpool_free(x, order, goalloc_span_of((unsigned long)x));
-		rcu_read_unlock();
-	}
-	spin_unlock(&pool->lock);
-}
-
-/**
- * goalloc_stackcache_clear() - Go's stackcache_clear: empty a CPU's caches
- * @mc: the mcache (own CPU under its local lock, or a dead CPU's)
- */
-void goalloc_stackcache_clear(struct goalloc_mcache *mc)
-{
-	unsigned int order;
-
-	for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++)
-		stackcache_release(&mc->stackcache[order], order, 0);
-}
 
 /* One attempt; ERR_PTR(-EAGAIN) asks the caller to grow the heap. */
 static void *stack_alloc_once(size_t n)
 {
 	struct goalloc_stackcache *c;
 	struct goalloc_mspan *s;
-	struct stack_link *x;
+	struct goalloc_stack_link *x;
 	unsigned int order;
 	int err;
 
 	if (n < GOALLOC_STACK_CACHE_SIZE) {
-		order = stack_order(n);
-		local_lock(&goalloc_mcaches->lock);
-		c = &this_cpu_ptr(goalloc_mcaches)->stackcache[order];
+		order = goalloc_stack_order(n);
+		local_lock(&goalloc_allp->lock);
+		c = &this_cpu_ptr(goalloc_allp)->stackcache[order];
 		if (!c->list) {
-			err = stackcache_refill(c, order);
+			err = goalloc_stackcache_refill(c, order);
 			if (err) {
-				local_unlock(&goalloc_mcaches->lock);
+				local_unlock(&goalloc_allp->lock);
 				return ERR_PTR(err);
 			}
 		}
 		x = c->list;
 		c->list = x->next;
 		c->size -= n;
-		local_unlock(&goalloc_mcaches->lock);
+		local_unlock(&goalloc_allp->lock);
 		return x;
 	}
 
@@ -298,15 +173,15 @@ int goalloc_stack_free(void *stk, size_t size)
 
 	/* The first word stays accessible: it links the free stack. */
 	goalloc_kasan_poison(stk + sizeof(void *), size - sizeof(void *), GOALLOC_KASAN_FREE);
-	order = stack_order(size);
-	local_lock(&goalloc_mcaches->lock);
-	c = &this_cpu_ptr(goalloc_mcaches)->stackcache[order];
+	order = goalloc_stack_order(size);
+	local_lock(&goalloc_allp->lock);
+	c = &this_cpu_ptr(goalloc_allp)->stackcache[order];
 	if (c->size >= GOALLOC_STACK_CACHE_SIZE)
-		stackcache_release(c, order, GOALLOC_STACK_CACHE_SIZE / 2);
-	((struct stack_link *)stk)->next = c->list;
+		goalloc_stackcache_release(c, order, GOALLOC_STACK_CACHE_SIZE / 2);
+	((struct goalloc_stack_link *)stk)->next = c->list;
 	c->list = stk;
 	c->size += size;
-	local_unlock(&goalloc_mcaches->lock);
+	local_unlock(&goalloc_allp->lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_free);
@@ -364,56 +239,3 @@ void goalloc_stack_drain(void)
 	goalloc_mcache_drain_all();
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_drain);
-
-/**
- * goalloc_stack_show() - the debugfs "stacks" view
- * @m: seq_file
- * @v: unused
- *
- * Return: 0.
- */
-int goalloc_stack_show(struct seq_file *m, void *v)
-{
-	struct goalloc_mspan *s;
-	unsigned int order;
-	int cpu;
-
-	seq_puts(m, "stackpool: order stack_bytes spans spans_with_free free_stacks\n");
-	for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++) {
-		struct goalloc_stackpool *pool = &goalloc_stackpool[order];
-		unsigned long withfree = 0, nfree = 0;
-
-		spin_lock(&pool->lock);
-		list_for_each_entry(s, &pool->spans, list) {
-			withfree++;
-			nfree += s->manual_nfree;
-		}
-		seq_printf(m, "  %u %u %lu %lu %lu\n", order, GOALLOC_FIXED_STACK << order,
-			   pool->nspans, withfree, nfree);
-		spin_unlock(&pool->lock);
-	}
-	seq_puts(m, "stackcache: cpu bytes_per_order(2K 4K 8K 16K)\n");
-	for_each_possible_cpu(cpu) {
-		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
-
-		seq_printf(m, "  cpu%d", cpu);
-		for (order = 0; order < GOALLOC_NUM_STACK_ORDERS; order++)
-			seq_printf(m, " %u", goalloc_racy(mc->stackcache[order].size));
-		seq_putc(m, '\n');
-	}
-	return 0;
-}
-
-/**
- * goalloc_stack_init() - set up the pools
- */
-void goalloc_stack_init(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < GOALLOC_NUM_STACK_ORDERS; i++) {
-		spin_lock_init(&goalloc_stackpool[i].lock);
-		INIT_LIST_HEAD(&goalloc_stackpool[i].spans);
-		goalloc_stackpool[i].nspans = 0;
-	}
-}

@@ -3,8 +3,8 @@
  * Statistics with Go's runtime.MemStats meanings (mstats.go).
  *
  * Go keeps per-P deltas and folds them in without stopping the world for
- * runtime/metrics; goalloc does the same: each CPU's mcache counts its own
- * allocations (plain increments under its local lock) and frees
+ * runtime/metrics; goalloc does the same: each CPU's p counts its own
+ * allocations (plain increments under its lock) and frees
  * (this_cpu_inc), and a reader sums every possible CPU.  A reader racing
  * with allocations sees each counter at some recent value; once activity
  * stops the sums are exact.
@@ -20,8 +20,11 @@
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 
+#include <kunit/visibility.h>
+
 #include <goalloc.h>
-#include "goalloc/mcache.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/proc.h"
 #include "goalloc/stats.h"
 
 /**
@@ -36,11 +39,11 @@ void goalloc_stats_by_size(struct goalloc_class_stats *bysize)
 
 	memset(bysize, 0, sizeof(*bysize) * GOALLOC_NUM_SIZE_CLASSES);
 	for_each_possible_cpu(cpu) {
-		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+		struct goalloc_pstats *st = &per_cpu_ptr(goalloc_allp, cpu)->stats;
 
 		for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
-			bysize[c].nmalloc += goalloc_racy(mc->nmalloc[c]);
-			bysize[c].nfree += goalloc_racy(mc->nfree[c]);
+			bysize[c].nmalloc += goalloc_racy(st->nmalloc[c]);
+			bysize[c].nfree += goalloc_racy(st->nfree[c]);
 		}
 	}
 }
@@ -65,13 +68,13 @@ static void sum_counters(struct counters *t)
 		t->bytes_free += bysize[c].nfree * goalloc_class_to_size[c];
 	}
 	for_each_possible_cpu(cpu) {
-		struct goalloc_mcache *mc = per_cpu_ptr(goalloc_mcaches, cpu);
+		struct goalloc_pstats *st = &per_cpu_ptr(goalloc_allp, cpu)->stats;
 
-		t->tiny_allocs += goalloc_racy(mc->tiny_allocs);
-		t->large_allocs += goalloc_racy(mc->large_allocs);
-		t->large_frees += goalloc_racy(mc->large_frees);
-		t->large_alloc_bytes += goalloc_racy(mc->large_alloc_bytes);
-		t->large_free_bytes += goalloc_racy(mc->large_free_bytes);
+		t->tiny_allocs += goalloc_racy(st->tiny_allocs);
+		t->large_allocs += goalloc_racy(st->large_allocs);
+		t->large_frees += goalloc_racy(st->large_frees);
+		t->large_alloc_bytes += goalloc_racy(st->large_alloc_bytes);
+		t->large_free_bytes += goalloc_racy(st->large_free_bytes);
 	}
 }
 
@@ -127,12 +130,12 @@ void goalloc_read_memstats(struct goalloc_memstats *ms)
 	ms->heap_idle = ms->heap_sys - ms->heap_inuse;
 	ms->mspan_inuse = (u64)atomic_long_read(&h->nspans) * sizeof(struct goalloc_mspan);
 	ms->mspan_sys = ms->mspan_inuse;
-	ms->mcache_inuse = (u64)num_possible_cpus() * sizeof(struct goalloc_mcache);
+	ms->mcache_inuse = (u64)num_possible_cpus() * sizeof(struct goalloc_p);
 	ms->mcache_sys = ms->mcache_inuse;
 	ms->sys = ms->heap_sys + ms->stack_sys + ms->mspan_sys +
 		  ms->mcache_sys + (u64)nchunks * sizeof(struct goalloc_heap_arena);
-	ms->next_gc = READ_ONCE(h->trigger);
-	ms->num_gc = READ_ONCE(h->cycles);
-	ms->heap_live = atomic64_read(&h->heap_live);
+	ms->next_gc = READ_ONCE(goalloc_pacer.trigger);
+	ms->num_gc = READ_ONCE(goalloc_pacer.cycles);
+	ms->heap_live = atomic64_read(&goalloc_pacer.heap_live);
 }
 EXPORT_SYMBOL_GPL(goalloc_read_memstats);

@@ -1,18 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * goalloc's heap: arenas, the page-index -> span tables, the mcentrals and
- * the sweep/pacer state (Go's mheap.go, mcentral.go, mgcsweep.go).
- *
- * Lock order (outermost first):
- *   mheap.gc_mutex        one sweep cycle / release at a time (may sleep)
- *   mheap.grow_mutex      arena growth (may sleep: allocates 4 MiB)
- *   mcache local_lock     this CPU's mcache and page cache (preemption off)
- *   stackpool[order].lock (stack.c)
- *   mcentral.lock         one span class's partial/full lists
- *   mheap.lock            page allocator, arena spans tables, page counters
- * Nothing that may sleep runs under the last three.  Arena growth therefore
- * happens with every lock dropped: the allocation path unwinds with -EAGAIN,
- * grows, and retries (as SLUB drops its cpu lock around new_slab()).
+ * goalloc's heap: arenas, the page-index -> span tables, span allocation
+ * and free, and the heap's per-CPU caches (Go's mheap.go, the arena index
+ * of malloc.go, Go's p.pcache and p.mspancache).  Locking: see the lock
+ * order block at the top of mod/malloc.c.
  *
  * Address -> span lookups (free, usable size) take no lock: arena pointers
  * (index and lookup cache) and span table entries are published with
@@ -25,13 +16,12 @@
 #define _GOALLOC_MHEAP_H
 
 #include <linux/atomic.h>
-#include <linux/cache.h>
-#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
-#include <linux/workqueue.h>
 
 #include "goalloc/pagealloc.h"
+#include "goalloc/pagecache.h"
 #include "goalloc/sizeclasses.h"
 #include "goalloc/span.h"
 
@@ -40,16 +30,41 @@
 #define GOALLOC_ARENA_BYTES	(1UL << GOALLOC_ARENA_SHIFT)
 #define GOALLOC_ARENA_PAGES	(GOALLOC_ARENA_BYTES >> GOALLOC_PAGE_SHIFT)
 #define GOALLOC_ARENA_ORDER	(GOALLOC_ARENA_SHIFT - PAGE_SHIFT)
-#define GOALLOC_MAX_ALLOC	GOALLOC_ARENA_BYTES
 
 /* Spans shorter than this come from the per-CPU page cache (Go: 64/4). */
 #define GOALLOC_PAGECACHE_MAX_NPAGES	16
 
-/* Spans swept per cacheSpan before it gives up and grows (Go's budget). */
-#define GOALLOC_SWEEP_BUDGET	100
+/* Go keeps 128 mspans per P; a few cover a CPU's large alloc/free churn. */
+#define GOALLOC_MSPAN_CACHE_LEN	8
 
-/* Go's heapMinimum: no sweep cycle is paced below this heap size. */
-#define GOALLOC_HEAP_MINIMUM	(4UL << 20)
+/**
+ * struct goalloc_heapcache - the heap's per-CPU caches (in struct goalloc_p)
+ * @pcache: Go's per-P page cache; the pages of a large span freed on this
+ *	CPU go back to it when they lie in its 64-page block
+ * @nspancache: mspans in @spancache
+ * @spancache: Go's per-P mspancache: dead mspan structs (state
+ *	GOALLOC_MSPAN_DEAD) kept for the next span this CPU allocates, so a
+ *	large alloc+free pair needs no kmem_cache call
+ *
+ * Owned by its CPU under that CPU's p lock, or drained on a dead CPU.
+ */
+struct goalloc_heapcache {
+	struct goalloc_pagecache pcache;
+	unsigned int nspancache;
+	struct goalloc_mspan *spancache[GOALLOC_MSPAN_CACHE_LEN];
+};
+
+/*
+ * Tiny blocks (tiny.c) keep per-slot state beside a tiny-class span: span
+ * metadata, allocated with the span and freed with it (through RCU: a
+ * racing goalloc_free() may still read it).  The words' meaning and rules
+ * are in tiny.h.
+ */
+struct goalloc_tiny_blocks {
+	struct rcu_head rcu;
+	atomic_t state[GOALLOC_PAGE_SIZE / GOALLOC_TINY_SIZE];
+	u32 alloc[GOALLOC_PAGE_SIZE / GOALLOC_TINY_SIZE];
+};
 
 /**
  * struct goalloc_heap_arena - one 4 MiB arena (Go's heapArena)
@@ -75,24 +90,6 @@ struct goalloc_heap_arena {
 };
 
 /**
- * struct goalloc_mcentral - free spans of one span class
- * @lock: guards the four lists and their counts
- * @spanclass: the span class
- * @partial: spans with free slots, [swept] and [unswept] by sweepgen parity
- * @full: spans without free slots, same indexing
- * @npartial: lengths of @partial
- * @nfull: lengths of @full
- */
-struct goalloc_mcentral {
-	spinlock_t lock;
-	u8 spanclass;
-	struct list_head partial[2];
-	struct list_head full[2];
-	u32 npartial[2];
-	u32 nfull[2];
-} ____cacheline_aligned_in_smp;
-
-/**
  * struct goalloc_mheap - the heap
  * @lock: guards @pages, the arenas' span tables, zeroed_base and idle
  *	marks, @arenas,
@@ -105,20 +102,8 @@ struct goalloc_mcentral {
  * @pages_inuse: runtime pages in in-use (heap) spans
  * @pages_manual: runtime pages in manual (stack) spans
  * @nspans: mspans in existence
- * @grow_mutex: serialises arena growth
- * @gc_mutex: serialises sweep cycles and releases
- * @sweepgen: Go's sweep generation; += 2 per cycle
- * @cycles: sweep cycles started
- * @heap_live: Go's heapLive for an explicit free: bytes of every slot an
- *	mcache holds (refill counts a span's free slots as handed out, its
- *	release takes back those never used), of allocated slots not yet
- *	reclaimed by a sweep, and of large objects; compared against @trigger
- *	to start the next cycle
- * @trigger: heap_live at which the next cycle starts (Go's GOGC pacing)
- * @heap_marked: live bytes (HeapAlloc) when the current cycle started
- * @bgsweep: the background sweeper (Go's bgsweep goroutine)
- * @cycle_requested: bgsweep should start a new cycle
- * @central: one mcentral per span class
+ * @grow_mutex: serialises arena growth and release
+ * @sweepgen: Go's sweep generation; += 2 per cycle (mgcsweep.c), under @lock
  */
 struct goalloc_mheap {
 	spinlock_t lock;
@@ -132,23 +117,10 @@ struct goalloc_mheap {
 	atomic_long_t nspans;
 
 	struct mutex grow_mutex;
-	struct mutex gc_mutex;
-
 	u32 sweepgen;
-	u64 cycles;
-	atomic64_t heap_live;
-	u64 trigger;
-	u64 heap_marked;
-	struct work_struct bgsweep;
-	bool cycle_requested;
-
-	struct goalloc_mcentral central[GOALLOC_NUM_SPAN_CLASSES];
 };
 
 extern struct goalloc_mheap goalloc_mheap;
-extern unsigned int goalloc_gogc;
-
-struct goalloc_mcache;
 
 /*
  * The free path's arena lookup: a direct-mapped cache in front of Go's
@@ -195,32 +167,17 @@ static __always_inline struct goalloc_mspan *goalloc_span_lookup_fast(unsigned l
 
 int goalloc_mheap_init(unsigned long max_bytes);
 void goalloc_mheap_exit(void);
-struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_mcache *mc,
+struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 					       u32 npages, u8 spanclass,
 					       u8 state);
-void goalloc_mheap_free_span(struct goalloc_mcache *mc, struct goalloc_mspan *s);
-void goalloc_mspancache_drain(struct goalloc_mcache *mc);
+void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan *s);
+void goalloc_heapcache_drain(struct goalloc_heapcache *hc);
 int goalloc_mheap_grow(u32 npages);
 struct goalloc_mspan *goalloc_span_of(unsigned long addr);
 unsigned long goalloc_mheap_release(bool all);
 bool goalloc_mheap_owns(unsigned long addr);
 struct dentry;
 void goalloc_mheap_debugfs(struct dentry *dir);
-
-void goalloc_mcentral_init(struct goalloc_mcentral *c, u8 spanclass);
-struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
-						  struct goalloc_mcache *mc);
-void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
-				   struct goalloc_mspan *s);
-void goalloc_mcentral_free_in_full(struct goalloc_mspan *s);
-void goalloc_mspan_sweep_to_central(struct goalloc_mspan *s);
-int goalloc_mspan_sweep_free_in_place(struct goalloc_mspan *s);
-unsigned long goalloc_sweep_all(void);
-void goalloc_maybe_start_cycle(void);
-void goalloc_sweep_cycle(bool start);
-void goalloc_sweep_cycle_norelease(bool start);
-void goalloc_mcentral_sweeper_init(void);
-void goalloc_mcentral_sweeper_exit(void);
 
 static inline u32 goalloc_sweepgen(void)
 {

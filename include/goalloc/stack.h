@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The stack allocator's pools (see mod/stack.c). */
+/* The stack allocator's pools and per-CPU caches (mod/stack.c, stackpool.c). */
 #ifndef _GOALLOC_STACK_H
 #define _GOALLOC_STACK_H
 
 #include <linux/list.h>
+#include <linux/log2.h>
 #include <linux/spinlock.h>
 
 #include <goalloc.h>
@@ -12,6 +13,11 @@
 #define GOALLOC_STACK_CACHE_SIZE	32768	/* per-CPU cache cap per order; pool span size */
 /* Heap grows one goalloc_stack_alloc() makes before it gives up. */
 #define GOALLOC_STACK_GROW_TRIES	8
+
+/* Free stacks are threaded through their first word. */
+struct goalloc_stack_link {
+	struct goalloc_stack_link *next;
+};
 
 /**
  * struct goalloc_stackcache - one order of a CPU's stack cache
@@ -37,11 +43,16 @@ struct goalloc_stackpool {
 
 extern struct goalloc_stackpool goalloc_stackpool[GOALLOC_NUM_STACK_ORDERS];
 
-struct goalloc_mcache;
-struct seq_file;
+/* The order of a cached stack size: 2 KiB -> 0 ... 16 KiB -> 3. */
+static inline unsigned int goalloc_stack_order(size_t n)
+{
+	return ilog2(n / GOALLOC_FIXED_STACK);
+}
 
 void goalloc_stack_init(void);
-void goalloc_stackcache_clear(struct goalloc_mcache *mc);
-int goalloc_stack_show(struct seq_file *m, void *v);
+int goalloc_stackcache_refill(struct goalloc_stackcache *c, unsigned int order);
+void goalloc_stackcache_release(struct goalloc_stackcache *c, unsigned int order,
+				u32 keep);
+void goalloc_stackcache_clear(struct goalloc_stackcache *c);
 
 #endif /* _GOALLOC_STACK_H */

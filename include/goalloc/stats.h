@@ -21,7 +21,4 @@ struct goalloc_class_stats {
 u64 goalloc_stats_heap_alloc(void);
 void goalloc_stats_by_size(struct goalloc_class_stats *bysize);
 
-int goalloc_debugfs_init(void);
-void goalloc_debugfs_exit(void);
-
 #endif /* _GOALLOC_STATS_H */

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sweep cycles (Go's mgcsweep.go, and gcStart's part in mgc.go).
+ *
+ * goalloc has no mark phase: an explicit free clears the object's mark bit,
+ * so a "cycle" is Go's sweep termination plus a new sweep phase.  Starting
+ * one advances sweepgen by 2, which turns every mcentral's swept lists into
+ * its unswept ones (mcentral.c); the pacer (mgcpacer.c) is told the live
+ * heap and sets the next trigger; then every unswept span is swept,
+ * returning empty spans to the heap and, afterwards, free arenas beyond the
+ * scavenger's goal to the kernel.  A span an mcache holds is swept when it
+ * leaves the mcache.  An endless allocate/free churn therefore stays within
+ * about (1 + GOGC/100) x its live heap plus what the per-CPU caches hold.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched.h>
+#include <kunit/visibility.h>
+
+#include "goalloc/mcentral.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/stats.h"
+
+struct goalloc_sweeper goalloc_sweeper;
+EXPORT_SYMBOL_IF_KUNIT(goalloc_sweeper);
+
+/**
+ * goalloc_sweep_all() - sweep every unswept span (Go's sweepone loop)
+ *
+ * Context: process context, may sleep between spans.
+ * Return: number of spans swept.
+ */
+unsigned long goalloc_sweep_all(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		while (goalloc_mcentral_sweep_one(&goalloc_central[i])) {
+			n++;
+			cond_resched();
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_all);
+
+/**
+ * goalloc_sweep_cycle_norelease() - finish the current sweep, maybe start
+ *	the next
+ * @start: begin a new cycle (sweepgen += 2) and sweep it to the end
+ *
+ * The pacer's trigger is reset from the bytes live at the start of the
+ * cycle: the next cycle starts once GOGC% more has been handed out.
+ *
+ * Context: process context, may sleep; takes goalloc_sweeper.mutex.
+ */
+void goalloc_sweep_cycle_norelease(bool start)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+
+	mutex_lock(&goalloc_sweeper.mutex);
+	goalloc_sweep_all();
+	if (start) {
+		goalloc_pacer_start_cycle(goalloc_stats_heap_alloc());
+		spin_lock(&h->lock);
+		WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
+		spin_unlock(&h->lock);
+		/*
+		 * heap_live is not reset to the live heap: it already counts
+		 * exactly the slots not reclaimed (struct goalloc_pacer), and
+		 * a reset would drop the slots the mcaches hold, which their
+		 * release subtracts again.
+		 */
+		WRITE_ONCE(goalloc_sweeper.cycle_requested, false);
+		goalloc_sweep_all();
+	}
+	mutex_unlock(&goalloc_sweeper.mutex);
+}
+
+/**
+ * goalloc_sweep_cycle() - a sweep cycle, then the scavenger's release
+ * @start: begin a new cycle, see goalloc_sweep_cycle_norelease()
+ *
+ * Afterwards free arenas beyond the scavenger's goal go back to the
+ * kernel, if they were already free at an earlier cycle's pass.
+ *
+ * Context: process context, may sleep.
+ */
+void goalloc_sweep_cycle(bool start)
+{
+	goalloc_sweep_cycle_norelease(start);
+	goalloc_mheap_release(false);
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_cycle);
+
+static void bgsweep_fn(struct work_struct *work)
+{
+	goalloc_sweep_cycle(READ_ONCE(goalloc_sweeper.cycle_requested));
+}
+
+/**
+ * goalloc_maybe_start_cycle() - Go's gcTrigger test after a refill
+ *
+ * Context: any; only queues the background sweeper.
+ */
+void goalloc_maybe_start_cycle(void)
+{
+	if (!goalloc_pacer_trigger_reached() || READ_ONCE(goalloc_sweeper.cycle_requested))
+		return;
+	WRITE_ONCE(goalloc_sweeper.cycle_requested, true);
+	queue_work(system_unbound_wq, &goalloc_sweeper.bgsweep);
+}
+
+/**
+ * goalloc_sweeper_init() - set up the background sweeper
+ *
+ * Context: module init.
+ */
+void goalloc_sweeper_init(void)
+{
+	mutex_init(&goalloc_sweeper.mutex);
+	INIT_WORK(&goalloc_sweeper.bgsweep, bgsweep_fn);
+	goalloc_sweeper.cycle_requested = false;
+}
+
+/**
+ * goalloc_sweeper_exit() - stop the background sweeper and sweep the heap
+ *	one last time
+ *
+ * Afterwards every span without a live object is back in the heap.
+ *
+ * Context: module exit, every p drained; may sleep.
+ */
+void goalloc_sweeper_exit(void)
+{
+	cancel_work_sync(&goalloc_sweeper.bgsweep);
+	goalloc_sweep_cycle_norelease(true);
+}
