@@ -27,6 +27,8 @@ static __no_sanitize_address void set_last_granule(const void *p, u8 nbytes)
  * @p: start, GRANULE aligned
  * @n: length, a multiple of GRANULE
  * @value: GOALLOC_KASAN_* shadow value (what a report will call it)
+ *
+ * Context: any; the caller owns the range.
  */
 void goalloc_kasan_poison(const void *p, size_t n, u8 value)
 {
@@ -38,6 +40,8 @@ void goalloc_kasan_poison(const void *p, size_t n, u8 value)
  * @p: object start, GRANULE aligned
  * @size: bytes requested
  * @slot: bytes of the slot (>= @size, a multiple of GRANULE)
+ *
+ * Context: any; the caller owns the slot.
  */
 void goalloc_kasan_unpoison(const void *p, size_t size, size_t slot)
 {

@@ -61,6 +61,8 @@ static bool goalloc_should_fail(void *attr, ssize_t size)
 /**
  * goalloc_mheap_debugfs() - add the heap's fault-injection knobs
  * @dir: goalloc's debugfs directory
+ *
+ * Context: module init.
  */
 void goalloc_mheap_debugfs(struct dentry *dir)
 {
@@ -291,14 +293,6 @@ void goalloc_heapcache_drain(struct goalloc_heapcache *hc)
 	}
 }
 
-/* Block states for a new tiny-class span (see struct goalloc_tiny_blocks). */
-static int tiny_blocks_attach(struct goalloc_mspan *s)
-{
-	/* The caller may hold its p lock or spinlocks: never sleep. */
-	s->tiny = kzalloc(sizeof(*s->tiny), GFP_NOWAIT | __GFP_NOWARN);
-	return s->tiny ? 0 : -ENOMEM;
-}
-
 /* RCU-deferred: a racing goalloc_free() may still be reading them. */
 static void tiny_blocks_free(struct goalloc_mspan *s)
 {
@@ -327,6 +321,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 					       u32 npages, u8 spanclass,
 					       u8 state)
 {
+	struct goalloc_tiny_blocks *t = NULL;
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a;
 	struct goalloc_mspan *s;
@@ -339,12 +334,14 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	s = mspan_alloc(hc);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
-	s->tiny = NULL;
+	/* A tiny-class span's block states; the caller may not sleep. */
 	if (state == GOALLOC_MSPAN_IN_USE &&
-	    spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true) &&
-	    tiny_blocks_attach(s)) {
-		mspan_free(hc, s);
-		return ERR_PTR(-ENOMEM);
+	    spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true)) {
+		t = kzalloc(sizeof(*t), GFP_NOWAIT | __GFP_NOWARN);
+		if (!t) {
+			mspan_free(hc, s);
+			return ERR_PTR(-ENOMEM);
+		}
 	}
 	base = GOALLOC_NO_PAGE;
 	if (hc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
@@ -355,8 +352,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 		base = goalloc_pagealloc_alloc(&h->pages, npages, NULL);
 	if (base == GOALLOC_NO_PAGE) {
 		spin_unlock(&h->lock);
-		if (s->tiny)
-			tiny_blocks_free(s);
+		kfree(t);	/* never published */
 		mspan_free(hc, s);
 		return ERR_PTR(-EAGAIN);
 	}
@@ -378,6 +374,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	/* Go's initSpan: the pages are ours, so no heap lock is needed. */
 	goalloc_mspan_init(s, a->base + ((unsigned long)off << GOALLOC_PAGE_SHIFT),
 			   npages, state == GOALLOC_MSPAN_IN_USE ? spanclass : 0);
+	s->tiny = t;
 	s->arena = a;
 	s->pageidx = base;
 	s->sweepgen = goalloc_sweepgen();

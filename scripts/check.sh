@@ -93,6 +93,15 @@ if [ "$warns" -gt 0 ]; then
 fi
 step modules
 
+# The tiers import one way: scripts/layering.py reads nm of the objects just
+# built and fails on a cycle or an upward import (its TAP goes to the judge).
+rm -f "$out/layering.tap"
+if [ -f "$msrc/goalloc.ko" ]; then
+	python3 "$top/scripts/layering.py" "$msrc" --tap "$out/layering.tap" >"$out/layering.log" 2>&1 ||
+		sed 's/^/    /' "$out/layering.log" | grep -E 'FAILED' >&2 || true
+	taps+=(--harness-tap "layering=$out/layering.tap")
+fi
+
 # Suites per boot: kunit/kasan_test.c is goalloc_kasan_kunit.ko, which only
 # the KASAN boot loads; every other kunit/*.c is in goalloc_kunit.ko.
 expect=0 kexpect=0
