@@ -119,6 +119,13 @@ static inline void gk_free_all(struct kunit *test, struct gk_objset *os)
 			KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 }
 
+/* The end of most cases: gk_free_all(), then sweep what was freed. */
+static inline void gk_free_all_gc(struct kunit *test, struct gk_objset *os)
+{
+	gk_free_all(test, os);
+	goalloc_gc();
+}
+
 /* No allocation in flight, every free swept, the background sweeper idle. */
 static inline void gk_settle(void)
 {

@@ -118,8 +118,7 @@ static void goalloc_malloc_class_test(struct kunit *test)
 	struct goalloc_class_stats *b0, *b1;
 	struct gk_objset *os;
 
-	b0 = kunit_kcalloc(test, 2 * GOALLOC_NUM_SIZE_CLASSES, sizeof(*b0), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, b0);
+	b0 = gk_bysize_new(test, 2);
 	b1 = b0 + GOALLOC_NUM_SIZE_CLASSES;
 	os = gk_objset_new(test, n);
 
@@ -207,8 +206,7 @@ static void goalloc_malloc_api_edges_test(struct kunit *test)
 	p = gk_alloc(os, GOALLOC_MAX_SMALL_SIZE + 1, 0);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)5 * GOALLOC_PAGE_SIZE);
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -238,8 +236,7 @@ static void goalloc_malloc_large_in_one_arena_test(struct kunit *test)
 		}
 	}
 	KUNIT_EXPECT_EQ_MSG(test, bad, 0U, "objects straddling two arenas");
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -334,8 +331,7 @@ static void goalloc_malloc_refill_grows_for_span_test(struct kunit *test)
 		KUNIT_FAIL(test, "goalloc_alloc(%zu) still running after 10 s; largest free run %lu pages",
 			   big, lf);
 		/* Give it room, so the thread can finish. */
-		gk_free_all(test, os);
-		goalloc_gc();
+		gk_free_all_gc(test, os);
 		wait_for_completion(&pr->done);
 		/* A spinning allocator leaves RCU-freed metadata behind. */
 		rcu_barrier();
@@ -346,8 +342,7 @@ static void goalloc_malloc_refill_grows_for_span_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, grown, nchunks + 1);
 	if (pr->p)
 		KUNIT_EXPECT_EQ(test, goalloc_free(pr->p), 0);
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /* Bad frees: refused, counted, and without any effect on stats or objects. */
@@ -470,8 +465,7 @@ static void goalloc_bad_free_large_test(struct kunit *test)
 	ml_expect_bad_free(test, snap, l, -EINVAL, "large double free");
 	ml_expect_bad_free(test, snap, l + GOALLOC_PAGE_SIZE, -EINVAL, "freed large interior");
 	KUNIT_EXPECT_NULL(test, memchr_inv(keep, 0x7e, 64));
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static void goalloc_bad_free_foreign_test(struct kunit *test)
@@ -510,8 +504,7 @@ static void goalloc_bad_free_foreign_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&goalloc_bad_frees), before);
 
 	KUNIT_EXPECT_NULL(test, memchr_inv(keep, 0x42, 200));
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -916,8 +909,7 @@ static void ml_churn(struct kunit *test, bool large)
 	sysb0 = max(sysb, ms0.heap_sys);
 	KUNIT_EXPECT_LE(test, peak_sys, sysb0);
 	KUNIT_EXPECT_LE(test, peak_held, sysb);
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static void goalloc_malloc_churn_small_test(struct kunit *test)
@@ -1094,8 +1086,7 @@ unpin:
 	kunit_info(test, "%llu spans, %llu KiB in use, %lu tiny blocks for %u tiny objects",
 		   want_nspans, want_inuse >> 10, tblocks, ntiny);
 
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 
@@ -1166,8 +1157,7 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(c), 0);
 	KUNIT_EXPECT_EQ(test, goalloc_stack_free(c, GOALLOC_FIXED_STACK), 0);
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static struct kunit_case goalloc_malloc_cases[] = {

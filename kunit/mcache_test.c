@@ -155,8 +155,7 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 			h0.pages_inuse + 2 * goalloc_class_to_allocnpages[c]);
 unpin:
 	migrate_enable();
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 	mc_snap(&h2);
 	KUNIT_EXPECT_EQ(test, h2.pages_inuse, 0UL);
 }
@@ -343,8 +342,7 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	}
 unpin:
 	migrate_enable();
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static void goalloc_mcentral_cachespan_unswept_partial_test(struct kunit *test)
@@ -420,8 +418,7 @@ static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms1.num_gc, ms0.num_gc);
 unpin:
 	migrate_enable();
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -587,8 +584,7 @@ static void goalloc_tiny_packing_test(struct kunit *test)
 		os = gk_objset_new(test, q->n);
 		gk_quiesce(test);
 		mc_tiny_check_seq(test, os, q->size, q->n, q->name);
-		gk_free_all(test, os);
-		goalloc_gc();
+		gk_free_all_gc(test, os);
 	}
 }
 
@@ -609,8 +605,7 @@ static void goalloc_tiny_random_test(struct kunit *test)
 	os = gk_objset_new(test, n);
 	gk_quiesce(test);
 	mc_tiny_check_seq(test, os, sizes, n, "random");
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static u64 mc_tiny_nfree(struct goalloc_class_stats *bysize)
@@ -698,8 +693,7 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 3);
 unpin:
 	migrate_enable();
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 	goalloc_read_memstats(&ms);
 	KUNIT_EXPECT_EQ(test, ms.heap_alloc, 0ULL);
 	KUNIT_EXPECT_EQ(test, ms.mallocs, ms.frees);
@@ -817,8 +811,7 @@ static void goalloc_zero_dirty_small_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv(os->o[0].p, 0xa5, size));
 unpin:
 	migrate_enable();
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /* Tiny blocks handed out in dirty 16 B slots are zeroed too. */
@@ -863,8 +856,7 @@ static void goalloc_zero_dirty_tiny_test(struct kunit *test)
 	}
 unpin:
 	migrate_enable();
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /* Spans returned to the heap and reused by another class or a large object. */
@@ -902,14 +894,12 @@ static void goalloc_zero_dirty_pages_test(struct kunit *test)
 		memset(p, 0x77, 1024);
 	}
 	migrate_enable();
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 	/* And a large object over the pages of those spans. */
 	p = gk_alloc(os, 8 * 1024 * 8, GOALLOC_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 8 * 1024 * 8));
-	gk_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 
