@@ -9,9 +9,10 @@
  * Cases that look at one mcache pin the test thread with migrate_disable().
  * While pinned they use EXPECTs and jump to the unpin label instead of
  * ASSERTs: an ASSERT ends the thread, which must not happen with migration
- * disabled.  Every object a case allocates is recorded in an objset whose
- * deferred action frees what is left and runs goalloc_gc(), so the heap is
- * empty again when the next case starts, even after a failure.
+ * disabled.  Every object a case allocates is recorded in an object set
+ * (goalloc_kunit.h) whose deferred action frees what is left and runs
+ * goalloc_gc(), so the heap is empty again when the next case starts, even
+ * after a failure.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
