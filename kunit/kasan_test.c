@@ -39,6 +39,8 @@
 #include "goalloc/mheap.h"
 #include "goalloc/sizeclasses.h"
 
+#include "goalloc_kunit.h"
+
 /*
  * What the console probe saw.  Every report is counted; the details are
  * taken only from reports made by the running case's thread, which then is
@@ -159,18 +161,6 @@ static __always_inline bool ka_touch(u8 *p, size_t n)
 	return true;
 }
 
-/* Start from an empty heap: caches drained, everything swept. */
-static void ka_quiesce(struct kunit *test)
-{
-	struct goalloc_memstats ms;
-
-	flush_work(&goalloc_mheap.bgsweep);
-	goalloc_gc();
-	flush_work(&goalloc_mheap.bgsweep);
-	goalloc_read_memstats(&ms);
-	KUNIT_ASSERT_EQ_MSG(test, ms.heap_alloc, 0, "a previous case left objects live");
-}
-
 static u32 ka_class_size(size_t size)
 {
 	return goalloc_class_to_size[goalloc_size_to_class(size)];
@@ -187,7 +177,7 @@ static void goalloc_kasan_uaf_small_test(struct kunit *test)
 	u8 *k, *p, *q;
 	bool ok;
 
-	ka_quiesce(test);
+	gk_quiesce(test);
 	KUNIT_ASSERT_EQ(test, ka_class_size(size), 48U);
 	/* Two slots of one fresh span; k keeps it in use across the sweep. */
 	migrate_disable();
@@ -238,7 +228,7 @@ static void goalloc_kasan_oob_small_test(struct kunit *test)
 	bool ok;
 	u8 *p;
 
-	ka_quiesce(test);
+	gk_quiesce(test);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		size_t size = sizes[i];
 		u32 slot = ka_class_size(size);
@@ -270,7 +260,7 @@ static void goalloc_kasan_large_test(struct kunit *test)
 	bool ok;
 	u8 *p, *q;
 
-	ka_quiesce(test);
+	gk_quiesce(test);
 	p = goalloc_alloc(size, 0);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
@@ -306,7 +296,7 @@ static void goalloc_kasan_tiny_test(struct kunit *test)
 	bool ok;
 	u8 *p;
 
-	ka_quiesce(test);	/* drained: no CPU holds a tiny block */
+	gk_quiesce(test);	/* drained: no CPU holds a tiny block */
 	p = goalloc_alloc(size, GOALLOC_NOSCAN);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
@@ -332,7 +322,7 @@ static void goalloc_kasan_tiny_usable_test(struct kunit *test)
 	bool ok;
 	u8 *p;
 
-	ka_quiesce(test);	/* drained: the next tiny object starts a block */
+	gk_quiesce(test);	/* drained: the next tiny object starts a block */
 	p = goalloc_alloc(size, GOALLOC_NOSCAN);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);

@@ -7,8 +7,9 @@
  * equal to what Go's allocator would use for the same sequence.
  *
  * As in mcache_test.c, pinned sections use EXPECT + goto instead of ASSERT,
- * and each case records its objects in a set whose deferred action frees
- * them and runs goalloc_gc(), so the shared heap is empty between cases.
+ * and each case records its objects in a set (goalloc_kunit.h) whose
+ * deferred action frees them and runs goalloc_gc(), so the shared heap is
+ * empty between cases.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -26,98 +27,7 @@
 #include "goalloc/mheap.h"
 #include "goalloc/stats.h"
 
-struct ml_obj {
-	void *p;
-	u32 size;
-	u32 idx;
-	u32 tid;
-};
-
-struct ml_objset {
-	struct ml_obj *o;
-	unsigned int n;
-	unsigned int cap;
-};
-
-static void ml_objset_release(void *ctx)
-{
-	struct ml_objset *os = ctx;
-	unsigned int i;
-
-	for (i = 0; i < os->n; i++)
-		if (os->o[i].p)
-			goalloc_free(os->o[i].p);
-	os->n = 0;
-	goalloc_gc();
-}
-
-KUNIT_DEFINE_ACTION_WRAPPER(ml_kvfree, kvfree, const void *);
-
-static struct ml_objset *ml_objset_new(struct kunit *test, unsigned int cap)
-{
-	struct ml_objset *os = kunit_kzalloc(test, sizeof(*os), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, os);
-	os->o = kvcalloc(cap, sizeof(*os->o), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, os->o);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ml_kvfree, os->o), 0);
-	os->cap = cap;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ml_objset_release, os), 0);
-	return os;
-}
-
-static void *ml_alloc(struct ml_objset *os, size_t size, unsigned int flags)
-{
-	void *p;
-
-	if (os->n >= os->cap)
-		return NULL;
-	p = goalloc_alloc(size, flags);
-	if (p) {
-		os->o[os->n] = (struct ml_obj){ .p = p, .size = size, .idx = os->n };
-		os->n++;
-	}
-	return p;
-}
-
-static int ml_free(struct ml_objset *os, unsigned int i)
-{
-	int err = goalloc_free(os->o[i].p);
-
-	if (!err)
-		os->o[i].p = NULL;
-	return err;
-}
-
-static void ml_free_all(struct kunit *test, struct ml_objset *os)
-{
-	unsigned int i;
-
-	for (i = 0; i < os->n; i++)
-		if (os->o[i].p)
-			KUNIT_EXPECT_EQ(test, ml_free(os, i), 0);
-}
-
-static struct goalloc_mspan *ml_span_of(const void *p)
-{
-	struct goalloc_mspan *s;
-
-	rcu_read_lock();
-	s = goalloc_span_of((unsigned long)p);
-	rcu_read_unlock();
-	return s;
-}
-
-/* Smallest size class holding @size, by linear search (not the module's table). */
-static u8 ml_class_of(size_t size)
-{
-	u8 c;
-
-	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++)
-		if (goalloc_class_to_size[c] >= size)
-			return c;
-	return 0;
-}
+#include "goalloc_kunit.h"
 
 static bool ml_is_tiny(size_t size, unsigned int flags)
 {
@@ -129,19 +39,7 @@ static u64 ml_slot_bytes(size_t size)
 {
 	if (size > GOALLOC_MAX_SMALL_SIZE)
 		return round_up((u64)size, GOALLOC_PAGE_SIZE);
-	return goalloc_class_to_size[ml_class_of(size)];
-}
-
-static void ml_quiesce(struct kunit *test)
-{
-	struct goalloc_memstats ms;
-
-	flush_work(&goalloc_mheap.bgsweep);
-	goalloc_gc();
-	flush_work(&goalloc_mheap.bgsweep);
-	goalloc_read_memstats(&ms);
-	KUNIT_ASSERT_EQ_MSG(test, ms.heap_alloc, 0, "a previous case left objects live");
-	KUNIT_ASSERT_EQ_MSG(test, ms.heap_inuse, 0, "a previous case left spans in use");
+	return goalloc_class_to_size[gk_class_of(size)];
 }
 
 /*
@@ -218,12 +116,11 @@ static void goalloc_malloc_class_test(struct kunit *test)
 	u32 minsize = goalloc_class_to_size[c - 1] + 1;
 	unsigned int n = goalloc_class_to_nobjs[c] + 2, i, pass;
 	struct goalloc_class_stats *b0, *b1;
-	struct ml_objset *os;
+	struct gk_objset *os;
 
-	b0 = kunit_kcalloc(test, 2 * GOALLOC_NUM_SIZE_CLASSES, sizeof(*b0), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, b0);
+	b0 = gk_bysize_new(test, 2);
 	b1 = b0 + GOALLOC_NUM_SIZE_CLASSES;
-	os = ml_objset_new(test, n);
+	os = gk_objset_new(test, n);
 
 	for (pass = 0; pass < 2; pass++) {
 		unsigned int flags = pass ? GOALLOC_NOSCAN : 0;
@@ -236,7 +133,7 @@ static void goalloc_malloc_class_test(struct kunit *test)
 		/* Both ends of the class, enough objects for a second span. */
 		for (i = 0; i < n; i++) {
 			u32 size = i & 1 ? csize : minsize;
-			u8 *p = ml_alloc(os, size, flags);
+			u8 *p = gk_alloc(os, size, flags);
 			struct goalloc_mspan *s;
 
 			KUNIT_ASSERT_NOT_NULL(test, p);
@@ -254,7 +151,7 @@ static void goalloc_malloc_class_test(struct kunit *test)
 				continue;
 			}
 			nsmall++;
-			s = ml_span_of(p);
+			s = gk_span_of(p);
 			KUNIT_ASSERT_NOT_NULL(test, s);
 			KUNIT_EXPECT_EQ(test, s->spanclass, goalloc_make_spanclass(c, pass));
 			KUNIT_EXPECT_EQ(test, ((unsigned long)p - s->base) % csize, 0UL);
@@ -272,7 +169,7 @@ static void goalloc_malloc_class_test(struct kunit *test)
 		}
 		goalloc_read_memstats(&ms1);
 		KUNIT_EXPECT_EQ(test, ms1.mallocs - ms0.mallocs, (u64)n);
-		ml_free_all(test, os);
+		gk_free_all(test, os);
 		goalloc_stats_by_size(b1);
 		/* Tiny blocks also count in class 2; they die at the next drain. */
 		if (nsmall == n) {
@@ -290,7 +187,7 @@ static void goalloc_malloc_class_test(struct kunit *test)
 /* Edges of the API: zero size, oversize, bad flags, the largest object. */
 static void goalloc_malloc_api_edges_test(struct kunit *test)
 {
-	struct ml_objset *os = ml_objset_new(test, 4);
+	struct gk_objset *os = gk_objset_new(test, 4);
 	u8 *p;
 
 	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc(0, 0), ZERO_SIZE_PTR);
@@ -300,17 +197,16 @@ static void goalloc_malloc_api_edges_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_free(NULL), 0);
 	KUNIT_EXPECT_EQ(test, goalloc_free(ZERO_SIZE_PTR), 0);
 
-	ml_quiesce(test);
-	p = ml_alloc(os, GOALLOC_MAX_OBJECT_SIZE, GOALLOC_ZERO);
+	gk_quiesce(test);
+	p = gk_alloc(os, GOALLOC_MAX_OBJECT_SIZE, GOALLOC_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), GOALLOC_MAX_OBJECT_SIZE);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, GOALLOC_MAX_OBJECT_SIZE));
 	p[GOALLOC_MAX_OBJECT_SIZE - 1] = 1;
-	p = ml_alloc(os, GOALLOC_MAX_SMALL_SIZE + 1, 0);
+	p = gk_alloc(os, GOALLOC_MAX_SMALL_SIZE + 1, 0);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)5 * GOALLOC_PAGE_SIZE);
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -322,27 +218,25 @@ static void goalloc_malloc_api_edges_test(struct kunit *test)
 static void goalloc_malloc_large_in_one_arena_test(struct kunit *test)
 {
 	const size_t size = 17 * GOALLOC_PAGE_SIZE - 100;
-	struct ml_objset *os = ml_objset_new(test, 64);
+	struct gk_objset *os = gk_objset_new(test, 64);
 	unsigned int i, bad = 0;
 
-	ml_quiesce(test);
+	gk_quiesce(test);
 	for (i = 0; i < os->cap; i++) {
-		u8 *p = ml_alloc(os, size, 0);
+		u8 *p = gk_alloc(os, size, 0);
 		struct goalloc_mspan *s;
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
-		s = ml_span_of(p);
+		s = gk_span_of(p);
 		KUNIT_ASSERT_NOT_NULL(test, s);
-		if (s->pageidx % GOALLOC_ARENA_PAGES + s->npages > GOALLOC_ARENA_PAGES ||
-		    ml_span_of(p + size - 1) != s) {
+		if (!gk_span_in_one_arena(s) || gk_span_of(p + size - 1) != s) {
 			if (!bad++)
 				KUNIT_FAIL(test, "object %u: span at page %lu of %u pages crosses an arena end",
 					   i, s->pageidx, s->npages);
 		}
 	}
 	KUNIT_EXPECT_EQ_MSG(test, bad, 0U, "objects straddling two arenas");
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -366,25 +260,13 @@ static int ml_probe_fn(void *arg)
 
 	pr->p = goalloc_alloc(pr->size, 0);
 	complete(&pr->done);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
+	gk_wait_for_stop();
 	return 0;
-}
-
-static void ml_set_cap(u32 chunks)
-{
-	mutex_lock(&goalloc_mheap.grow_mutex);
-	goalloc_mheap.max_chunks = chunks;
-	mutex_unlock(&goalloc_mheap.grow_mutex);
 }
 
 static void ml_restore_cap(void *ctx)
 {
-	ml_set_cap((u32)(unsigned long)ctx);
+	gk_set_max_chunks((u32)(unsigned long)ctx);
 }
 
 static unsigned long ml_largest_free(void)
@@ -402,37 +284,37 @@ static void goalloc_malloc_refill_grows_for_span_test(struct kunit *test)
 	const size_t fill = 4096, big = 14000;
 	u32 cap0 = goalloc_mheap.max_chunks, nchunks, grown;
 	struct task_struct *task;
-	struct ml_objset *os;
+	struct gk_objset *os;
 	struct ml_probe *pr;
 	unsigned long lf;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, goalloc_class_to_allocnpages[ml_class_of(fill)], 1);
-	KUNIT_ASSERT_EQ(test, goalloc_class_to_allocnpages[ml_class_of(big)], 7);
+	KUNIT_ASSERT_EQ(test, goalloc_class_to_allocnpages[gk_class_of(fill)], 1);
+	KUNIT_ASSERT_EQ(test, goalloc_class_to_allocnpages[gk_class_of(big)], 7);
 	pr = kunit_kzalloc(test, sizeof(*pr), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pr);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ml_restore_cap,
 							(void *)(unsigned long)cap0), 0);
-	ml_quiesce(test);
+	gk_quiesce(test);
 	nchunks = max_t(u32, READ_ONCE(goalloc_mheap.nchunks), 1);
 	if (nchunks >= cap0)
 		kunit_skip(test, "heap already at its cap");
-	os = ml_objset_new(test, nchunks * GOALLOC_ARENA_PAGES * 2 + 64);
-	ml_set_cap(nchunks);
+	os = gk_objset_new(test, nchunks * GOALLOC_ARENA_PAGES * 2 + 64);
+	gk_set_max_chunks(nchunks);
 
 	/* Fill every arena with 1-page spans (one CPU: one page cache). */
 	migrate_disable();
-	while (ml_alloc(os, fill, 0))
+	while (gk_alloc(os, fill, 0))
 		;
 	migrate_enable();
 	KUNIT_ASSERT_LT(test, os->n, os->cap);
 	KUNIT_ASSERT_EQ(test, ml_largest_free(), 0UL);
 	for (i = 0; i < os->n; i++) {
-		struct goalloc_mspan *s = ml_span_of(os->o[i].p);
+		struct goalloc_mspan *s = gk_span_of(os->o[i].p);
 
 		KUNIT_ASSERT_NOT_NULL(test, s);
 		if (s->pageidx % GOALLOC_ARENA_PAGES % 7 < 5)
-			KUNIT_ASSERT_EQ(test, ml_free(os, i), 0);
+			KUNIT_ASSERT_EQ(test, gk_free(os, i), 0);
 	}
 	goalloc_gc();
 	lf = ml_largest_free();
@@ -440,7 +322,7 @@ static void goalloc_malloc_refill_grows_for_span_test(struct kunit *test)
 	KUNIT_ASSERT_LT(test, lf, 7UL);
 
 	/* Room for one more arena: the 7-page span must come from it. */
-	ml_set_cap(nchunks + 1);
+	gk_set_max_chunks(nchunks + 1);
 	pr->size = big;
 	init_completion(&pr->done);
 	task = kthread_run(ml_probe_fn, pr, "goalloc_probe");
@@ -449,8 +331,7 @@ static void goalloc_malloc_refill_grows_for_span_test(struct kunit *test)
 		KUNIT_FAIL(test, "goalloc_alloc(%zu) still running after 10 s; largest free run %lu pages",
 			   big, lf);
 		/* Give it room, so the thread can finish. */
-		ml_free_all(test, os);
-		goalloc_gc();
+		gk_free_all_gc(test, os);
 		wait_for_completion(&pr->done);
 		/* A spinning allocator leaves RCU-freed metadata behind. */
 		rcu_barrier();
@@ -461,8 +342,7 @@ static void goalloc_malloc_refill_grows_for_span_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, grown, nchunks + 1);
 	if (pr->p)
 		KUNIT_EXPECT_EQ(test, goalloc_free(pr->p), 0);
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /* Bad frees: refused, counted, and without any effect on stats or objects. */
@@ -481,19 +361,12 @@ static void ml_take_snap(struct ml_snap *s)
 	spin_unlock(&goalloc_mheap.lock);
 }
 
-static void ml_restore_warn(void *ctx)
-{
-	WRITE_ONCE(goalloc_warn_bad_free, (bool)(unsigned long)ctx);
-}
-
 static struct ml_snap *ml_bad_free_setup(struct kunit *test)
 {
 	struct ml_snap *s = kunit_kcalloc(test, 2, sizeof(*s), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ml_restore_warn,
-				(void *)(unsigned long)READ_ONCE(goalloc_warn_bad_free)), 0);
-	WRITE_ONCE(goalloc_warn_bad_free, false);
+	gk_quiet_bad_frees(test);
 	return s;
 }
 
@@ -521,31 +394,31 @@ static void goalloc_bad_free_small_test(struct kunit *test)
 {
 	const size_t size = 48;		/* class 5: 170 slots and a 32 B tail */
 	struct ml_snap *snap = ml_bad_free_setup(test);
-	struct ml_objset *os = ml_objset_new(test, 4);
+	struct gk_objset *os = gk_objset_new(test, 4);
 	struct goalloc_mspan *s = NULL;
 	u8 *x, *y, *z;
 	bool ok;
 
-	ml_quiesce(test);
+	gk_quiesce(test);
 	migrate_disable();
-	x = ml_alloc(os, size, 0);
-	y = ml_alloc(os, size, 0);
-	z = ml_alloc(os, size, 0);
-	ok = x && y && z && ml_span_of(x) == ml_span_of(z) && ml_span_of(y) == ml_span_of(z);
+	x = gk_alloc(os, size, 0);
+	y = gk_alloc(os, size, 0);
+	z = gk_alloc(os, size, 0);
+	ok = x && y && z && gk_span_of(x) == gk_span_of(z) && gk_span_of(y) == gk_span_of(z);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE_MSG(test, ok, "three objects in one fresh span");
-	s = ml_span_of(z);
+	s = gk_span_of(z);
 	KUNIT_ASSERT_GT(test, (unsigned long)GOALLOC_PAGE_SIZE * s->npages,
 			(unsigned long)s->nelems * s->elemsize);
 	memset(z, 0x3c, size);
 
 	/* Double free before the slot is swept. */
-	KUNIT_EXPECT_EQ(test, ml_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
 	ml_expect_bad_free(test, snap, x, -EALREADY, "double free");
 	/* After a sweep made the slots free again (z keeps the span). */
-	KUNIT_EXPECT_EQ(test, ml_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 1), 0);
 	goalloc_gc();
-	KUNIT_EXPECT_PTR_EQ(test, ml_span_of(z), s);
+	KUNIT_EXPECT_PTR_EQ(test, gk_span_of(z), s);
 	ml_expect_bad_free(test, snap, x, -EINVAL, "free after sweep");
 	ml_expect_bad_free(test, snap, y, -EINVAL, "free after sweep");
 	/* Pointers inside z. */
@@ -562,7 +435,7 @@ static void goalloc_bad_free_small_test(struct kunit *test)
 
 	/* z came through untouched and frees normally. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(z, 0x3c, size));
-	KUNIT_EXPECT_EQ(test, ml_free(os, 2), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 2), 0);
 	ml_expect_bad_free(test, snap, z, -EALREADY, "double free");
 	goalloc_gc();
 }
@@ -571,12 +444,12 @@ static void goalloc_bad_free_large_test(struct kunit *test)
 {
 	const size_t size = 100000;	/* 13 pages */
 	struct ml_snap *snap = ml_bad_free_setup(test);
-	struct ml_objset *os = ml_objset_new(test, 2);
+	struct gk_objset *os = gk_objset_new(test, 2);
 	u8 *l, *keep;
 
-	ml_quiesce(test);
-	l = ml_alloc(os, size, 0);
-	keep = ml_alloc(os, 64, 0);
+	gk_quiesce(test);
+	l = gk_alloc(os, size, 0);
+	keep = gk_alloc(os, 64, 0);
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	memset(l, 0xe7, size);
@@ -587,26 +460,25 @@ static void goalloc_bad_free_large_test(struct kunit *test)
 	ml_expect_bad_free(test, snap, l + 12 * GOALLOC_PAGE_SIZE, -EINVAL, "large last page");
 	ml_expect_bad_free(test, snap, l + 13 * GOALLOC_PAGE_SIZE - 1, -EINVAL, "large end");
 	KUNIT_EXPECT_NULL(test, memchr_inv(l, 0xe7, size));
-	KUNIT_EXPECT_EQ(test, ml_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
 	/* The span went straight back to the heap: l no longer is an object. */
 	ml_expect_bad_free(test, snap, l, -EINVAL, "large double free");
 	ml_expect_bad_free(test, snap, l + GOALLOC_PAGE_SIZE, -EINVAL, "freed large interior");
 	KUNIT_EXPECT_NULL(test, memchr_inv(keep, 0x7e, 64));
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static void goalloc_bad_free_foreign_test(struct kunit *test)
 {
 	struct ml_snap *snap = ml_bad_free_setup(test);
-	struct ml_objset *os = ml_objset_new(test, 1);
+	struct gk_objset *os = gk_objset_new(test, 1);
 	long before;
 	void *k, *v;
 	u8 *keep;
 	int local;
 
-	ml_quiesce(test);
-	keep = ml_alloc(os, 200, 0);
+	gk_quiesce(test);
+	keep = gk_alloc(os, 200, 0);
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	memset(keep, 0x42, 200);
 	k = kunit_kmalloc(test, 64, GFP_KERNEL);
@@ -632,8 +504,7 @@ static void goalloc_bad_free_foreign_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&goalloc_bad_frees), before);
 
 	KUNIT_EXPECT_NULL(test, memchr_inv(keep, 0x42, 200));
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -655,10 +526,10 @@ struct cc_thread {
 	struct completion done;
 	u32 tid;
 	spinlock_t lock;		/* guards inbox and nin */
-	struct ml_obj *inbox;
+	struct gk_obj *inbox;
 	unsigned int nin;
-	struct ml_obj *scratch;
-	struct ml_obj local[CC_WINDOW];
+	struct gk_obj *scratch;
+	struct gk_obj local[CC_WINDOW];
 	unsigned int nlocal;
 	unsigned long nalloc, nfree, nremote, alloc_fail, free_fail, corrupt;
 };
@@ -679,7 +550,7 @@ static u64 cc_tag(u32 tid, u32 idx)
 	return 0x9e3779b97f4a7c15ULL ^ ((u64)tid << 40) ^ idx;
 }
 
-static void cc_fill(const struct ml_obj *o)
+static void cc_fill(const struct gk_obj *o)
 {
 	u8 *p = o->p;
 
@@ -691,7 +562,7 @@ static void cc_fill(const struct ml_obj *o)
 	}
 }
 
-static bool cc_intact(const struct ml_obj *o)
+static bool cc_intact(const struct gk_obj *o)
 {
 	const u8 *p = o->p;
 
@@ -718,7 +589,7 @@ static void cc_rand_size(struct rnd_state *rnd, u32 *size, unsigned int *flags)
 	}
 }
 
-static void cc_check_free(struct cc_thread *t, const struct ml_obj *o)
+static void cc_check_free(struct cc_thread *t, const struct gk_obj *o)
 {
 	if (!cc_intact(o))
 		t->corrupt++;
@@ -748,7 +619,7 @@ static int cc_thread_fn(void *arg)
 	struct cc_thread *t = arg, *next = t->next;
 	struct cc_ctx *ctx = t->ctx;
 	unsigned int flags, i, j;
-	struct ml_obj o;
+	struct gk_obj o;
 
 	for (i = 0; i < CC_OPS; i++) {
 		cc_rand_size(&t->rnd, &o.size, &flags);
@@ -787,21 +658,8 @@ static int cc_thread_fn(void *arg)
 	while (t->nlocal > CC_KEEP)
 		cc_check_free(t, &t->local[--t->nlocal]);
 	complete(&t->done);
-
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
+	gk_wait_for_stop();
 	return 0;
-}
-
-static int cc_cmp_ulong(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void goalloc_malloc_concurrency_test(struct kunit *test)
@@ -819,7 +677,7 @@ static void goalloc_malloc_concurrency_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx->t);
 	blocks = kunit_kcalloc(test, num_online_cpus() * CC_KEEP + 1, sizeof(*blocks), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blocks);
-	ml_quiesce(test);
+	gk_quiesce(test);
 	goalloc_read_memstats(&ms0);
 	bad0 = atomic_long_read(&goalloc_bad_frees);
 
@@ -877,7 +735,7 @@ static void goalloc_malloc_concurrency_test(struct kunit *test)
 	/* Stats over what is still live: tiny objects count by block. */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < ctx->t[i].nlocal; j++) {
-			const struct ml_obj *o = &ctx->t[i].local[j];
+			const struct gk_obj *o = &ctx->t[i].local[j];
 
 			if (o->size < GOALLOC_TINY_SIZE) {
 				blocks[ntiny++] = (unsigned long)o->p & ~15UL;
@@ -887,7 +745,7 @@ static void goalloc_malloc_concurrency_test(struct kunit *test)
 			}
 		}
 	}
-	sort(blocks, ntiny, sizeof(*blocks), cc_cmp_ulong, NULL);
+	sort(blocks, ntiny, sizeof(*blocks), gk_cmp_ulong, NULL);
 	for (i = 0; i < ntiny; i++)
 		nblocks += !i || blocks[i] != blocks[i - 1];
 	goalloc_gc();
@@ -953,14 +811,14 @@ static void ch_rand_size(struct rnd_state *rnd, bool large, u32 *size, unsigned 
 }
 
 /* First and last byte of the object (the same byte for 1-byte objects). */
-static u8 ch_byte(const struct ml_obj *o, bool last)
+static u8 ch_byte(const struct gk_obj *o, bool last)
 {
 	u8 b = (u8)(o->idx * 167 + (o->idx >> 8) + 1);
 
 	return last && o->size > 1 ? b ^ 0x5a : b;
 }
 
-static void ch_fill(const struct ml_obj *o)
+static void ch_fill(const struct gk_obj *o)
 {
 	u8 *p = o->p;
 
@@ -968,7 +826,7 @@ static void ch_fill(const struct ml_obj *o)
 	p[o->size - 1] = ch_byte(o, true);
 }
 
-static bool ch_intact(const struct ml_obj *o)
+static bool ch_intact(const struct gk_obj *o)
 {
 	const u8 *p = o->p;
 
@@ -983,14 +841,14 @@ static void ml_churn(struct kunit *test, bool large)
 	u64 slack = 0, bound, sysb, sysb0;
 	unsigned int i, c, flags;
 	struct rnd_state rnd;
-	struct ml_objset *os;
+	struct gk_objset *os;
 
 	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++)
 		slack += 2ULL * goalloc_class_to_allocnpages[c] * GOALLOC_PAGE_SIZE;
 	slack = num_online_cpus() * (slack + 64ULL * GOALLOC_PAGE_SIZE);
 
-	os = ml_objset_new(test, CH_LIVE);
-	ml_quiesce(test);
+	os = gk_objset_new(test, CH_LIVE);
+	gk_quiesce(test);
 	goalloc_read_memstats(&ms0);
 	prandom_seed_state(&rnd, large ? 0xc4u : 0xc3u);
 	for (i = 0; i < CH_LIVE; i++) {
@@ -998,13 +856,13 @@ static void ml_churn(struct kunit *test, bool large)
 		void *p;
 
 		ch_rand_size(&rnd, large, &size, &flags);
-		p = ml_alloc(os, size, flags);
+		p = gk_alloc(os, size, flags);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		os->o[i].idx = i;
 		ch_fill(&os->o[i]);
 	}
 	for (i = 0; i < CH_OPS; i++) {
-		struct ml_obj *o = &os->o[prandom_u32_state(&rnd) % CH_LIVE];
+		struct gk_obj *o = &os->o[prandom_u32_state(&rnd) % CH_LIVE];
 
 		ncorrupt += !ch_intact(o);
 		if (goalloc_free(o->p))
@@ -1051,8 +909,7 @@ static void ml_churn(struct kunit *test, bool large)
 	sysb0 = max(sysb, ms0.heap_sys);
 	KUNIT_EXPECT_LE(test, peak_sys, sysb0);
 	KUNIT_EXPECT_LE(test, peak_held, sysb);
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static void goalloc_malloc_churn_small_test(struct kunit *test)
@@ -1095,27 +952,6 @@ static const struct ml_fid ml_fid_seq[] = {
 
 #define ML_FID_TINY	2500
 
-/* Go's tiny rules (see mcache_test.c for the annotated version). */
-static bool ml_tiny_model(unsigned int size, unsigned int *off, bool *have)
-{
-	unsigned int o = *off;
-
-	if (!(size & 7))
-		o = ALIGN(o, 8);
-	else if (!(size & 3))
-		o = ALIGN(o, 4);
-	else if (!(size & 1))
-		o = ALIGN(o, 2);
-	if (*have && o + size <= GOALLOC_TINY_SIZE) {
-		*off = o + size;
-		return false;
-	}
-	if (!*have || size < *off)
-		*off = size;
-	*have = true;
-	return true;	/* a new block */
-}
-
 struct ml_fid_counts {
 	u32 want_spans[GOALLOC_NUM_SPAN_CLASSES];
 	u32 got_spans[GOALLOC_NUM_SPAN_CLASSES];
@@ -1124,16 +960,17 @@ struct ml_fid_counts {
 
 static void goalloc_malloc_fidelity_test(struct kunit *test)
 {
-	unsigned int left[ARRAY_SIZE(ml_fid_seq)], i, e, ntiny = 0, toff = 0;
+	unsigned int left[ARRAY_SIZE(ml_fid_seq)], i, e, ntiny = 0, toff;
 	struct ml_fid_counts *fc;
 	u32 *want_spans, *got_spans;
 	u64 *slots;
 	u64 want_inuse = 0, want_alloc = 0, want_objs = 0, want_nspans = 0, packed = 0;
 	unsigned long *spans, *blocks, nblocks = 0, tblocks = 0, k;
 	struct goalloc_memstats ms0, ms1;
-	struct ml_objset *os;
+	struct gk_objset *os;
 	struct rnd_state rnd;
-	bool have = false, more;
+	struct gk_tiny_model tm;
+	bool more;
 	long nspans0;
 
 	fc = kunit_kzalloc(test, sizeof(*fc), GFP_KERNEL);
@@ -1143,13 +980,14 @@ static void goalloc_malloc_fidelity_test(struct kunit *test)
 	slots = fc->slots;
 	for (e = 0, i = 0; e < ARRAY_SIZE(ml_fid_seq); e++)
 		i += ml_fid_seq[e].count;
-	os = ml_objset_new(test, i + ML_FID_TINY);
+	os = gk_objset_new(test, i + ML_FID_TINY);
 	spans = kunit_kcalloc(test, os->cap, sizeof(*spans), GFP_KERNEL);
 	blocks = kunit_kcalloc(test, ML_FID_TINY, sizeof(*blocks), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, spans);
 	KUNIT_ASSERT_NOT_NULL(test, blocks);
 	prandom_seed_state(&rnd, 0xf1de);
-	ml_quiesce(test);
+	gk_tiny_model_init(&tm);
+	gk_quiesce(test);
 
 	for (e = 0; e < ARRAY_SIZE(ml_fid_seq); e++)
 		left[e] = ml_fid_seq[e].count;
@@ -1167,23 +1005,21 @@ static void goalloc_malloc_fidelity_test(struct kunit *test)
 				continue;
 			left[e]--;
 			more = true;
-			p = ml_alloc(os, f->size, f->noscan ? GOALLOC_NOSCAN : 0);
+			p = gk_alloc(os, f->size, f->noscan ? GOALLOC_NOSCAN : 0);
 			KUNIT_EXPECT_NOT_NULL(test, p);
 			if (!p)
 				goto unpin;
 		}
 		if (ntiny < ML_FID_TINY) {
-			unsigned int size = 1 + prandom_u32_state(&rnd) % (GOALLOC_TINY_SIZE - 1);
-			void *p = ml_alloc(os, size, GOALLOC_NOSCAN);
+			unsigned int size = gk_rand_tiny_size(&rnd);
+			void *p = gk_alloc(os, size, GOALLOC_NOSCAN);
 
 			KUNIT_EXPECT_NOT_NULL(test, p);
 			if (!p)
 				goto unpin;
 			blocks[ntiny++] = (unsigned long)p & ~15UL;
-			if (ml_tiny_model(size, &toff, &have))
-				tblocks++;
-			else
-				packed++;
+			/* Go's tiny rules: a new block, or packed into one. */
+			gk_tiny_model_alloc(&tm, size, &toff);
 			more = true;
 		}
 	} while (more);
@@ -1191,6 +1027,8 @@ static void goalloc_malloc_fidelity_test(struct kunit *test)
 unpin:
 	migrate_enable();
 	KUNIT_ASSERT_EQ(test, os->n, os->cap);
+	tblocks = tm.nblocks;
+	packed = tm.packed;
 
 	/* What Go would use. */
 	for (e = 0; e < ARRAY_SIZE(ml_fid_seq); e++) {
@@ -1202,8 +1040,8 @@ unpin:
 			want_alloc += (u64)f->count * k * GOALLOC_PAGE_SIZE;
 			want_nspans += f->count;
 		} else {
-			slots[goalloc_make_spanclass(ml_class_of(f->size), f->noscan)] += f->count;
-			want_alloc += (u64)f->count * goalloc_class_to_size[ml_class_of(f->size)];
+			slots[goalloc_make_spanclass(gk_class_of(f->size), f->noscan)] += f->count;
+			want_alloc += (u64)f->count * goalloc_class_to_size[gk_class_of(f->size)];
 		}
 		want_objs += f->count;
 	}
@@ -1222,20 +1060,20 @@ unpin:
 
 	/* What goalloc used: distinct spans of the small objects, by class. */
 	for (i = 0, k = 0; i < os->n; i++) {
-		struct goalloc_mspan *s = ml_span_of(os->o[i].p);
+		struct goalloc_mspan *s = gk_span_of(os->o[i].p);
 
 		KUNIT_ASSERT_NOT_NULL(test, s);
 		if (goalloc_spanclass_sizeclass(s->spanclass))
 			spans[k++] = (unsigned long)s;
 	}
-	sort(spans, k, sizeof(*spans), cc_cmp_ulong, NULL);
+	sort(spans, k, sizeof(*spans), gk_cmp_ulong, NULL);
 	for (i = 0; i < k; i++)
 		if (!i || spans[i] != spans[i - 1])
 			got_spans[((struct goalloc_mspan *)spans[i])->spanclass]++;
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
 		KUNIT_EXPECT_EQ_MSG(test, got_spans[i], want_spans[i], "span class %u (%u B%s)",
 				    i, goalloc_class_to_size[i >> 1], i & 1 ? " noscan" : "");
-	sort(blocks, ntiny, sizeof(*blocks), cc_cmp_ulong, NULL);
+	sort(blocks, ntiny, sizeof(*blocks), gk_cmp_ulong, NULL);
 	for (i = 0; i < ntiny; i++)
 		nblocks += !i || blocks[i] != blocks[i - 1];
 	KUNIT_EXPECT_EQ(test, nblocks, tblocks);
@@ -1248,8 +1086,7 @@ unpin:
 	kunit_info(test, "%llu spans, %llu KiB in use, %lu tiny blocks for %u tiny objects",
 		   want_nspans, want_inuse >> 10, tblocks, ntiny);
 
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 
@@ -1259,11 +1096,11 @@ unpin:
  */
 static void goalloc_usable_size_contract_test(struct kunit *test)
 {
-	struct ml_objset *os = ml_objset_new(test, 8);
+	struct gk_objset *os = gk_objset_new(test, 8);
 	u8 *a, *b, *c, *l, *t1, *t2;
 	void *k;
 
-	ml_quiesce(test);
+	gk_quiesce(test);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(NULL), 0);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(ZERO_SIZE_PTR), 0);
 	k = kmalloc(64, GFP_KERNEL);
@@ -1273,8 +1110,8 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 
 	/* Small: the slot; inside it, the next slot, a dead slot: 0. */
 	migrate_disable();
-	a = ml_alloc(os, 40, 0);
-	b = ml_alloc(os, 40, 0);
+	a = gk_alloc(os, 40, 0);
+	b = gk_alloc(os, 40, 0);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE(test, a && b);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(a), 48UL);
@@ -1291,8 +1128,8 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 	/* Tiny: exactly the bytes allocated, whatever follows in the block. */
 	goalloc_drain();
 	migrate_disable();
-	t1 = ml_alloc(os, 3, GOALLOC_NOSCAN);
-	t2 = ml_alloc(os, 4, GOALLOC_NOSCAN);
+	t1 = gk_alloc(os, 3, GOALLOC_NOSCAN);
+	t2 = gk_alloc(os, 4, GOALLOC_NOSCAN);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE(test, t1 && t2);
 	KUNIT_ASSERT_PTR_EQ(test, t2, t1 + 4);
@@ -1307,7 +1144,7 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t2), 4UL);
 
 	/* Large: whole pages; inside, or freed: 0. */
-	l = ml_alloc(os, GOALLOC_MAX_SMALL_SIZE + 100, 0);
+	l = gk_alloc(os, GOALLOC_MAX_SMALL_SIZE + 100, 0);
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(l), (size_t)5 * GOALLOC_PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(l + GOALLOC_PAGE_SIZE), 0);
@@ -1320,8 +1157,7 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(c), 0);
 	KUNIT_EXPECT_EQ(test, goalloc_stack_free(c, GOALLOC_FIXED_STACK), 0);
-	ml_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static struct kunit_case goalloc_malloc_cases[] = {

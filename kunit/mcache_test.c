@@ -9,9 +9,10 @@
  * Cases that look at one mcache pin the test thread with migrate_disable().
  * While pinned they use EXPECTs and jump to the unpin label instead of
  * ASSERTs: an ASSERT ends the thread, which must not happen with migration
- * disabled.  Every object a case allocates is recorded in an objset whose
- * deferred action frees what is left and runs goalloc_gc(), so the heap is
- * empty again when the next case starts, even after a failure.
+ * disabled.  Every object a case allocates is recorded in an object set
+ * (goalloc_kunit.h) whose deferred action frees what is left and runs
+ * goalloc_gc(), so the heap is empty again when the next case starts, even
+ * after a failure.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -26,94 +27,11 @@
 #include "goalloc/mheap.h"
 #include "goalloc/stats.h"
 
-/* Objects a case still owns; freed by the deferred action. */
-struct mc_objset {
-	void **p;
-	unsigned int n;
-	unsigned int cap;
-};
-
-static void mc_objset_release(void *ctx)
-{
-	struct mc_objset *os = ctx;
-	unsigned int i;
-
-	for (i = 0; i < os->n; i++)
-		if (os->p[i])
-			goalloc_free(os->p[i]);
-	os->n = 0;
-	goalloc_gc();
-}
-
-static struct mc_objset *mc_objset_new(struct kunit *test, unsigned int cap)
-{
-	struct mc_objset *os = kunit_kzalloc(test, sizeof(*os), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, os);
-	os->p = kunit_kcalloc(test, cap, sizeof(*os->p), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, os->p);
-	os->cap = cap;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mc_objset_release, os), 0);
-	return os;
-}
-
-/* Allocate and record; NULL when the set is full or the heap says no. */
-static void *mc_alloc(struct mc_objset *os, size_t size, unsigned int flags)
-{
-	void *p;
-
-	if (os->n >= os->cap)
-		return NULL;
-	p = goalloc_alloc(size, flags);
-	if (p)
-		os->p[os->n++] = p;
-	return p;
-}
-
-/* Free entry @i of the set and forget it.  Return: goalloc_free()'s value. */
-static int mc_free(struct mc_objset *os, unsigned int i)
-{
-	int err = goalloc_free(os->p[i]);
-
-	if (!err)
-		os->p[i] = NULL;
-	return err;
-}
-
-static void mc_free_all(struct kunit *test, struct mc_objset *os)
-{
-	unsigned int i;
-
-	for (i = 0; i < os->n; i++)
-		if (os->p[i])
-			KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
-}
-
-static struct goalloc_mspan *mc_span_of(const void *p)
-{
-	struct goalloc_mspan *s;
-
-	/* The caller holds a live object in the span: it cannot go away. */
-	rcu_read_lock();
-	s = goalloc_span_of((unsigned long)p);
-	rcu_read_unlock();
-	return s;
-}
+#include "goalloc_kunit.h"
 
 static u16 mc_index_of(struct goalloc_mspan *s, const void *p)
 {
 	return ((unsigned long)p - s->base) / s->elemsize;
-}
-
-/* Smallest size class holding @size, by linear search (not the module's table). */
-static u8 mc_class_of(size_t size)
-{
-	u8 c;
-
-	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++)
-		if (goalloc_class_to_size[c] >= size)
-			return c;
-	return 0;
 }
 
 struct mc_heapsnap {
@@ -155,24 +73,6 @@ static char mc_list_of(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 }
 
 /*
- * Start from an empty heap: no stale background sweep, every mcache drained,
- * every span swept and, since nothing is live, returned to the heap.
- */
-static void mc_quiesce(struct kunit *test)
-{
-	struct goalloc_memstats ms;
-	struct mc_heapsnap hs;
-
-	flush_work(&goalloc_mheap.bgsweep);
-	goalloc_gc();
-	flush_work(&goalloc_mheap.bgsweep);
-	goalloc_read_memstats(&ms);
-	mc_snap(&hs);
-	KUNIT_ASSERT_EQ_MSG(test, ms.heap_alloc, 0, "a previous case left objects live");
-	KUNIT_ASSERT_EQ_MSG(test, hs.pages_inuse, 0, "a previous case left spans in use");
-}
-
-/*
  * Start a sweep cycle the way goalloc_sweep_cycle() does (sweepgen += 2 under
  * both locks) but without sweeping, freezing the moment between Go's
  * "sweepgen += 2" and the background sweeper reaching a span.
@@ -197,18 +97,18 @@ static void mc_new_cycle_unswept(void)
 static void goalloc_mcache_refill_test(struct kunit *test)
 {
 	const size_t size = 1024;
-	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
 	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
 	struct goalloc_mspan *s1 = NULL, *s2;
 	struct mc_heapsnap h0, h1, h2;
 	struct goalloc_mcache *mc;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	unsigned int i;
 	u32 sg;
 
-	os = mc_objset_new(test, nelems + 1);
-	mc_quiesce(test);
+	os = gk_objset_new(test, nelems + 1);
+	gk_quiesce(test);
 	KUNIT_ASSERT_EQ(test, (u32)nelems, 8U);
 
 	migrate_disable();
@@ -216,15 +116,15 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], &goalloc_emptymspan);
 	mc_snap(&h0);
 	for (i = 0; i < nelems; i++) {
-		void *p = mc_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, 0);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
 			goto unpin;
 		if (!i)
-			s1 = mc_span_of(p);
+			s1 = gk_span_of(p);
 		/* A fresh span hands out its slots in address order. */
-		KUNIT_EXPECT_PTR_EQ(test, mc_span_of(p), s1);
+		KUNIT_EXPECT_PTR_EQ(test, gk_span_of(p), s1);
 		KUNIT_EXPECT_EQ(test, (unsigned long)p, s1->base + i * s1->elemsize);
 	}
 	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s1);
@@ -236,9 +136,9 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans + 1);
 	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse + goalloc_class_to_allocnpages[c]);
 
-	if (!mc_alloc(os, size, 0))
+	if (!gk_alloc(os, size, 0))
 		goto unpin;
-	s2 = mc_span_of(os->p[nelems]);
+	s2 = gk_span_of(os->o[nelems].p);
 	sg = goalloc_sweepgen();
 	KUNIT_EXPECT_PTR_NE(test, s2, s1);
 	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s2);
@@ -256,28 +156,27 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 			h0.pages_inuse + 2 * goalloc_class_to_allocnpages[c]);
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 	mc_snap(&h2);
 	KUNIT_EXPECT_EQ(test, h2.pages_inuse, 0UL);
 }
 
 /* Fill a span of @size objects plus one on this CPU (pinned by the caller). */
-static bool mc_fill_span_plus_one(struct kunit *test, struct mc_objset *os, size_t size,
+static bool mc_fill_span_plus_one(struct kunit *test, struct gk_objset *os, size_t size,
 				  u16 nelems, struct goalloc_mspan **s1, struct goalloc_mspan **s2)
 {
 	unsigned int i;
 
 	for (i = 0; i <= nelems; i++) {
-		if (!mc_alloc(os, size, 0)) {
+		if (!gk_alloc(os, size, 0)) {
 			KUNIT_FAIL(test, "allocation %u of %zu bytes failed", i, size);
 			return false;
 		}
 	}
-	*s1 = mc_span_of(os->p[0]);
-	*s2 = mc_span_of(os->p[nelems]);
+	*s1 = gk_span_of(os->o[0].p);
+	*s2 = gk_span_of(os->o[nelems].p);
 	for (i = 0; i < nelems; i++) {
-		if (mc_span_of(os->p[i]) != *s1 || mc_index_of(*s1, os->p[i]) != i) {
+		if (gk_span_of(os->o[i].p) != *s1 || mc_index_of(*s1, os->o[i].p) != i) {
 			KUNIT_FAIL(test, "object %u is not slot %u of the first span", i, i);
 			return false;
 		}
@@ -293,19 +192,19 @@ static bool mc_fill_span_plus_one(struct kunit *test, struct mc_objset *os, size
 static void goalloc_mcentral_partial_full_test(struct kunit *test)
 {
 	const size_t size = 256;
-	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
 	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
 	struct goalloc_mspan *s1, *s2;
 	struct goalloc_memstats ms0, ms1;
 	struct mc_heapsnap h0, h1;
 	unsigned int i, nfreed = 0;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	u32 npages;
 	bool ok;
 
-	os = mc_objset_new(test, nelems + 1);
-	mc_quiesce(test);
+	os = gk_objset_new(test, nelems + 1);
+	gk_quiesce(test);
 
 	migrate_disable();
 	ok = mc_fill_span_plus_one(test, os, size, nelems, &s1, &s2);
@@ -318,7 +217,7 @@ static void goalloc_mcentral_partial_full_test(struct kunit *test)
 	 * first one moves the full span to the unswept partial set.
 	 */
 	for (i = 0; i < nelems; i += 3, nfreed++)
-		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+		KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'p');
 	KUNIT_EXPECT_EQ(test, s1->alloc_count, nelems);
 
@@ -339,8 +238,8 @@ static void goalloc_mcentral_partial_full_test(struct kunit *test)
 	/* Free the rest of s1: the next sweep returns it to the heap. */
 	npages = s1->npages;
 	for (i = 0; i < nelems; i++)
-		if (os->p[i])
-			KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+		if (os->o[i].p)
+			KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 	mc_snap(&h0);
 	goalloc_read_memstats(&ms0);
 	goalloc_sweep_cycle(true);
@@ -355,17 +254,10 @@ static void goalloc_mcentral_partial_full_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, central->npartial[0] + central->npartial[1] +
 			central->nfull[0] + central->nfull[1], 0U);
 
-	KUNIT_EXPECT_EQ(test, mc_free(os, nelems), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, nelems), 0);
 	goalloc_gc();
 	mc_snap(&h1);
 	KUNIT_EXPECT_EQ(test, h1.pages_inuse, 0UL);
-}
-
-static int mc_cmp_ptr(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*
@@ -376,21 +268,21 @@ static int mc_cmp_ptr(const void *a, const void *b)
 static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 {
 	const size_t size = 512;
-	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
 	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
 	unsigned long *want, nwant = 0;
 	struct goalloc_mspan *s1, *s2;
 	struct mc_heapsnap h0, h1;
 	struct goalloc_mcache *mc;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	unsigned int i;
 	u32 sg;
 
-	os = mc_objset_new(test, 3 * nelems + 2);
+	os = gk_objset_new(test, 3 * nelems + 2);
 	want = kunit_kcalloc(test, nelems, sizeof(*want), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, want);
-	mc_quiesce(test);
+	gk_quiesce(test);
 	KUNIT_ASSERT_GE(test, (u32)nelems, 8U);
 
 	migrate_disable();
@@ -401,7 +293,7 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	if (partial) {
 		/* Slots 1, 5, 9, ...: freed and swept, s1 on the partial list. */
 		for (i = 1; i < nelems; i += 4) {
-			KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+			KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 			want[nwant++] = (unsigned long)s1->base + i * s1->elemsize;
 		}
 		goalloc_sweep_cycle(true);
@@ -415,22 +307,22 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	KUNIT_EXPECT_EQ(test, central->npartial[goalloc_swept(sg)], 0U);
 	/* Slots 2, 5, 8, ...: freed after the cycle began, not swept yet. */
 	for (i = 2; i < nelems; i += 3) {
-		if (!os->p[i])
+		if (!os->o[i].p)
 			continue;
-		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+		KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 		want[nwant++] = (unsigned long)s1->base + i * s1->elemsize;
 	}
-	sort(want, nwant, sizeof(*want), mc_cmp_ptr, NULL);
+	sort(want, nwant, sizeof(*want), gk_cmp_ulong, NULL);
 
 	/* Use up s2, then refill. */
 	for (i = 1; i < nelems; i++) {
-		void *p = mc_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, 0);
 
-		KUNIT_EXPECT_PTR_EQ(test, p ? mc_span_of(p) : NULL, s2);
+		KUNIT_EXPECT_PTR_EQ(test, p ? gk_span_of(p) : NULL, s2);
 	}
 	mc_snap(&h0);
 	for (i = 0; i < nwant; i++) {
-		void *p = mc_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, 0);
 
 		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p, want[i], "reuse %u of %lu", i, nwant);
 	}
@@ -444,15 +336,14 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	KUNIT_EXPECT_EQ(test, h1.nchunks, h0.nchunks);
 
 	/* s1 is full again and nothing else is reusable: now the heap grows. */
-	if (mc_alloc(os, size, 0)) {
+	if (gk_alloc(os, size, 0)) {
 		mc_snap(&h1);
 		KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans + 1);
 		KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'F');
 	}
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static void goalloc_mcentral_cachespan_unswept_partial_test(struct kunit *test)
@@ -473,7 +364,7 @@ static void goalloc_mcentral_cachespan_unswept_full_test(struct kunit *test)
 static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 {
 	const size_t size = 2048;
-	u8 c = mc_class_of(size), spc = goalloc_make_spanclass(c, false);
+	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
 	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
 	struct goalloc_memstats ms0, ms1;
@@ -481,12 +372,12 @@ static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 	struct mc_heapsnap h0, h1;
 	struct goalloc_mcache *mc;
 	unsigned long want;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	unsigned int i, k;
 	u32 sg;
 
-	os = mc_objset_new(test, 2 * nelems + 2);
-	mc_quiesce(test);
+	os = gk_objset_new(test, 2 * nelems + 2);
+	gk_quiesce(test);
 	KUNIT_ASSERT_GE(test, (u32)nelems, 4U);
 
 	migrate_disable();
@@ -501,23 +392,23 @@ static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 	/* One free: the span leaves the full set, unswept (Go's sg - 2). */
 	k = nelems / 2;
 	want = s1->base + k * s1->elemsize;
-	KUNIT_EXPECT_EQ(test, mc_free(os, k), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, k), 0);
 	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'p');
 	KUNIT_EXPECT_EQ(test, s1->central_full, 0);
 	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg - 2);
 	KUNIT_EXPECT_EQ(test, central->nfull[goalloc_swept(sg)], 0U);
 	KUNIT_EXPECT_EQ(test, central->npartial[goalloc_unswept(sg)], 1U);
 	/* A second free finds it there and leaves it alone. */
-	KUNIT_EXPECT_EQ(test, mc_free(os, k + 1), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, k + 1), 0);
 	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'p');
 	KUNIT_EXPECT_EQ(test, central->npartial[goalloc_unswept(sg)], 1U);
 
 	/* Use up s2; the refill after it must reuse s1's slots, lowest first. */
 	for (i = 1; i < nelems; i++)
-		KUNIT_EXPECT_NOT_NULL(test, mc_alloc(os, size, 0));
+		KUNIT_EXPECT_NOT_NULL(test, gk_alloc(os, size, 0));
 	mc_snap(&h0);
-	KUNIT_EXPECT_EQ(test, (unsigned long)mc_alloc(os, size, 0), want);
-	KUNIT_EXPECT_EQ(test, (unsigned long)mc_alloc(os, size, 0), want + s1->elemsize);
+	KUNIT_EXPECT_EQ(test, (unsigned long)gk_alloc(os, size, 0), want);
+	KUNIT_EXPECT_EQ(test, (unsigned long)gk_alloc(os, size, 0), want + s1->elemsize);
 	mc_snap(&h1);
 	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s1);
 	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg + 3);
@@ -528,8 +419,7 @@ static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms1.num_gc, ms0.num_gc);
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -543,7 +433,7 @@ static void goalloc_mcentral_churn_no_cycle_test(struct kunit *test)
 {
 	const size_t size = 1024;
 	const unsigned int window = 64;
-	u8 c = mc_class_of(size);
+	u8 c = gk_class_of(size);
 	u32 span_bytes = goalloc_class_to_allocnpages[c] << GOALLOC_PAGE_SHIFT;
 	u16 nelems = goalloc_class_to_nobjs[c];
 	struct goalloc_memstats ms0, ms;
@@ -553,7 +443,7 @@ static void goalloc_mcentral_churn_no_cycle_test(struct kunit *test)
 
 	ring = kunit_kcalloc(test, window, sizeof(*ring), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ring);
-	mc_quiesce(test);
+	gk_quiesce(test);
 	goalloc_read_memstats(&ms0);
 	/* Half of what the pacer lets out before it starts a cycle. */
 	budget = (ms0.next_gc - min(ms0.heap_live, ms0.next_gc)) / 2;
@@ -594,61 +484,16 @@ static void goalloc_mcentral_churn_no_cycle_test(struct kunit *test)
 }
 
 /*
- * Go's mallocgc tiny rules on one mcache, as a reference model: align the
- * offset (8 for multiples of 8, 4 for multiples of 4, 2 for even sizes),
- * pack if the block has room, else take a new 16 B block and keep whichever
- * of the two has more room left.
- */
-struct mc_tiny_model {
-	int cur;		/* block id being packed, -1 before the first */
-	unsigned int off;	/* its tinyoffset */
-	int nblocks;		/* blocks taken so far */
-	unsigned int packed;	/* objects placed in an existing block */
-};
-
-static void mc_tiny_model_init(struct mc_tiny_model *m)
-{
-	*m = (struct mc_tiny_model){ .cur = -1 };
-}
-
-/* Place one object; returns its block id and sets *@off to its offset. */
-static int mc_tiny_model_alloc(struct mc_tiny_model *m, unsigned int size, unsigned int *off)
-{
-	unsigned int o = m->off;
-	int b;
-
-	if (!(size & 7))
-		o = ALIGN(o, 8);
-	else if (!(size & 3))
-		o = ALIGN(o, 4);
-	else if (!(size & 1))
-		o = ALIGN(o, 2);
-	if (m->cur >= 0 && o + size <= GOALLOC_TINY_SIZE) {
-		m->off = o + size;
-		m->packed++;
-		*off = o;
-		return m->cur;
-	}
-	b = m->nblocks++;
-	if (m->cur < 0 || size < m->off) {
-		m->cur = b;
-		m->off = size;
-	}
-	*off = 0;
-	return b;
-}
-
-/*
  * Allocate the tiny @sizes on this CPU and check each object against the
  * model.  Block ids of the model map to the first address seen for them.
  */
-static void mc_tiny_check_seq(struct kunit *test, struct mc_objset *os,
+static void mc_tiny_check_seq(struct kunit *test, struct gk_objset *os,
 			      const u8 *sizes, unsigned int n, const char *name)
 {
 	struct goalloc_class_stats *b0, *b1;
 	struct goalloc_memstats ms0, ms1;
 	unsigned long *blocks, *sorted;
-	struct mc_tiny_model m;
+	struct gk_tiny_model m;
 	unsigned int i, off, first = os->n;
 	int id;
 
@@ -660,15 +505,15 @@ static void mc_tiny_check_seq(struct kunit *test, struct mc_objset *os,
 		return;
 	}
 	b1 = b0 + GOALLOC_NUM_SIZE_CLASSES;
-	mc_tiny_model_init(&m);
+	gk_tiny_model_init(&m);
 
 	migrate_disable();
 	goalloc_read_memstats(&ms0);
 	goalloc_stats_by_size(b0);
 	for (i = 0; i < n; i++) {
-		unsigned long p = (unsigned long)mc_alloc(os, sizes[i], GOALLOC_NOSCAN);
+		unsigned long p = (unsigned long)gk_alloc(os, sizes[i], GOALLOC_NOSCAN);
 
-		id = mc_tiny_model_alloc(&m, sizes[i], &off);
+		id = gk_tiny_model_alloc(&m, sizes[i], &off);
 		if (!p) {
 			KUNIT_FAIL(test, "%s: tiny allocation %u failed", name, i);
 			break;
@@ -689,7 +534,7 @@ static void mc_tiny_check_seq(struct kunit *test, struct mc_objset *os,
 
 	/* Every new block of the model is a distinct 16 B slot. */
 	memcpy(sorted, blocks, m.nblocks * sizeof(*sorted));
-	sort(sorted, m.nblocks, sizeof(*sorted), mc_cmp_ptr, NULL);
+	sort(sorted, m.nblocks, sizeof(*sorted), gk_cmp_ulong, NULL);
 	for (i = 1; i < m.nblocks; i++)
 		KUNIT_EXPECT_NE_MSG(test, sorted[i], sorted[i - 1], "%s: block reused", name);
 	KUNIT_EXPECT_EQ_MSG(test, ms1.tiny_allocs - ms0.tiny_allocs, (u64)m.packed, "%s", name);
@@ -721,27 +566,26 @@ static const struct mc_tiny_seq mc_tiny_seqs[] = {
 static void goalloc_tiny_packing_test(struct kunit *test)
 {
 	unsigned int t, i;
-	struct mc_objset *os;
+	struct gk_objset *os;
 
 	for (t = 0; t < ARRAY_SIZE(mc_tiny_seqs); t++) {
 		const struct mc_tiny_seq *q = &mc_tiny_seqs[t];
-		struct mc_tiny_model m;
+		struct gk_tiny_model m;
 		unsigned int off;
 		int id;
 
 		/* The hand-made table must agree with the model... */
-		mc_tiny_model_init(&m);
+		gk_tiny_model_init(&m);
 		for (i = 0; i < q->n; i++) {
-			id = mc_tiny_model_alloc(&m, q->size[i], &off);
+			id = gk_tiny_model_alloc(&m, q->size[i], &off);
 			KUNIT_EXPECT_EQ_MSG(test, id, (int)q->block[i], "%s #%u", q->name, i);
 			KUNIT_EXPECT_EQ_MSG(test, off, (unsigned int)q->off[i], "%s #%u", q->name, i);
 		}
 		/* ...and the allocator with both, from an empty tiny block. */
-		os = mc_objset_new(test, q->n);
-		mc_quiesce(test);
+		os = gk_objset_new(test, q->n);
+		gk_quiesce(test);
 		mc_tiny_check_seq(test, os, q->size, q->n, q->name);
-		mc_free_all(test, os);
-		goalloc_gc();
+		gk_free_all_gc(test, os);
 	}
 }
 
@@ -750,7 +594,7 @@ static void goalloc_tiny_random_test(struct kunit *test)
 {
 	const unsigned int n = 3000;
 	struct rnd_state rnd;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	unsigned int i;
 	u8 *sizes;
 
@@ -758,18 +602,33 @@ static void goalloc_tiny_random_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, sizes);
 	prandom_seed_state(&rnd, 0x7191);
 	for (i = 0; i < n; i++)
-		sizes[i] = 1 + prandom_u32_state(&rnd) % (GOALLOC_TINY_SIZE - 1);
-	os = mc_objset_new(test, n);
-	mc_quiesce(test);
+		sizes[i] = gk_rand_tiny_size(&rnd);
+	os = gk_objset_new(test, n);
+	gk_quiesce(test);
 	mc_tiny_check_seq(test, os, sizes, n, "random");
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 static u64 mc_tiny_nfree(struct goalloc_class_stats *bysize)
 {
 	goalloc_stats_by_size(bysize);
 	return bysize[GOALLOC_TINY_SIZE_CLASS].nfree;
+}
+
+/*
+ * The start of the tiny-block cases: two per-class statistics buffers
+ * (block deaths are counted in the tiny class), a set for @cap objects,
+ * and an empty heap, so that no CPU holds a tiny block.
+ */
+static struct gk_objset *mc_tiny_case_start(struct kunit *test, unsigned int cap,
+					    struct goalloc_class_stats **bysize)
+{
+	struct gk_objset *os;
+
+	*bysize = gk_bysize_new(test, 2);
+	os = gk_objset_new(test, cap);
+	gk_quiesce(test);
+	return os;
 }
 
 /*
@@ -783,20 +642,17 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 	unsigned long a, b, c, d, e;
 	struct goalloc_memstats ms;
 	struct goalloc_mcache *mc;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	u64 f0;
 
-	bysize = kunit_kcalloc(test, GOALLOC_NUM_SIZE_CLASSES, sizeof(*bysize), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, bysize);
-	os = mc_objset_new(test, 8);
-	mc_quiesce(test);
+	os = mc_tiny_case_start(test, 8, &bysize);
 
 	migrate_disable();
 	mc = this_cpu_ptr(goalloc_mcaches);
-	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* block 0 + 0 */
-	b = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);	/* block 0 + 8 */
-	c = (unsigned long)mc_alloc(os, 2, GOALLOC_NOSCAN);	/* block 0 + 12 */
-	d = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* block 1 + 0, block 0 retired */
+	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* block 0 + 0 */
+	b = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);	/* block 0 + 8 */
+	c = (unsigned long)gk_alloc(os, 2, GOALLOC_NOSCAN);	/* block 0 + 12 */
+	d = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* block 1 + 0, block 0 retired */
 	KUNIT_EXPECT_TRUE(test, a && b && c && d);
 	if (!(a && b && c && d))
 		goto unpin;
@@ -807,17 +663,17 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mc->tiny, d);
 
 	f0 = mc_tiny_nfree(bysize);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 1), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 2), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 2), 0);
 	/* The last object of a retired block frees the 16 B slot. */
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
 
 	/* d's block is held: freeing d keeps it, and e packs in after d. */
-	KUNIT_EXPECT_EQ(test, mc_free(os, 3), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 3), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
-	e = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);
+	e = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);
 	KUNIT_EXPECT_EQ(test, e, d + 8);
 	if (e != d + 8)
 		goto unpin;
@@ -826,28 +682,22 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 	goalloc_drain();
 	KUNIT_EXPECT_EQ(test, mc->tiny, 0UL);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 4), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 4), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 2);
 
 	/* A block freed while held dies when goalloc_drain() retires it. */
-	d = (unsigned long)mc_alloc(os, 5, GOALLOC_NOSCAN);
+	d = (unsigned long)gk_alloc(os, 5, GOALLOC_NOSCAN);
 	KUNIT_EXPECT_EQ(test, mc->tiny, d);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 5), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 5), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 2);
 	goalloc_drain();
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 3);
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 	goalloc_read_memstats(&ms);
 	KUNIT_EXPECT_EQ(test, ms.heap_alloc, 0ULL);
 	KUNIT_EXPECT_EQ(test, ms.mallocs, ms.frees);
-}
-
-static void mc_restore_warn(void *ctx)
-{
-	WRITE_ONCE(goalloc_warn_bad_free, (bool)(unsigned long)ctx);
 }
 
 static void mc_expect_bad_free(struct kunit *test, unsigned long p, int err)
@@ -864,22 +714,17 @@ static void goalloc_tiny_bad_free_test(struct kunit *test)
 	struct goalloc_class_stats *b0, *b1;
 	struct goalloc_memstats ms0, ms1;
 	unsigned long a, b, c;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	u64 f0;
 
-	b0 = kunit_kcalloc(test, 2 * GOALLOC_NUM_SIZE_CLASSES, sizeof(*b0), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, b0);
+	gk_quiet_bad_frees(test);
+	os = mc_tiny_case_start(test, 4, &b0);
 	b1 = b0 + GOALLOC_NUM_SIZE_CLASSES;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mc_restore_warn,
-				(void *)(unsigned long)READ_ONCE(goalloc_warn_bad_free)), 0);
-	WRITE_ONCE(goalloc_warn_bad_free, false);
-	os = mc_objset_new(test, 4);
-	mc_quiesce(test);
 
 	migrate_disable();
-	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);
-	b = (unsigned long)mc_alloc(os, 3, GOALLOC_NOSCAN);
-	c = (unsigned long)mc_alloc(os, 2, GOALLOC_NOSCAN);
+	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);
+	b = (unsigned long)gk_alloc(os, 3, GOALLOC_NOSCAN);
+	c = (unsigned long)gk_alloc(os, 2, GOALLOC_NOSCAN);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE(test, a && b && c);
 	KUNIT_ASSERT_EQ(test, b, a + 8);
@@ -908,13 +753,13 @@ static void goalloc_tiny_bad_free_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv((void *)c, 0x33, 2));
 
 	/* Double frees, with the block held and after it was retired. */
-	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 1), 0);
 	mc_expect_bad_free(test, b, -EALREADY);
 	goalloc_drain();
 	mc_expect_bad_free(test, b, -EALREADY);
 	f0 = mc_tiny_nfree(b0);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 2), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 2), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(b0), f0 + 1);
 	/* The block is dead but not swept yet: its start is "already free". */
 	mc_expect_bad_free(test, a, -EALREADY);
@@ -928,47 +773,46 @@ static void goalloc_tiny_bad_free_test(struct kunit *test)
 static void goalloc_zero_dirty_small_test(struct kunit *test)
 {
 	const size_t size = 64;
-	u8 c = mc_class_of(size);
+	u8 c = gk_class_of(size);
 	u16 nelems = goalloc_class_to_nobjs[c];
 	struct goalloc_mspan *s;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	unsigned int i;
 
-	os = mc_objset_new(test, 2 * nelems);
-	mc_quiesce(test);
+	os = gk_objset_new(test, 2 * nelems);
+	gk_quiesce(test);
 
 	migrate_disable();
 	for (i = 0; i < nelems; i++) {
-		void *p = mc_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, 0);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
 			goto unpin;
 		memset(p, 0xa5, size);
 	}
-	s = mc_span_of(os->p[0]);
+	s = gk_span_of(os->o[0].p);
 	/* Keep slot 0 live so the span survives the sweep with dirty free slots. */
 	for (i = 1; i < nelems; i++)
-		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+		KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 	goalloc_gc();
 	KUNIT_EXPECT_EQ(test, mc_list_of(&goalloc_mheap.central[s->spanclass], s), 'P');
 	KUNIT_EXPECT_TRUE(test, s->needzero);
 	for (i = 1; i < nelems; i++) {
-		void *p = mc_alloc(os, size, GOALLOC_ZERO);
+		void *p = gk_alloc(os, size, GOALLOC_ZERO);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
 			break;
 		/* Reuse of the dirty slot, not fresh memory. */
-		KUNIT_EXPECT_PTR_EQ(test, mc_span_of(p), s);
+		KUNIT_EXPECT_PTR_EQ(test, gk_span_of(p), s);
 		KUNIT_EXPECT_EQ(test, (unsigned long)p, s->base + i * s->elemsize);
 		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, size), "slot %u not zeroed", i);
 	}
-	KUNIT_EXPECT_NULL(test, memchr_inv(os->p[0], 0xa5, size));
+	KUNIT_EXPECT_NULL(test, memchr_inv(os->o[0].p, 0xa5, size));
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /* Tiny blocks handed out in dirty 16 B slots are zeroed too. */
@@ -977,74 +821,73 @@ static void goalloc_zero_dirty_tiny_test(struct kunit *test)
 	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
 	unsigned int i, n = goalloc_class_to_nobjs[GOALLOC_TINY_SIZE_CLASS], nt = 0;
 	struct goalloc_mspan *s;
-	struct mc_objset *os;
+	struct gk_objset *os;
 
 	/* At most n / 2 tiny objects: fewer blocks than the span has free. */
-	os = mc_objset_new(test, n + n / 2);
-	mc_quiesce(test);
+	os = gk_objset_new(test, n + n / 2);
+	gk_quiesce(test);
 
 	migrate_disable();
 	/* 16 B noscan objects share the tiny blocks' span class. */
 	for (i = 0; i < n; i++) {
-		void *p = mc_alloc(os, GOALLOC_TINY_SIZE, GOALLOC_NOSCAN);
+		void *p = gk_alloc(os, GOALLOC_TINY_SIZE, GOALLOC_NOSCAN);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
 			goto unpin;
 		memset(p, 0xff, GOALLOC_TINY_SIZE);
 	}
-	s = mc_span_of(os->p[0]);
+	s = gk_span_of(os->o[0].p);
 	KUNIT_EXPECT_EQ(test, s->spanclass, spc);
 	for (i = 1; i < n; i++)
-		KUNIT_EXPECT_EQ(test, mc_free(os, i), 0);
+		KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 	goalloc_gc();
 	/* Tiny objects of every size, each asked for zeroed: whole blocks reused. */
 	while (os->n < os->cap) {
 		unsigned int size = 1 + nt++ % (GOALLOC_TINY_SIZE - 1);
-		u8 *p = mc_alloc(os, size, GOALLOC_NOSCAN | GOALLOC_ZERO);
+		u8 *p = gk_alloc(os, size, GOALLOC_NOSCAN | GOALLOC_ZERO);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
 			break;
-		KUNIT_EXPECT_PTR_EQ(test, mc_span_of(p), s);
+		KUNIT_EXPECT_PTR_EQ(test, gk_span_of(p), s);
 		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, size), "tiny %u bytes", size);
-		if (mc_span_of(p) != s)
+		if (gk_span_of(p) != s)
 			break;
 	}
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 /* Spans returned to the heap and reused by another class or a large object. */
 static void goalloc_zero_dirty_pages_test(struct kunit *test)
 {
 	const size_t large = 5 * GOALLOC_PAGE_SIZE;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	unsigned int i, n = 64;
 	void *p, *q;
 
-	os = mc_objset_new(test, 2 * n + 2);
-	mc_quiesce(test);
+	os = gk_objset_new(test, 2 * n + 2);
+	gk_quiesce(test);
 
 	/* A large object: written, freed (straight to the heap), and again. */
-	p = mc_alloc(os, large, 0);
+	p = gk_alloc(os, large, 0);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0x5a, large);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);
-	q = mc_alloc(os, large, GOALLOC_ZERO);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
+	q = gk_alloc(os, large, GOALLOC_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	kunit_info(test, "large object %s its pages", p == q ? "reused" : "did not reuse");
 	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, large));
 	memset(q, 0x5a, large);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 1), 0);
 	goalloc_gc();
 
 	/* Small spans carved from the pages the large object dirtied. */
 	migrate_disable();
 	for (i = 0; i < n; i++) {
-		p = mc_alloc(os, 1024, GOALLOC_ZERO);
+		p = gk_alloc(os, 1024, GOALLOC_ZERO);
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
 			break;
@@ -1052,14 +895,12 @@ static void goalloc_zero_dirty_pages_test(struct kunit *test)
 		memset(p, 0x77, 1024);
 	}
 	migrate_enable();
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 	/* And a large object over the pages of those spans. */
-	p = mc_alloc(os, 8 * 1024 * 8, GOALLOC_ZERO);
+	p = gk_alloc(os, 8 * 1024 * 8, GOALLOC_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 8 * 1024 * 8));
-	mc_free_all(test, os);
-	goalloc_gc();
+	gk_free_all_gc(test, os);
 }
 
 
@@ -1078,7 +919,7 @@ struct mc_tiny_snap {
 static void mc_tiny_snap(struct mc_tiny_snap *f, unsigned long addr)
 {
 	f->addr = addr;
-	f->s = mc_span_of((void *)addr);
+	f->s = gk_span_of((void *)addr);
 	f->t = READ_ONCE(f->s->tiny);
 	f->idx = (addr - f->s->base) / GOALLOC_TINY_SIZE;
 	f->alloc = READ_ONCE(f->t->alloc[f->idx]);
@@ -1108,23 +949,20 @@ static void goalloc_tiny_stale_alloc_word_test(struct kunit *test)
 	struct goalloc_class_stats *bysize;
 	struct mc_tiny_snap f;
 	unsigned long a, b, c;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	u64 f0;
 
-	bysize = kunit_kcalloc(test, GOALLOC_NUM_SIZE_CLASSES, sizeof(*bysize), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, bysize);
-	os = mc_objset_new(test, 8);
-	mc_quiesce(test);
+	os = mc_tiny_case_start(test, 8, &bysize);
 
 	migrate_disable();
 	/* 1. A's free reads {A}; B joins; the block is retired; A's atomic. */
-	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* new block + 0 */
+	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* new block + 0 */
 	KUNIT_EXPECT_TRUE(test, a && !(a & 15));
 	if (!a || (a & 15))
 		goto unpin;
 	mc_tiny_snap(&f, a);
-	b = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);	/* + 8 */
-	c = (unsigned long)mc_alloc(os, 5, GOALLOC_NOSCAN);	/* new block: retires */
+	b = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);	/* + 8 */
+	c = (unsigned long)gk_alloc(os, 5, GOALLOC_NOSCAN);	/* new block: retires */
 	KUNIT_EXPECT_EQ(test, b, a + 8);
 	KUNIT_EXPECT_NE(test, c & ~15UL, a);
 	if (b != a + 8 || !c || (c & ~15UL) == a)
@@ -1132,36 +970,36 @@ static void goalloc_tiny_stale_alloc_word_test(struct kunit *test)
 	memset((void *)b, 0x5b, 4);
 	f0 = mc_tiny_nfree(bysize);
 	KUNIT_EXPECT_EQ(test, mc_tiny_snap_free(&f), 0);
-	os->p[0] = NULL;
+	os->o[0].p = NULL;
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0);
 	KUNIT_EXPECT_TRUE_MSG(test, test_bit(f.idx, f.s->gcmark_bits),
 			      "the block died with B live");
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size((void *)b), 4UL);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 1), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
 
 	/* 2. A's free reads {A}; B joins and is freed; retired; A's atomic. */
 	goalloc_drain();
-	a = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);
+	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);
 	KUNIT_EXPECT_TRUE(test, a && !(a & 15));
 	if (!a || (a & 15))
 		goto unpin;
 	mc_tiny_snap(&f, a);
-	b = (unsigned long)mc_alloc(os, 4, GOALLOC_NOSCAN);
+	b = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);
 	KUNIT_EXPECT_EQ(test, b, a + 8);
 	if (b != a + 8)
 		goto unpin;
-	KUNIT_EXPECT_EQ(test, mc_free(os, os->n - 1), 0);
-	c = (unsigned long)mc_alloc(os, 5, GOALLOC_NOSCAN);
+	KUNIT_EXPECT_EQ(test, gk_free(os, os->n - 1), 0);
+	c = (unsigned long)gk_alloc(os, 5, GOALLOC_NOSCAN);
 	KUNIT_EXPECT_NE(test, c & ~15UL, a);
 	f0 = mc_tiny_nfree(bysize);
 	KUNIT_EXPECT_EQ(test, mc_tiny_snap_free(&f), 0);
-	os->p[os->n - 3] = NULL;
+	os->o[os->n - 3].p = NULL;
 	KUNIT_EXPECT_EQ_MSG(test, mc_tiny_nfree(bysize), f0 + 1, "the block leaked");
 	KUNIT_EXPECT_FALSE(test, test_bit(f.idx, f.s->gcmark_bits));
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
+	gk_free_all(test, os);
 }
 
 /*
@@ -1174,27 +1012,22 @@ static void goalloc_tiny_double_free_after_death_test(struct kunit *test)
 	struct goalloc_class_stats *bysize;
 	struct mc_tiny_snap f;
 	unsigned long a, c;
-	struct mc_objset *os;
+	struct gk_objset *os;
 	long bad0;
 	u64 f0;
 
-	bysize = kunit_kcalloc(test, GOALLOC_NUM_SIZE_CLASSES, sizeof(*bysize), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, bysize);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mc_restore_warn,
-				(void *)(unsigned long)READ_ONCE(goalloc_warn_bad_free)), 0);
-	WRITE_ONCE(goalloc_warn_bad_free, false);
-	os = mc_objset_new(test, 4);
-	mc_quiesce(test);
+	gk_quiet_bad_frees(test);
+	os = mc_tiny_case_start(test, 4, &bysize);
 
 	migrate_disable();
-	a = (unsigned long)mc_alloc(os, 12, GOALLOC_NOSCAN);
-	c = (unsigned long)mc_alloc(os, 8, GOALLOC_NOSCAN);	/* retires a's block */
+	a = (unsigned long)gk_alloc(os, 12, GOALLOC_NOSCAN);
+	c = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* retires a's block */
 	KUNIT_EXPECT_TRUE(test, a && c && !(a & 15) && (c & ~15UL) != a);
 	if (!a || !c || (a & 15) || (c & ~15UL) == a)
 		goto unpin;
 	mc_tiny_snap(&f, a);
 	f0 = mc_tiny_nfree(bysize);
-	KUNIT_EXPECT_EQ(test, mc_free(os, 0), 0);		/* the block dies */
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);		/* the block dies */
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
 	bad0 = atomic_long_read(&goalloc_bad_frees);
 	KUNIT_EXPECT_EQ(test, mc_tiny_snap_free(&f), -EALREADY);
@@ -1203,7 +1036,7 @@ static void goalloc_tiny_double_free_after_death_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
 unpin:
 	migrate_enable();
-	mc_free_all(test, os);
+	gk_free_all(test, os);
 }
 
 /*
@@ -1219,7 +1052,7 @@ static void goalloc_heap_live_drain_test(struct kunit *test)
 	unsigned int i;
 	void *p;
 
-	mc_quiesce(test);
+	gk_quiesce(test);
 	goalloc_read_memstats(&ms0);
 	for (i = 0; i < 2500; i++) {
 		goalloc_drain();
@@ -1312,7 +1145,7 @@ static int ts_producer(void *arg)
 
 	prandom_seed_state(&rnd, 0x7157a11ceULL);
 	for (i = 0; keep && i < tiny_stress_ops; i++) {
-		struct ts_obj o = { .size = 1 + prandom_u32_state(&rnd) % 15, .pat = i | 1 };
+		struct ts_obj o = { .size = gk_rand_tiny_size(&rnd), .pat = i | 1 };
 
 		o.p = goalloc_alloc(o.size, GOALLOC_NOSCAN);
 		if (!o.p) {
@@ -1401,7 +1234,7 @@ static void goalloc_tiny_two_cpu_stress_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, st);
 	init_completion(&st->producer_done);
 	init_completion(&st->consumer_done);
-	mc_quiesce(test);
+	gk_quiesce(test);
 	goalloc_read_memstats(&ms0);
 	bad0 = atomic_long_read(&goalloc_bad_frees);
 

@@ -12,7 +12,6 @@
  */
 #include <kunit/test.h>
 #include <linux/mm.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmstat.h>
@@ -23,15 +22,10 @@
 #include "goalloc/mheap.h"
 #include "goalloc/pagealloc.h"
 
+#include "goalloc_kunit.h"
+
 #define MB		(1UL << 20)
 #define PAGE_BYTES(n)	((unsigned long)(n) << GOALLOC_PAGE_SHIFT)
-
-/* No allocation in flight, every free swept, the background sweeper idle. */
-static void mheap_test_quiesce(void)
-{
-	goalloc_gc();
-	flush_work(&goalloc_mheap.bgsweep);
-}
 
 /* Pages held by the per-CPU page caches (quiet heap: nobody is using them). */
 static unsigned long mheap_test_pcache_pages(void)
@@ -119,31 +113,11 @@ static unsigned long mheap_test_first_fit(unsigned long npages)
 	return addr;
 }
 
-/* The span holding @addr, looked up the way goalloc_free() does. */
-static struct goalloc_mspan *mheap_test_span_of(const void *addr)
-{
-	struct goalloc_mspan *s;
-
-	rcu_read_lock();
-	s = goalloc_span_of((unsigned long)addr);
-	rcu_read_unlock();
-	return s;
-}
-
-/*
- * Arenas are separate 4 MiB blocks, so a span must not run past the end of
- * its chunk slot: its memory and its span table entries would spill over.
- */
-static bool mheap_test_span_in_one_arena(const struct goalloc_mspan *s)
-{
-	return s->pageidx % GOALLOC_ARENA_PAGES + s->npages <= GOALLOC_ARENA_PAGES;
-}
-
 /* Check a live large object of @size bytes at @p; true if it may be written. */
 static bool mheap_test_check_large(struct kunit *test, void *p, size_t size)
 {
 	u32 npages = DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE);
-	struct goalloc_mspan *s = mheap_test_span_of(p);
+	struct goalloc_mspan *s = gk_span_of(p);
 	bool ok;
 
 	KUNIT_EXPECT_NOT_NULL(test, s);
@@ -158,14 +132,14 @@ static bool mheap_test_check_large(struct kunit *test, void *p, size_t size)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(s->state), GOALLOC_MSPAN_IN_USE);
 	KUNIT_EXPECT_EQ(test, s->base, s->arena->base +
 			PAGE_BYTES(s->pageidx % GOALLOC_ARENA_PAGES));
-	ok = mheap_test_span_in_one_arena(s);
+	ok = gk_span_in_one_arena(s);
 	KUNIT_EXPECT_TRUE_MSG(test, ok,
 			      "%u-page span at page %lu runs past the end of chunk %lu",
 			      s->npages, s->pageidx, s->pageidx / GOALLOC_ARENA_PAGES);
 	if (!ok)
 		return false;
-	KUNIT_EXPECT_PTR_EQ(test, mheap_test_span_of(p + size - 1), s);
-	KUNIT_EXPECT_PTR_EQ(test, mheap_test_span_of(p + PAGE_BYTES(npages) - 1), s);
+	KUNIT_EXPECT_PTR_EQ(test, gk_span_of(p + size - 1), s);
+	KUNIT_EXPECT_PTR_EQ(test, gk_span_of(p + PAGE_BYTES(npages) - 1), s);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), PAGE_BYTES(npages));
 	KUNIT_EXPECT_GE(test, goalloc_usable_size(p), size);
 	/* Not an object's start: nothing usable there. */
@@ -196,7 +170,7 @@ static void goalloc_mheap_large_test(struct kunit *test)
 	struct goalloc_memstats ms0, ms1, ms2;
 	u8 *p;
 
-	mheap_test_quiesce();
+	gk_settle();
 	goalloc_read_memstats(&ms0);
 	p = goalloc_alloc(size, 0);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -218,11 +192,11 @@ static void goalloc_mheap_large_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms2.heap_inuse, ms0.heap_inuse);
 	KUNIT_EXPECT_EQ(test, ms2.heap_alloc, ms0.heap_alloc);
 	KUNIT_EXPECT_EQ(test, ms2.frees - ms0.frees, 1);
-	KUNIT_EXPECT_NULL(test, mheap_test_span_of(p));
-	KUNIT_EXPECT_NULL(test, mheap_test_span_of(p + size - 1));
+	KUNIT_EXPECT_NULL(test, gk_span_of(p));
+	KUNIT_EXPECT_NULL(test, gk_span_of(p + size - 1));
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 0);
 	mheap_test_check_accounting(test, "large object freed");
-	mheap_test_quiesce();
+	gk_settle();
 }
 
 /* Requests above the largest object fail without touching the heap. */
@@ -236,7 +210,7 @@ static void goalloc_mheap_oversize_test(struct kunit *test)
 	struct mheap_snap hs0, hs1;
 	unsigned int i;
 
-	mheap_test_quiesce();
+	gk_settle();
 	goalloc_read_memstats(&ms0);
 	mheap_test_snap(&hs0);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -264,7 +238,7 @@ static void goalloc_mheap_large_zero_test(struct kunit *test)
 	size_t size = 300 << 10;
 	u8 *p, *q;
 
-	mheap_test_quiesce();
+	gk_settle();
 	p = goalloc_alloc(size, 0);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	if (mheap_test_check_large(test, p, size))
@@ -275,11 +249,11 @@ static void goalloc_mheap_large_zero_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	if (mheap_test_check_large(test, q, size)) {
-		KUNIT_EXPECT_TRUE(test, mheap_test_span_of(q)->needzero);
+		KUNIT_EXPECT_TRUE(test, gk_span_of(q)->needzero);
 		KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, size));
 	}
 	KUNIT_EXPECT_EQ(test, goalloc_free(q), 0);
-	mheap_test_quiesce();
+	gk_settle();
 }
 
 /*
@@ -297,7 +271,7 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 	void *p, *q;
 	int cpu;
 
-	mheap_test_quiesce();
+	gk_settle();
 	/* Pinned: the caches used below are this CPU's. */
 	migrate_disable();
 	mc = this_cpu_ptr(goalloc_mcaches);
@@ -309,7 +283,7 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 		KUNIT_FAIL(test, "64 KiB allocation failed");
 		return;
 	}
-	s = mheap_test_span_of(p);
+	s = gk_span_of(p);
 	KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, p, size));
 	KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
 	n = READ_ONCE(mc->nspancache);
@@ -320,7 +294,7 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 	q = goalloc_alloc(size, GOALLOC_NOWAIT);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	if (q) {
-		KUNIT_EXPECT_PTR_EQ(test, mheap_test_span_of(q), s);
+		KUNIT_EXPECT_PTR_EQ(test, gk_span_of(q), s);
 		KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, q, size));
 		KUNIT_EXPECT_EQ(test, READ_ONCE(mc->nspancache), n - 1);
 		KUNIT_EXPECT_EQ(test, goalloc_free(q), 0);
@@ -335,7 +309,7 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, mc->pcache.cache, 0ULL);
 	}
 	mheap_test_check_accounting(test, "drained");
-	mheap_test_quiesce();
+	gk_settle();
 }
 
 #define COALESCE_PIECES	7	/* six to free in a hole-leaving order, one guard */
@@ -376,7 +350,7 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	bool adjacent = true;
 	void *whole;
 
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_snap(&hs0);
 	KUNIT_ASSERT_EQ(test, hs0.check, 0);
 
@@ -384,9 +358,9 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 		piece[i] = goalloc_alloc(PAGE_BYTES(k), 0);
 		KUNIT_ASSERT_NOT_NULL(test, piece[i]);
 	}
-	base = mheap_test_span_of(piece[0])->pageidx;
+	base = gk_span_of(piece[0])->pageidx;
 	for (i = 0; i < COALESCE_PIECES; i++) {
-		s = mheap_test_span_of(piece[i]);
+		s = gk_span_of(piece[i]);
 		KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, piece[i], PAGE_BYTES(k)));
 		if (s->pageidx != base + i * k)
 			adjacent = false;
@@ -449,12 +423,12 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	whole = goalloc_alloc(PAGE_BYTES(COALESCE_PIECES * k), 0);
 	KUNIT_ASSERT_NOT_NULL(test, whole);
 	KUNIT_EXPECT_PTR_EQ(test, whole, piece[0]);
-	KUNIT_EXPECT_EQ(test, mheap_test_span_of(whole)->pageidx, base);
+	KUNIT_EXPECT_EQ(test, gk_span_of(whole)->pageidx, base);
 	mheap_test_check_large(test, whole, PAGE_BYTES(COALESCE_PIECES * k));
 	KUNIT_EXPECT_EQ(test, goalloc_free(whole), 0);
 	mheap_test_snap(&hs2);
 	KUNIT_EXPECT_EQ(test, hs2.inuse, hs0.inuse);
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_check_accounting(test, "coalesce end");
 }
 
@@ -470,7 +444,7 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 	unsigned int i, n;
 	void **obj;
 
-	mheap_test_quiesce();
+	gk_settle();
 	goalloc_read_memstats(&ms0);
 	mheap_test_snap(&hs0);
 	n = hs0.nchunks + 1;
@@ -488,7 +462,7 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 			/* A whole arena each: first and last byte are theirs. */
 			*(u8 *)obj[i] = i;
 			((u8 *)obj[i])[GOALLOC_MAX_OBJECT_SIZE - 1] = i;
-			KUNIT_EXPECT_EQ(test, mheap_test_span_of(obj[i])->pageidx %
+			KUNIT_EXPECT_EQ(test, gk_span_of(obj[i])->pageidx %
 					GOALLOC_ARENA_PAGES, 0);
 		}
 	}
@@ -513,7 +487,7 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 	}
 	goalloc_read_memstats(&ms2);
 	KUNIT_EXPECT_EQ(test, ms2.heap_inuse, ms0.heap_inuse);
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_check_accounting(test, "grown and freed");
 }
 
@@ -522,13 +496,6 @@ struct mheap_cap_ctx {
 	unsigned int n;
 	void **obj;
 };
-
-static void mheap_test_set_cap(u32 max_chunks)
-{
-	mutex_lock(&goalloc_mheap.grow_mutex);
-	WRITE_ONCE(goalloc_mheap.max_chunks, max_chunks);
-	mutex_unlock(&goalloc_mheap.grow_mutex);
-}
 
 /* Test exit, whichever way: free what is held and lift the cap again. */
 static void mheap_test_cap_cleanup(void *data)
@@ -539,7 +506,7 @@ static void mheap_test_cap_cleanup(void *data)
 	for (i = 0; i < ctx->n; i++)
 		goalloc_free(ctx->obj[i]);
 	ctx->n = 0;
-	mheap_test_set_cap(ctx->old_max);
+	gk_set_max_chunks(ctx->old_max);
 }
 
 static unsigned long mheap_test_oom_kills(unsigned long *ev)
@@ -568,7 +535,7 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	KUNIT_ASSERT_NOT_NULL(test, ev);
 
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_snap(&hs0);
 	cap = hs0.nchunks + 1;
 	ctx->old_max = READ_ONCE(goalloc_mheap.max_chunks);
@@ -582,7 +549,7 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 
 	oom0 = mheap_test_oom_kills(ev);
 	avail0 = si_mem_available();
-	mheap_test_set_cap(cap);
+	gk_set_max_chunks(cap);
 
 	/* Large objects until the heap says no. */
 	for (p = NULL; ctx->n < max; ctx->n++) {
@@ -629,7 +596,7 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 
 	/* Lift the cap: the request that failed now succeeds. */
 	mheap_test_cap_cleanup(ctx);
-	mheap_test_quiesce();
+	gk_settle();
 	ctx->n = 0;
 	for (i = 0; i < cap * (GOALLOC_ARENA_PAGES / obj_pages) + 1; i++) {
 		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, 0);
@@ -639,7 +606,7 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 	mheap_test_snap(&hs1);
 	KUNIT_EXPECT_GT(test, hs1.nchunks, cap);
 	mheap_test_cap_cleanup(ctx);
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_check_accounting(test, "cap lifted and freed");
 }
 
@@ -655,7 +622,7 @@ static void goalloc_mheap_release_test(struct kunit *test)
 	unsigned long released, chunk;
 	void *a, *b;
 
-	mheap_test_quiesce();
+	gk_settle();
 	/* Make sure some arenas are backed and free. */
 	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
@@ -690,7 +657,7 @@ static void goalloc_mheap_release_test(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, chunk, GOALLOC_NO_CHUNK, "free arena %lu kept", chunk);
 	mheap_test_check_accounting(test, "released");
 	/* Released slots are not lookup targets any more. */
-	KUNIT_EXPECT_NULL(test, mheap_test_span_of(a));
+	KUNIT_EXPECT_NULL(test, gk_span_of(a));
 
 	/* No free arena is left, so a whole-arena object must regrow one. */
 	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
@@ -705,7 +672,7 @@ static void goalloc_mheap_release_test(struct kunit *test)
 		memset(a, 0x11, GOALLOC_MAX_OBJECT_SIZE);
 	mheap_test_check_accounting(test, "regrown");
 	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
-	mheap_test_quiesce();
+	gk_settle();
 }
 
 /*
@@ -724,7 +691,7 @@ static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
 	u64 keep;
 	int i;
 
-	mheap_test_quiesce();
+	gk_settle();
 	goalloc_release();
 	mheap_test_snap(&hs0);
 	backed0 = hs0.nchunks - hs0.nreleased;
@@ -734,7 +701,7 @@ static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
 		if (!mheap_test_check_large(test, obj[i], size))
 			continue;
 		/* Freshly backed: no free arena was left after the release. */
-		KUNIT_EXPECT_EQ(test, mheap_test_span_of(obj[i])->needzero,
+		KUNIT_EXPECT_EQ(test, gk_span_of(obj[i])->needzero,
 				!want_init_on_alloc(GFP_KERNEL));
 		KUNIT_EXPECT_NULL(test, memchr_inv(obj[i], 0, size));
 		memset(obj[i], 0x5a, size);
@@ -767,7 +734,7 @@ static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, (u64)(backed2 + 1) * GOALLOC_ARENA_BYTES, keep);
 	mheap_test_check_accounting(test, "after the damped release");
 	goalloc_release();
-	mheap_test_quiesce();
+	gk_settle();
 }
 
 /* The accounting invariant with objects of every tier live, and after. */
@@ -790,7 +757,7 @@ static void goalloc_mheap_accounting_test(struct kunit *test)
 	obj = kunit_kcalloc(test, total, sizeof(*obj), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_check_accounting(test, "quiet");
 	mheap_test_snap(&hs0);
 	/* Draining flushed every page cache. */
@@ -815,7 +782,7 @@ static void goalloc_mheap_accounting_test(struct kunit *test)
 	for (i = 1; i < n; i += 2)
 		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
 	mheap_test_check_accounting(test, "all freed, unswept");
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_snap(&hs1);
 	KUNIT_EXPECT_EQ(test, hs1.inuse, hs0.inuse);
 	KUNIT_EXPECT_EQ(test, hs1.pcache, 0);
@@ -835,7 +802,7 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	void *a, *b, *c, *d;
 	unsigned long ca;
 
-	mheap_test_quiesce();
+	gk_settle();
 	/* Back to released slots only, so a and b land in slot order. */
 	goalloc_release();
 	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
@@ -844,8 +811,8 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	/* Let the sweeper the two allocations may have started finish now. */
 	flush_work(&goalloc_mheap.bgsweep);
-	sa = mheap_test_span_of(a);
-	sb = mheap_test_span_of(b);
+	sa = gk_span_of(a);
+	sb = gk_span_of(b);
 	ca = sa->pageidx / GOALLOC_ARENA_PAGES;
 	if (sb->pageidx != (ca + 1) * GOALLOC_ARENA_PAGES) {
 		goalloc_free(a);
@@ -857,21 +824,20 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
 	c = goalloc_alloc(head, 0);
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	KUNIT_EXPECT_EQ(test, mheap_test_span_of(c)->pageidx, ca * GOALLOC_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, gk_span_of(c)->pageidx, ca * GOALLOC_ARENA_PAGES);
 	KUNIT_EXPECT_EQ(test, goalloc_free(b), 0);
 
 	d = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	KUNIT_EXPECT_NOT_NULL(test, d);
 	if (d && mheap_test_check_large(test, d, GOALLOC_MAX_OBJECT_SIZE)) {
 		memset(d, 0x77, GOALLOC_MAX_OBJECT_SIZE);
-		KUNIT_EXPECT_PTR_NE(test, mheap_test_span_of(d)->arena,
-				    mheap_test_span_of(c)->arena);
+		KUNIT_EXPECT_PTR_NE(test, gk_span_of(d)->arena, gk_span_of(c)->arena);
 	}
 	mheap_test_check_accounting(test, "after the straddling request");
 	if (d)
 		KUNIT_EXPECT_EQ(test, goalloc_free(d), 0);
 	KUNIT_EXPECT_EQ(test, goalloc_free(c), 0);
-	mheap_test_quiesce();
+	gk_settle();
 	mheap_test_check_accounting(test, "no-cross end");
 }
 

@@ -23,13 +23,14 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/log2.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <kunit/static_stub.h>
 
 #include <goalloc.h>
 #include "goalloc/mcache.h"
 #include "goalloc/stack.h"
+
+#include "goalloc_kunit.h"
 
 #define STK_HALF	(GOALLOC_STACK_CACHE_SIZE / 2)
 #define STK_MAX_HELD	64
@@ -66,25 +67,6 @@ static u32 stk_order_size(unsigned int order)
 static u32 stk_per_span(unsigned int order)
 {
 	return GOALLOC_STACK_CACHE_SIZE / stk_order_size(order);
-}
-
-static struct goalloc_mspan *stk_span(const void *p)
-{
-	struct goalloc_mspan *s;
-
-	rcu_read_lock();
-	s = goalloc_span_of((unsigned long)p);
-	rcu_read_unlock();
-	return s;
-}
-
-/*
- * A stack must be one piece of memory: arenas are separate 4 MiB blocks,
- * so its span must not run past the end of its arena.
- */
-static bool stk_in_one_arena(const struct goalloc_mspan *s)
-{
-	return s->pageidx % GOALLOC_ARENA_PAGES + s->npages <= GOALLOC_ARENA_PAGES;
 }
 
 static u64 stk_inuse(void)
@@ -211,16 +193,28 @@ static void stk_untrack(struct kunit *test, void *p, size_t size)
 	KUNIT_EXPECT_TRUE_MSG(test, found, "%p (%zu) was not held", p, size);
 }
 
-/* goalloc_stack_alloc() plus bookkeeping; returns the result unchanged. */
-static void *stk_alloc(struct kunit *test, size_t size)
+/*
+ * goalloc_stack_alloc() plus bookkeeping, for sequences that allocate until
+ * the allocator says no.  Return: its result unchanged, or -ENOSPC when the
+ * test already holds STK_MAX_HELD stacks (a failure of its own).
+ */
+static void *stk_try_alloc(struct kunit *test, size_t size)
 {
 	void *p = goalloc_stack_alloc(size);
 
-	KUNIT_EXPECT_FALSE_MSG(test, IS_ERR(p), "stack_alloc(%zu) = %ld", size, PTR_ERR(p));
 	if (!IS_ERR(p) && !stk_track(test, p, size)) {
 		goalloc_stack_free(p, size);
 		return ERR_PTR(-ENOSPC);
 	}
+	return p;
+}
+
+/* stk_try_alloc() that expects success. */
+static void *stk_alloc(struct kunit *test, size_t size)
+{
+	void *p = stk_try_alloc(test, size);
+
+	KUNIT_EXPECT_FALSE_MSG(test, IS_ERR(p), "stack_alloc(%zu) = %ld", size, PTR_ERR(p));
 	return p;
 }
 
@@ -233,6 +227,25 @@ static int stk_free(struct kunit *test, void *p, size_t size)
 	if (!err)
 		stk_untrack(test, p, size);
 	return err;
+}
+
+/*
+ * Free every stack the test still holds, newest first; each must be @size
+ * bytes unless @size is 0.  Return: false if a free failed.
+ */
+static bool stk_free_held(struct kunit *test, size_t size)
+{
+	struct stk_ctx *ctx = test->priv;
+
+	while (ctx->nheld) {
+		struct stk_rec r = ctx->held[ctx->nheld - 1];
+
+		if (size)
+			KUNIT_EXPECT_EQ(test, r.size, size);
+		if (stk_free(test, r.p, r.size))
+			return false;
+	}
+	return true;
 }
 
 static void *stk_grow(struct kunit *test, void *p, size_t size, size_t used)
@@ -274,9 +287,10 @@ static bool stk_reconcile(struct kunit *test)
 		else
 			held_large += size;
 		/* A held stack is live: its bit in the span is set. */
-		s = stk_span(ctx->held[i].p);
+		s = gk_span_of(ctx->held[i].p);
 		if (!s || s->state != GOALLOC_MSPAN_MANUAL || s->elemsize != size ||
-		    !stk_in_one_arena(s) || !test_bit(goalloc_mspan_obj_index(s, (unsigned long)ctx->held[i].p),
+		    !gk_span_in_one_arena(s) ||
+		    !test_bit(goalloc_mspan_obj_index(s, (unsigned long)ctx->held[i].p),
 			      s->gcmark_bits)) {
 			if (!nbad++)
 				bad = ctx->held[i];
@@ -470,7 +484,7 @@ static int stk_levels_fn(void *arg)
 	W_EXPECT_EQ(w, stk_nspans(order), 1);
 	W_EXPECT_EQ(w, stk_inuse(), base + span);
 	W_EXPECT_EQ(w, stk_cache_bytes(w->cpu, order), STK_HALF - size);
-	sa = stk_span(a[0]);
+	sa = gk_span_of(a[0]);
 	W_EXPECT_TRUE(w, sa != NULL);
 	if (w->failed)
 		return 0;
@@ -514,7 +528,7 @@ static int stk_levels_fn(void *arg)
 	for (i = 0; i < per; i++) {
 		unsigned long off = (unsigned long)a[i] - sa->base;
 
-		W_EXPECT_PTR_EQ(w, stk_span(a[i]), sa);
+		W_EXPECT_PTR_EQ(w, gk_span_of(a[i]), sa);
 		W_EXPECT_EQ(w, off % size, 0);
 		if (off < GOALLOC_STACK_CACHE_SIZE && !__test_and_set_bit(off / size, seen))
 			continue;
@@ -528,7 +542,7 @@ static int stk_levels_fn(void *arg)
 	/* 4. A second span: growth again, then its second half by refill. */
 	if (!lv_alloc(w, &b[0]))
 		return 0;
-	sb = stk_span(b[0]);
+	sb = gk_span_of(b[0]);
 	W_EXPECT_TRUE(w, sb && sb != sa);
 	W_EXPECT_EQ(w, stk_nspans(order), 2);
 	W_EXPECT_EQ(w, stk_inuse(), base + 2 * span);
@@ -540,7 +554,7 @@ static int stk_levels_fn(void *arg)
 			return 0;
 	if (!lv_alloc(w, &b[half]))
 		return 0;
-	W_EXPECT_PTR_EQ(w, stk_span(b[half]), sb);
+	W_EXPECT_PTR_EQ(w, gk_span_of(b[half]), sb);
 	W_EXPECT_EQ(w, stk_nspans(order), 2);
 	W_EXPECT_EQ(w, stk_inuse(), base + 2 * span);
 	W_EXPECT_EQ(w, stk_cache_bytes(w->cpu, order), STK_HALF - size);
@@ -590,7 +604,7 @@ static int stk_levels_fn(void *arg)
 	W_EXPECT_EQ(w, stk_nspans(order), 1);
 	W_EXPECT_EQ(w, stk_inuse(), base + span);
 	W_EXPECT_EQ(w, stk_poolfree(order), 0);
-	W_EXPECT_TRUE(w, stk_span(a[0]) == NULL);	/* pages back in the heap */
+	W_EXPECT_TRUE(w, gk_span_of(a[0]) == NULL);	/* pages back in the heap */
 	W_EXPECT_TRUE(w, stk_reconcile(test));
 	if (w->failed)
 		return 0;
@@ -613,7 +627,7 @@ static int stk_levels_fn(void *arg)
 	W_EXPECT_PTR_EQ(w, stk_cache_head(w->cpu, order), NULL);
 	W_EXPECT_EQ(w, stk_nspans(order), 0);
 	W_EXPECT_EQ(w, stk_inuse(), base);
-	W_EXPECT_TRUE(w, stk_span(b[0]) == NULL);
+	W_EXPECT_TRUE(w, gk_span_of(b[0]) == NULL);
 	W_EXPECT_TRUE(w, list_empty(&pool->spans));
 	return 0;
 }
@@ -684,25 +698,25 @@ static void goalloc_stack_large_test(struct kunit *test)
 	a = stk_alloc(test, size);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + size);
-	s = stk_span(a);
+	s = gk_span_of(a);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_EXPECT_EQ(test, s->base, (unsigned long)a);
 	KUNIT_EXPECT_EQ(test, s->state, GOALLOC_MSPAN_MANUAL);
 	KUNIT_EXPECT_EQ(test, (size_t)s->npages << GOALLOC_PAGE_SHIFT, size);
 	KUNIT_EXPECT_EQ(test, s->elemsize, size);
 	KUNIT_EXPECT_EQ(test, s->nelems, 1);
-	KUNIT_EXPECT_TRUE(test, stk_in_one_arena(s));
+	KUNIT_EXPECT_TRUE(test, gk_span_in_one_arena(s));
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)a, GOALLOC_PAGE_SIZE));
 	/* The last byte is inside the same span; writing it all is fine. */
-	KUNIT_EXPECT_PTR_EQ(test, stk_span(a + size - 1), s);
+	KUNIT_EXPECT_PTR_EQ(test, gk_span_of(a + size - 1), s);
 	memset(a, 0xa5, size);
 	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
 
 	/* Free: the span is back in the heap, no longer StackInuse. */
 	KUNIT_EXPECT_EQ(test, stk_free(test, a, size), 0);
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base);
-	KUNIT_EXPECT_NULL(test, stk_span(a));
-	KUNIT_EXPECT_NULL(test, stk_span(a + size - 1));
+	KUNIT_EXPECT_NULL(test, gk_span_of(a));
+	KUNIT_EXPECT_NULL(test, gk_span_of(a + size - 1));
 	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
 	stk_expect_bad_free(test, a, size, "freed large stack");
 
@@ -710,11 +724,11 @@ static void goalloc_stack_large_test(struct kunit *test)
 	d = stk_alloc(test, 2 * size);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + 2 * size);
-	KUNIT_EXPECT_EQ(test, stk_span(d)->elemsize, 2 * size);
+	KUNIT_EXPECT_EQ(test, gk_span_of(d)->elemsize, 2 * size);
 	a2 = stk_alloc(test, size);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a2));
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + 3 * size);
-	KUNIT_EXPECT_EQ(test, stk_span(a2)->elemsize, size);
+	KUNIT_EXPECT_EQ(test, gk_span_of(a2)->elemsize, size);
 	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
 
 	/* A live stack of one size cannot be freed as the other. */
@@ -723,29 +737,14 @@ static void goalloc_stack_large_test(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, stk_free(test, d, 2 * size), 0);
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base + size);
-	KUNIT_EXPECT_NULL(test, stk_span(d));
+	KUNIT_EXPECT_NULL(test, gk_span_of(d));
 	KUNIT_EXPECT_EQ(test, stk_free(test, a2, size), 0);
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base);
-	KUNIT_EXPECT_NULL(test, stk_span(a2));
+	KUNIT_EXPECT_NULL(test, gk_span_of(a2));
 	stk_expect_bad_free(test, d, 2 * size, "freed large stack (2x)");
 	stk_expect_bad_free(test, a2, size, "freed large stack, again");
 	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
 	stk_expect_drained(test);
-}
-
-/* Set the heap cap (in arenas) the way goalloc_mheap_grow() reads it. */
-static u32 stk_set_max_chunks(u32 max)
-{
-	struct goalloc_mheap *h = &goalloc_mheap;
-	u32 old;
-
-	mutex_lock(&h->grow_mutex);
-	spin_lock(&h->lock);
-	old = h->max_chunks;
-	h->max_chunks = max;
-	spin_unlock(&h->lock);
-	mutex_unlock(&h->grow_mutex);
-	return old;
 }
 
 static u32 stk_nchunks(void)
@@ -783,17 +782,13 @@ static void goalloc_stack_large_reuse_test(struct kunit *test)
 	/* The first one may grow the heap; then no arena is added. */
 	p = stk_alloc(test, size);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(p));
-	saved = stk_set_max_chunks(stk_nchunks());
+	saved = gk_set_max_chunks(stk_nchunks());
 	while (!IS_ERR(p)) {
 		stk[got] = p;
-		slot[got] = stk_span(p)->pageidx / GOALLOC_ARENA_PAGES;
+		slot[got] = gk_span_of(p)->pageidx / GOALLOC_ARENA_PAGES;
 		if (++got == STK_MAX_HELD)
 			break;
-		p = goalloc_stack_alloc(size);
-		if (!IS_ERR(p) && !stk_track(test, p, size)) {
-			goalloc_stack_free(p, size);
-			break;
-		}
+		p = stk_try_alloc(test, size);
 	}
 	KUNIT_EXPECT_TRUE(test, IS_ERR(p));
 	KUNIT_EXPECT_EQ(test, PTR_ERR(p), -ENOMEM);
@@ -810,7 +805,7 @@ static void goalloc_stack_large_reuse_test(struct kunit *test)
 		if (IS_ERR_OR_NULL(obj[i]))
 			break;
 		for (j = 0; j < got; j++) {
-			if (stk_span(obj[i])->pageidx / GOALLOC_ARENA_PAGES == slot[j]) {
+			if (gk_span_of(obj[i])->pageidx / GOALLOC_ARENA_PAGES == slot[j]) {
 				inslot++;
 				break;
 			}
@@ -822,7 +817,7 @@ static void goalloc_stack_large_reuse_test(struct kunit *test)
 
 	for (i = 0; i < got && !IS_ERR_OR_NULL(obj[i]); i++)
 		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
-	stk_set_max_chunks(saved);
+	gk_set_max_chunks(saved);
 	stk_expect_drained(test);
 }
 
@@ -867,11 +862,11 @@ static void goalloc_stack_grow_test(struct kunit *test)
 		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(n), "grow(%zu, used %zu) = %ld", size,
 				       used[i], PTR_ERR(n));
 		KUNIT_EXPECT_PTR_NE(test, n, old);
-		s = stk_span(n);
+		s = gk_span_of(n);
 		KUNIT_ASSERT_NOT_NULL(test, s);
 		KUNIT_EXPECT_EQ(test, s->state, GOALLOC_MSPAN_MANUAL);
 		KUNIT_EXPECT_EQ(test, s->elemsize, 2 * size);
-		KUNIT_EXPECT_TRUE(test, stk_in_one_arena(s));
+		KUNIT_EXPECT_TRUE(test, gk_span_in_one_arena(s));
 		if (2 * size >= GOALLOC_STACK_CACHE_SIZE) {
 			/* A large stack is a span of its own. */
 			KUNIT_EXPECT_EQ(test, s->base, (unsigned long)n);
@@ -968,7 +963,7 @@ static void goalloc_stack_grow_bad_test(struct kunit *test)
 	stk_pattern(m + GOALLOC_STACK_MAX / 2 - size, size, 78);
 	n = stk_grow(test, m, GOALLOC_STACK_MAX / 2, size);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(n));
-	KUNIT_EXPECT_TRUE(test, stk_in_one_arena(stk_span(n)));
+	KUNIT_EXPECT_TRUE(test, gk_span_in_one_arena(gk_span_of(n)));
 	stk_pattern(ref, size, 78);
 	KUNIT_EXPECT_EQ(test, memcmp(n + GOALLOC_STACK_MAX - size, ref, size), 0);
 	stk_snap(&sn);
@@ -987,8 +982,6 @@ static void goalloc_stack_grow_bad_test(struct kunit *test)
 static void goalloc_stack_enomem_test(struct kunit *test)
 {
 	const size_t xsize = GOALLOC_STACK_MAX / 2;
-	struct goalloc_mheap *h = &goalloc_mheap;
-	struct stk_ctx *ctx = test->priv;
 	struct stk_snap sn, sn2;
 	void *ref, *x, *p, *n;
 	u32 saved, nchunks;
@@ -1001,19 +994,13 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 	stk_pattern(ref, xsize, 99);
 	memcpy(x, ref, xsize);
 
-	spin_lock(&h->lock);
-	nchunks = h->nchunks;
-	spin_unlock(&h->lock);
-	saved = stk_set_max_chunks(nchunks);
+	nchunks = stk_nchunks();
+	saved = gk_set_max_chunks(nchunks);
 	/* Whole-arena stacks take every free (or released) arena, then fail. */
 	for (i = 0; i <= nchunks; i++) {
-		p = goalloc_stack_alloc(GOALLOC_STACK_MAX);
+		p = stk_try_alloc(test, GOALLOC_STACK_MAX);
 		if (IS_ERR(p))
 			break;
-		if (!stk_track(test, p, GOALLOC_STACK_MAX)) {
-			goalloc_stack_free(p, GOALLOC_STACK_MAX);
-			break;
-		}
 		got++;
 	}
 	KUNIT_EXPECT_TRUE(test, IS_ERR(p));
@@ -1032,21 +1019,15 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 	}
 	stk_snap(&sn2);
 	stk_expect_same(test, &sn, &sn2);
-	stk_set_max_chunks(saved);
+	gk_set_max_chunks(saved);
 
 	if (x == n)
 		return;		/* exit frees what is held */
 	KUNIT_EXPECT_EQ(test, memcmp(x, ref, xsize), 0);
 	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
 	KUNIT_EXPECT_EQ(test, stk_free(test, x, xsize), 0);
-	while (ctx->nheld) {
-		struct stk_rec r = ctx->held[ctx->nheld - 1];
-
-		KUNIT_EXPECT_EQ(test, r.size, GOALLOC_STACK_MAX);
-		if (stk_free(test, r.p, r.size))
-			return;
-	}
-	stk_expect_drained(test);
+	if (stk_free_held(test, GOALLOC_STACK_MAX))
+		stk_expect_drained(test);
 }
 
 /*
@@ -1081,14 +1062,10 @@ static void goalloc_stack_grow_bound_test(struct kunit *test)
 	kunit_activate_static_stub(test, goalloc_mheap_grow, stk_grow_adds_nothing);
 	for (;;) {
 		ctx->grows = 0;
-		p = goalloc_stack_alloc(size);
+		p = stk_try_alloc(test, size);
 		if (IS_ERR(p))
 			break;
 		KUNIT_EXPECT_EQ(test, ctx->grows, 0);
-		if (!stk_track(test, p, size)) {
-			goalloc_stack_free(p, size);
-			break;
-		}
 		n++;
 	}
 	KUNIT_EXPECT_TRUE(test, IS_ERR(p));
@@ -1105,13 +1082,8 @@ static void goalloc_stack_grow_bound_test(struct kunit *test)
 	kunit_deactivate_static_stub(test, goalloc_mheap_grow);
 	kunit_info(test, "%u whole-arena stacks before the bound was hit\n", n);
 
-	while (ctx->nheld) {
-		struct stk_rec r = ctx->held[ctx->nheld - 1];
-
-		if (stk_free(test, r.p, r.size))
-			return;
-	}
-	stk_expect_drained(test);
+	if (stk_free_held(test, 0))
+		stk_expect_drained(test);
 }
 
 /* Sizes that are not powers of two in [2 KiB, 4 MiB] are refused. */
@@ -1143,8 +1115,8 @@ static void goalloc_stack_bad_size_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stk_free(test, p, GOALLOC_FIXED_STACK), 0);
 	p = stk_alloc(test, GOALLOC_STACK_MAX);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(p));
-	KUNIT_EXPECT_EQ(test, stk_span(p)->npages, GOALLOC_STACK_MAX >> GOALLOC_PAGE_SHIFT);
-	KUNIT_EXPECT_TRUE(test, stk_in_one_arena(stk_span(p)));
+	KUNIT_EXPECT_EQ(test, gk_span_of(p)->npages, GOALLOC_STACK_MAX >> GOALLOC_PAGE_SHIFT);
+	KUNIT_EXPECT_TRUE(test, gk_span_in_one_arena(gk_span_of(p)));
 	memset(p, 0x5a, GOALLOC_STACK_MAX);
 	KUNIT_EXPECT_TRUE(test, stk_reconcile(test));
 	KUNIT_EXPECT_EQ(test, stk_free(test, p, GOALLOC_STACK_MAX), 0);
@@ -1174,7 +1146,7 @@ static void goalloc_stack_bad_free_test(struct kunit *test)
 	stk_expect_bad_free(test, s + size / 2, size / 2, "interior pointer, its size");
 	stk_expect_bad_free(test, s + size - 1, size, "last byte");
 	/* A slot of the same span that was never handed to the test. */
-	ss = stk_span(s);
+	ss = gk_span_of(s);
 	KUNIT_ASSERT_NOT_NULL(test, ss);
 	idx = ((unsigned long)s - ss->base) / size;
 	nb = (void *)ss->base + ((idx + 1) % stk_per_span(1)) * size;
@@ -1397,8 +1369,8 @@ static int conc_fn(void *arg)
 			atomic_inc(w->bad);
 			break;
 		}
-		s = stk_span(cs.p);
-		if (!s || s->elemsize != cs.size || !stk_in_one_arena(s) ||
+		s = gk_span_of(cs.p);
+		if (!s || s->elemsize != cs.size || !gk_span_in_one_arena(s) ||
 		    !IS_ALIGNED((unsigned long)cs.p, min_t(u32, cs.size, GOALLOC_PAGE_SIZE))) {
 			KUNIT_FAIL(w->test, "stack %p (%u) not in a span of its size", cs.p,
 				   cs.size);
