@@ -33,7 +33,10 @@
 #include <linux/workqueue.h>
 
 #include <goalloc.h>
-#include "goalloc/mcache.h"
+#include "goalloc/malloc.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/tiny.h"
 #include "goalloc/mheap.h"
 #include "goalloc/sizeclasses.h"
 #include "goalloc/stats.h"
@@ -130,7 +133,7 @@ static inline void gk_free_all_gc(struct kunit *test, struct gk_objset *os)
 static inline void gk_settle(void)
 {
 	goalloc_gc();
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 }
 
 /*
@@ -142,7 +145,7 @@ static inline void gk_quiesce(struct kunit *test)
 {
 	struct goalloc_memstats ms;
 
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 	gk_settle();
 	goalloc_read_memstats(&ms);
 	KUNIT_ASSERT_EQ_MSG(test, ms.heap_alloc, 0, "a previous case left objects live");

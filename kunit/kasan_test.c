@@ -37,6 +37,7 @@
 #include <goalloc.h>
 #include "goalloc/kasan.h"
 #include "goalloc/mheap.h"
+#include "goalloc/mgcsweep.h"
 #include "goalloc/sizeclasses.h"
 
 #include "goalloc_kunit.h"

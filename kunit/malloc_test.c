@@ -23,7 +23,10 @@
 #include <linux/vmalloc.h>
 
 #include <goalloc.h>
-#include "goalloc/mcache.h"
+#include "goalloc/malloc.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/tiny.h"
 #include "goalloc/mheap.h"
 #include "goalloc/stats.h"
 

@@ -23,7 +23,10 @@
 #include <linux/sort.h>
 
 #include <goalloc.h>
-#include "goalloc/mcache.h"
+#include "goalloc/malloc.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/tiny.h"
 #include "goalloc/mheap.h"
 #include "goalloc/stats.h"
 
@@ -81,12 +84,12 @@ static void mc_new_cycle_unswept(void)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 
-	mutex_lock(&h->gc_mutex);
+	mutex_lock(&goalloc_sweeper.mutex);
 	spin_lock(&h->lock);
 	WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
-	h->cycles++;
+	WRITE_ONCE(goalloc_pacer.cycles, goalloc_pacer.cycles + 1);
 	spin_unlock(&h->lock);
-	mutex_unlock(&h->gc_mutex);
+	mutex_unlock(&goalloc_sweeper.mutex);
 }
 
 /*
@@ -99,7 +102,7 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 	const size_t size = 1024;
 	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
-	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	struct goalloc_mcentral *central = &goalloc_central[spc];
 	struct goalloc_mspan *s1 = NULL, *s2;
 	struct mc_heapsnap h0, h1, h2;
 	struct goalloc_mcache *mc;
@@ -112,7 +115,7 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, (u32)nelems, 8U);
 
 	migrate_disable();
-	mc = this_cpu_ptr(goalloc_mcaches);
+	mc = &this_cpu_ptr(goalloc_allp)->mcache;
 	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], &goalloc_emptymspan);
 	mc_snap(&h0);
 	for (i = 0; i < nelems; i++) {
@@ -194,7 +197,7 @@ static void goalloc_mcentral_partial_full_test(struct kunit *test)
 	const size_t size = 256;
 	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
-	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	struct goalloc_mcentral *central = &goalloc_central[spc];
 	struct goalloc_mspan *s1, *s2;
 	struct goalloc_memstats ms0, ms1;
 	struct mc_heapsnap h0, h1;
@@ -270,7 +273,7 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	const size_t size = 512;
 	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
-	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	struct goalloc_mcentral *central = &goalloc_central[spc];
 	unsigned long *want, nwant = 0;
 	struct goalloc_mspan *s1, *s2;
 	struct mc_heapsnap h0, h1;
@@ -286,7 +289,7 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	KUNIT_ASSERT_GE(test, (u32)nelems, 8U);
 
 	migrate_disable();
-	mc = this_cpu_ptr(goalloc_mcaches);
+	mc = &this_cpu_ptr(goalloc_allp)->mcache;
 	if (!mc_fill_span_plus_one(test, os, size, nelems, &s1, &s2))
 		goto unpin;
 
@@ -366,7 +369,7 @@ static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 	const size_t size = 2048;
 	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
 	u16 nelems = goalloc_class_to_nobjs[c];
-	struct goalloc_mcentral *central = &goalloc_mheap.central[spc];
+	struct goalloc_mcentral *central = &goalloc_central[spc];
 	struct goalloc_memstats ms0, ms1;
 	struct goalloc_mspan *s1, *s2;
 	struct mc_heapsnap h0, h1;
@@ -381,7 +384,7 @@ static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 	KUNIT_ASSERT_GE(test, (u32)nelems, 4U);
 
 	migrate_disable();
-	mc = this_cpu_ptr(goalloc_mcaches);
+	mc = &this_cpu_ptr(goalloc_allp)->mcache;
 	if (!mc_fill_span_plus_one(test, os, size, nelems, &s1, &s2))
 		goto unpin;
 	goalloc_read_memstats(&ms0);
@@ -648,7 +651,7 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 	os = mc_tiny_case_start(test, 8, &bysize);
 
 	migrate_disable();
-	mc = this_cpu_ptr(goalloc_mcaches);
+	mc = &this_cpu_ptr(goalloc_allp)->mcache;
 	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* block 0 + 0 */
 	b = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);	/* block 0 + 8 */
 	c = (unsigned long)gk_alloc(os, 2, GOALLOC_NOSCAN);	/* block 0 + 12 */
@@ -796,7 +799,7 @@ static void goalloc_zero_dirty_small_test(struct kunit *test)
 	for (i = 1; i < nelems; i++)
 		KUNIT_EXPECT_EQ(test, gk_free(os, i), 0);
 	goalloc_gc();
-	KUNIT_EXPECT_EQ(test, mc_list_of(&goalloc_mheap.central[s->spanclass], s), 'P');
+	KUNIT_EXPECT_EQ(test, mc_list_of(&goalloc_central[s->spanclass], s), 'P');
 	KUNIT_EXPECT_TRUE(test, s->needzero);
 	for (i = 1; i < nelems; i++) {
 		void *p = gk_alloc(os, size, GOALLOC_ZERO);
@@ -1064,7 +1067,7 @@ static void goalloc_heap_live_drain_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
 		cond_resched();
 	}
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 	goalloc_read_memstats(&ms);
 	kunit_info(test, "%u iterations: %llu cycles, heap_live %lld -> %lld", i,
 		   ms.num_gc - ms0.num_gc, (s64)ms0.heap_live, (s64)ms.heap_live);

@@ -18,7 +18,10 @@
 #include <linux/workqueue.h>
 
 #include <goalloc.h>
-#include "goalloc/mcache.h"
+#include "goalloc/malloc.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/tiny.h"
 #include "goalloc/mheap.h"
 #include "goalloc/pagealloc.h"
 
@@ -34,7 +37,7 @@ static unsigned long mheap_test_pcache_pages(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		n += hweight64(READ_ONCE(per_cpu_ptr(goalloc_mcaches, cpu)->pcache.cache));
+		n += hweight64(READ_ONCE(per_cpu_ptr(goalloc_allp, cpu)->heap.pcache.cache));
 	return n;
 }
 
@@ -265,7 +268,7 @@ static void goalloc_mheap_large_zero_test(struct kunit *test)
 static void goalloc_mheap_large_cache_test(struct kunit *test)
 {
 	size_t size = 64 << 10;
-	struct goalloc_mcache *mc;
+	struct goalloc_heapcache *mc;
 	struct goalloc_mspan *s;
 	unsigned int n;
 	void *p, *q;
@@ -274,7 +277,7 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 	gk_settle();
 	/* Pinned: the caches used below are this CPU's. */
 	migrate_disable();
-	mc = this_cpu_ptr(goalloc_mcaches);
+	mc = &this_cpu_ptr(goalloc_allp)->heap;
 	p = goalloc_alloc(size, GOALLOC_NOWAIT);
 	if (!p)
 		p = goalloc_alloc(size, 0);
@@ -304,7 +307,7 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 
 	goalloc_drain();
 	for_each_possible_cpu(cpu) {
-		mc = per_cpu_ptr(goalloc_mcaches, cpu);
+		mc = &per_cpu_ptr(goalloc_allp, cpu)->heap;
 		KUNIT_EXPECT_EQ(test, mc->nspancache, 0U);
 		KUNIT_EXPECT_EQ(test, mc->pcache.cache, 0ULL);
 	}
@@ -630,7 +633,7 @@ static void goalloc_mheap_release_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
 	KUNIT_EXPECT_EQ(test, goalloc_free(b), 0);
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 
 	goalloc_read_memstats(&ms0);
 	mheap_test_snap(&hs0);
@@ -708,23 +711,23 @@ static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
 	}
 	for (i = 0; i < ARRAY_SIZE(obj); i++)
 		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 	mheap_test_snap(&hs1);
 	backed1 = hs1.nchunks - hs1.nreleased;
 	KUNIT_ASSERT_EQ(test, backed1, backed0 + ARRAY_SIZE(obj));
 
 	/* The first pass that sees them free keeps them. */
 	goalloc_sweep_cycle(true);
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 	mheap_test_snap(&hs2);
 	KUNIT_EXPECT_EQ(test, hs2.nchunks - hs2.nreleased, backed1);
 
 	/* A later cycle's pass releases down to the reserve (>= one arena). */
 	goalloc_sweep_cycle(true);
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 	mheap_test_snap(&hs2);
 	backed2 = hs2.nchunks - hs2.nreleased;
-	keep = max_t(u64, READ_ONCE(goalloc_mheap.trigger) * 110 / 100, GOALLOC_HEAP_MINIMUM);
+	keep = max_t(u64, READ_ONCE(goalloc_pacer.trigger) * 110 / 100, GOALLOC_HEAP_MINIMUM);
 	KUNIT_EXPECT_LT(test, backed2, backed1);
 	KUNIT_EXPECT_GE(test, backed2, 1);
 	/* Down to the reserve, unless only arenas in use were left. */
@@ -810,7 +813,7 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	/* Let the sweeper the two allocations may have started finish now. */
-	flush_work(&goalloc_mheap.bgsweep);
+	flush_work(&goalloc_sweeper.bgsweep);
 	sa = gk_span_of(a);
 	sb = gk_span_of(b);
 	ca = sa->pageidx / GOALLOC_ARENA_PAGES;

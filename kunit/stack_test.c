@@ -27,7 +27,10 @@
 #include <kunit/static_stub.h>
 
 #include <goalloc.h>
-#include "goalloc/mcache.h"
+#include "goalloc/malloc.h"
+#include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
+#include "goalloc/tiny.h"
 #include "goalloc/stack.h"
 
 #include "goalloc_kunit.h"
@@ -80,13 +83,13 @@ static u64 stk_inuse(void)
 static u32 stk_cache_bytes(int cpu, unsigned int order)
 {
 	/* Another CPU's cache: exact only while nobody allocates stacks. */
-	return data_race(READ_ONCE(per_cpu_ptr(goalloc_mcaches, cpu)->stackcache[order].size));
+	return data_race(READ_ONCE(per_cpu_ptr(goalloc_allp, cpu)->stackcache[order].size));
 }
 
 static void *stk_cache_head(int cpu, unsigned int order)
 {
 	/* Read from a thread bound to @cpu, or while nobody allocates stacks. */
-	return data_race(READ_ONCE(per_cpu_ptr(goalloc_mcaches, cpu)->stackcache[order].list));
+	return data_race(READ_ONCE(per_cpu_ptr(goalloc_allp, cpu)->stackcache[order].list));
 }
 
 static unsigned long stk_nspans(unsigned int order)
