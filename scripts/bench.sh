@@ -64,15 +64,13 @@ img=/boot/vmlinuz-$kver
 [ -d "$hdr" ] || die "$hdr missing; run 'make deps'"
 [ -r "$img" ] || die "$img missing or unreadable; run 'make deps' as root"
 
-# 2. Modules, in a private copy with the benchmark module added to Kbuild.
+# 2. Modules, in a private copy; GOALLOC_BENCH=1 adds bench/ (Kbuild).
 msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
 rm -rf "$msrc/kunit"
-[ -f "$msrc/mod/bench.c" ] || die "mod/bench.c missing in $modsrc"
-grep -q 'goalloc_bench' "$msrc/Kbuild" ||
-	printf '\nobj-m += goalloc_bench.o\ngoalloc_bench-y := mod/bench.o\n' >>"$msrc/Kbuild"
+[ -f "$msrc/bench/main.c" ] || die "bench/main.c missing in $modsrc"
 msg "bench: building goalloc.ko and goalloc_bench.ko against $hdr (log: $out/modules.log)"
-if ! make -C "$hdr" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
+if ! make -C "$hdr" M="$msrc" W=1 GOALLOC_BENCH=1 modules >"$out/modules.log" 2>&1; then
 	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 >&2 || true
 	die "module build failed (log: $out/modules.log)"
 fi

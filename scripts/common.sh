@@ -43,14 +43,15 @@ kernel_key() {
 }
 kernel_dir() { echo "$GOALLOC_CACHE/kernel-$(kernel_key)"; }
 
-# Copy goalloc's module sources (Kbuild, mod/, include/, kunit/; no build
-# products) from $1 into a fresh directory $2, for a clean out-of-tree build.
+# Copy goalloc's module sources (Kbuild, mod/, include/, kunit/, bench/; no
+# build products) from $1 into a fresh directory $2, for a clean out-of-tree
+# build.
 copy_module_source() {
 	local from=$1 to=$2 d present=()
 	[ -f "$from/Kbuild" ] || die "no Kbuild in module source $from"
 	rm -rf "$to"
 	mkdir -p "$to"
-	for d in Kbuild mod include kunit; do
+	for d in Kbuild mod include kunit bench; do
 		[ -e "$from/$d" ] || continue
 		present+=("$d")
 		# Kbuild's -I$(src)/include must exist even if empty (W=1 warns).
