@@ -443,34 +443,45 @@ def plots(d, out):
             return None
         return d.get((run, group, alloc, pat, str(size), metric))
 
+    def pairs_by_size(ax, run):
+        """One line per allocator: its alloc+free pairs, small and large sizes."""
+        for a, style in (('goalloc', 'o-'), ('kmalloc', 's-'), ('kmem_cache', '^-'),
+                         ('vmalloc', 'v-'), ('alloc_pages', 'd-')):
+            xs, ys = [], []
+            for s in SMALL + LARGE:
+                v = g(run, 'small' if s in SMALL else 'large', a, 'pair', s)
+                if v is not None:
+                    xs.append(s)
+                    ys.append(v)
+            if xs:
+                ax.plot(xs, ys, style, label=a)
+
+    def size_axes(ax, ylabel, title):
+        """Log-log axes over object sizes."""
+        ax.set_xscale('log', base=2)
+        ax.set_yscale('log')
+        ax.set_xlabel('object size (bytes)')
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(True, which='both', alpha=0.3)
+
+    def save(fig, name):
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, name), dpi=110)
+        plt.close(fig)
+        made.append(name)
+
     # 1. Instructions per pair by size and allocator.
     fig, ax = plt.subplots(figsize=(9, 5.5))
-    sizes = SMALL + LARGE
-    for a, style in (('goalloc', 'o-'), ('kmalloc', 's-'), ('kmem_cache', '^-'),
-                     ('vmalloc', 'v-'), ('alloc_pages', 'd-')):
-        xs, ys = [], []
-        for s in sizes:
-            v = g('icount', 'small' if s in SMALL else 'large', a, 'pair', s)
-            if v is not None:
-                xs.append(s)
-                ys.append(v)
-        if xs:
-            ax.plot(xs, ys, style, label=a)
+    pairs_by_size(ax, 'icount')
     xs = [s for s in TINY if g('icount', 'tiny', 'goalloc-noscan', 'pair', s)]
     if xs:
         ax.plot(xs, [g('icount', 'tiny', 'goalloc-noscan', 'pair', s) for s in xs], 'x',
                 label='goalloc tiny (noscan)')
-    ax.set_xscale('log', base=2)
-    ax.set_yscale('log')
-    ax.set_xlabel('object size (bytes)')
-    ax.set_ylabel('instructions per alloc+free')
-    ax.set_title('alloc+free pairs, stock 6.12 under QEMU -icount (1 vCPU)')
-    ax.grid(True, which='both', alpha=0.3)
+    size_axes(ax, 'instructions per alloc+free',
+              'alloc+free pairs, stock 6.12 under QEMU -icount (1 vCPU)')
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, 'instructions_by_size.png'), dpi=110)
-    plt.close(fig)
-    made.append('instructions_by_size.png')
+    save(fig, 'instructions_by_size.png')
 
     # 2. goalloc / SLUB ratios.
     fig, ax = plt.subplots(figsize=(9, 5.5))
@@ -490,42 +501,19 @@ def plots(d, out):
             ax.plot(xs, ys, style, label=f'{pat} vs {base} ({unit})')
     ax.axhline(1.0, color='grey', lw=0.8)
     ax.axhline(TARGETS['small_instr'], color='red', ls='--', lw=0.8, label='target 0.4×')
-    ax.set_xscale('log', base=2)
-    ax.set_yscale('log')
-    ax.set_xlabel('object size (bytes)')
-    ax.set_ylabel('goalloc / SLUB')
-    ax.set_title('goalloc relative to SLUB, small objects (below 1 = goalloc cheaper)')
-    ax.grid(True, which='both', alpha=0.3)
+    size_axes(ax, 'goalloc / SLUB',
+              'goalloc relative to SLUB, small objects (below 1 = goalloc cheaper)')
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, 'ratio_by_size.png'), dpi=110)
-    plt.close(fig)
-    made.append('ratio_by_size.png')
+    save(fig, 'ratio_by_size.png')
 
     # 3. Wall time per pair.
     if any(g('wall1', 'small', 'goalloc', 'pair', s) for s in SMALL):
         fig, ax = plt.subplots(figsize=(9, 5.5))
-        for a, style in (('goalloc', 'o-'), ('kmalloc', 's-'), ('kmem_cache', '^-'),
-                         ('vmalloc', 'v-'), ('alloc_pages', 'd-')):
-            xs, ys = [], []
-            for s in SMALL + LARGE:
-                v = g('wall1', 'small' if s in SMALL else 'large', a, 'pair', s)
-                if v is not None:
-                    xs.append(s)
-                    ys.append(v)
-            if xs:
-                ax.plot(xs, ys, style, label=a)
-        ax.set_xscale('log', base=2)
-        ax.set_yscale('log')
-        ax.set_xlabel('object size (bytes)')
-        ax.set_ylabel('ns per alloc+free (TCG, 1 vCPU)')
-        ax.set_title('alloc+free pairs, wall time under emulation')
-        ax.grid(True, which='both', alpha=0.3)
+        pairs_by_size(ax, 'wall1')
+        size_axes(ax, 'ns per alloc+free (TCG, 1 vCPU)',
+                  'alloc+free pairs, wall time under emulation')
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(out, 'wall_by_size.png'), dpi=110)
-        plt.close(fig)
-        made.append('wall_by_size.png')
+        save(fig, 'wall_by_size.png')
 
     # 4. Traces: memory held / requested.
     names = sorted({k[4] for k in d if k[1] == 'trace' and k[3] == 'mem'})
@@ -548,10 +536,7 @@ def plots(d, out):
         ax.set_ylabel('peak held / peak requested')
         ax.set_title('memory held on real traces')
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(os.path.join(out, 'trace_memory.png'), dpi=110)
-        plt.close(fig)
-        made.append('trace_memory.png')
+        save(fig, 'trace_memory.png')
     return made
 
 

@@ -29,6 +29,7 @@
 #        GOALLOC_BENCH_ROUNDS (measured rounds: icount 3, wall 5),
 #        GOALLOC_BENCH_TIMEOUT (per boot, default 420 s), GOALLOC_MODSRC.
 set -euo pipefail
+# shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
 top=$GOALLOC_TOP
@@ -57,25 +58,16 @@ if ! "$py" -c 'import matplotlib' 2>/dev/null; then
 	fi
 fi
 
-kver=$(stock_kver)
-[ -n "$kver" ] || die "no stock 6.12 kernel installed; run 'make deps' as root"
-hdr=/usr/src/linux-headers-$kver
-img=/boot/vmlinuz-$kver
-[ -d "$hdr" ] || die "$hdr missing; run 'make deps'"
-[ -r "$img" ] || die "$img missing or unreadable; run 'make deps' as root"
+stock_kernel
 
-# 2. Modules, in a private copy with the benchmark module added to Kbuild.
+# 2. Modules, in a private copy; GOALLOC_BENCH=1 adds bench/ (Kbuild).
 msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
 rm -rf "$msrc/kunit"
-[ -f "$msrc/mod/bench.c" ] || die "mod/bench.c missing in $modsrc"
-grep -q 'goalloc_bench' "$msrc/Kbuild" ||
-	printf '\nobj-m += goalloc_bench.o\ngoalloc_bench-y := mod/bench.o\n' >>"$msrc/Kbuild"
+[ -f "$msrc/bench/main.c" ] || die "bench/main.c missing in $modsrc"
 msg "bench: building goalloc.ko and goalloc_bench.ko against $hdr (log: $out/modules.log)"
-if ! make -C "$hdr" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
-	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 >&2 || true
+build_modules "$hdr" "$msrc" "$out/modules.log" GOALLOC_BENCH=1 ||
 	die "module build failed (log: $out/modules.log)"
-fi
 for m in goalloc goalloc_bench; do
 	[ -f "$msrc/$m.ko" ] || die "build produced no $m.ko (log: $out/modules.log)"
 done
@@ -164,7 +156,7 @@ for run in $runs; do
 	# Failed allocations are findings (listed in results.md); a kernel
 	# splat, a hang or a crash makes the run itself fail.
 	tr -d '\r' <"$log" | sed -n "s/^@@E,/$run: /p" >>"$out/errors.txt"
-	bad=$(tr -d '\r' <"$log" | grep -E 'INSMOD FAILED|BUG:|WARNING:|Oops|Call Trace|Kernel panic' || true)
+	bad=$(splat_lines "$log")
 	if [ "$rc" != 0 ] || ! tr -d '\r' <"$log" | grep -q '^@@DONE' || [ -n "$bad" ]; then
 		failed+=("$run")
 		msg "bench: $run: problems (qemu rc $rc); serial log: $log"

@@ -27,6 +27,7 @@
 #   GOALLOC_WERROR=1     fail on compiler/modpost warnings in the module build
 #   KCFLAGS              extra compiler flags for the modules (kbuild's own)
 set -euo pipefail
+# shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
 top=$GOALLOC_TOP
@@ -34,7 +35,6 @@ modsrc=$(cd "${GOALLOC_MODSRC:-$top}" && pwd)
 out=$GOALLOC_OUT/check
 tmo=${GOALLOC_TIMEOUT:-600}
 mkdir -p "$out"
-jobs=$(( $(nproc) + 1 ))
 t0=$(date +%s)
 times=()
 step() { times+=("$1 $(( $(date +%s) - ts ))s"); ts=$(date +%s); }
@@ -42,10 +42,7 @@ ts=$t0
 problems=()
 
 # 1. Test kernel (built once per config/source/compiler; 15-25 min cold).
-kd=$("$top/scripts/build-kernel.sh")
-sd=$(src_dir)
-bzimage=$kd/arch/x86/boot/bzImage
-[ -f "$bzimage" ] || die "test kernel image $bzimage missing"
+test_kernel
 step kernel
 
 # 2. Userspace harness on the host (ASan/UBSan).  Its failures are reported
@@ -59,7 +56,7 @@ if [ "${GOALLOC_HARNESS:-1}" != 0 ]; then
 	# stale TAP files must not survive a failed build.
 	rm -f "$hout"/*.tap
 	msg "harness: building and running tools/testing/goalloc (log: $out/harness.log)"
-	if ! make -j"$jobs" -C "$hdir" KSFT="$sd/tools/testing/selftests" OUT="$hout" run \
+	if ! make -j"$GOALLOC_JOBS" -C "$hdir" KSFT="$sd/tools/testing/selftests" OUT="$hout" run \
 		>"$out/harness.log" 2>&1; then
 		msg "harness: some programs failed to build or failed; last lines of the log:"
 		tail -n 15 "$out/harness.log" | sed 's/^/    /' >&2
@@ -79,11 +76,9 @@ step harness
 #    fresh copy makes every run a clean build (a few seconds).
 msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
-msg "modules: make -j$jobs -C $kd M=$msrc W=1 (log: $out/modules.log)"
-if ! make -j"$jobs" -C "$kd" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
-	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 | sed 's/^/    /' >&2 || true
+msg "modules: make -j$GOALLOC_JOBS -C $kd M=$msrc W=1 (log: $out/modules.log)"
+build_modules "$kd" "$msrc" "$out/modules.log" ||
 	problems+=(--problem "module build failed against the test kernel (log: $out/modules.log)")
-fi
 warns=$(grep -cE '(warning|WARNING):' "$out/modules.log" || true)
 if [ "$warns" -gt 0 ]; then
 	msg "modules: $warns warning(s) with W=1:"
@@ -130,8 +125,7 @@ if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 	tout=$out/tools
 	rm -rf "$tout"
 	msg "tools: make -C tools (log: $out/tools.log)"
-	if make -j"$jobs" -C "$top/tools" KSFT="$sd/tools/testing/selftests" OUT="$tout" all \
-		>"$out/tools.log" 2>&1; then
+	if build_tools "$tout" "$out/tools.log"; then
 		for p in "$tout"/*; do
 			{ [ -f "$p" ] && [ -x "$p" ]; } || continue
 			case $(basename "$p") in
@@ -140,7 +134,6 @@ if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 			esac
 		done
 	else
-		grep -E 'error:|\*\*\*' "$out/tools.log" | head -n 20 | sed 's/^/    /' >&2 || true
 		problems+=(--problem "tools/ failed to build (log: $out/tools.log)")
 	fi
 fi

@@ -43,14 +43,15 @@ kernel_key() {
 }
 kernel_dir() { echo "$GOALLOC_CACHE/kernel-$(kernel_key)"; }
 
-# Copy goalloc's module sources (Kbuild, mod/, include/, kunit/; no build
-# products) from $1 into a fresh directory $2, for a clean out-of-tree build.
+# Copy goalloc's module sources (Kbuild, mod/, include/, kunit/, bench/; no
+# build products) from $1 into a fresh directory $2, for a clean out-of-tree
+# build.
 copy_module_source() {
 	local from=$1 to=$2 d present=()
 	[ -f "$from/Kbuild" ] || die "no Kbuild in module source $from"
 	rm -rf "$to"
 	mkdir -p "$to"
-	for d in Kbuild mod include kunit; do
+	for d in Kbuild mod include kunit bench; do
 		[ -e "$from/$d" ] || continue
 		present+=("$d")
 		# Kbuild's -I$(src)/include must exist even if empty (W=1 warns).
@@ -59,4 +60,58 @@ copy_module_source() {
 	(cd "$from" && find "${present[@]}" -type f \
 		\( -name Kbuild -o -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 |
 		xargs -0 -r cp --parents -t "$to")
+}
+
+# Parallel make jobs for module and tool builds.
+GOALLOC_JOBS=${GOALLOC_JOBS:-$(( $(nproc) + 1 ))}
+
+# Debian's stock kernel for make demo and make bench: sets kver, hdr (its
+# headers) and img (its image), or dies saying what to install.
+stock_kernel() {
+	kver=$(stock_kver)
+	[ -n "$kver" ] || die "no stock 6.12 kernel installed; run 'make deps' as root"
+	hdr=/usr/src/linux-headers-$kver
+	img=/boot/vmlinuz-$kver
+	[ -d "$hdr" ] || die "$hdr missing; run 'make deps'"
+	[ -r "$img" ] || die "$img missing or unreadable; run 'make deps' as root"
+}
+
+# The test kernel for make check and make stress (built once, cached; see
+# scripts/build-kernel.sh): sets kd (its build tree), sd (src_dir) and
+# bzimage, or dies.
+test_kernel() {
+	kd=$("$GOALLOC_TOP/scripts/build-kernel.sh")
+	# shellcheck disable=SC2034 # the caller's
+	sd=$(src_dir)
+	bzimage=$kd/arch/x86/boot/bzImage
+	[ -f "$bzimage" ] || die "test kernel image $bzimage missing"
+}
+
+# build_modules KDIR MSRC LOG [MAKE ARGS...]: goalloc's modules in MSRC
+# (a copy_module_source tree) against kernel tree KDIR, W=1, output in LOG.
+# On failure the log's errors go to stderr and it returns 1.
+build_modules() {
+	local kdir=$1 msrc=$2 log=$3
+	shift 3
+	make -j"$GOALLOC_JOBS" -C "$kdir" M="$msrc" W=1 "$@" modules >"$log" 2>&1 && return 0
+	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$log" | head -n 40 | sed 's/^/    /' >&2 || true
+	return 1
+}
+
+# build_tools OUT LOG [TARGETS...]: tools/ (static, for the guest) into OUT
+# (default target: all), output in LOG.  On failure the log's errors go to
+# stderr and it returns 1.
+build_tools() {
+	local out=$1 log=$2
+	shift 2
+	make -j"$GOALLOC_JOBS" -C "$GOALLOC_TOP/tools" KSFT="$(src_dir)/tools/testing/selftests" \
+		OUT="$out" "${@:-all}" >"$log" 2>&1 && return 0
+	grep -E 'error:|\*\*\*' "$log" | head -n 20 | sed 's/^/    /' >&2 || true
+	return 1
+}
+
+# splat_lines LOG: the lines of a serial log that hold a kernel splat, by
+# the one list scripts/judge.py judges every boot with (numbered, as grep -n).
+splat_lines() {
+	python3 "$GOALLOC_TOP/scripts/judge.py" --splats "$1"
 }

@@ -9,37 +9,30 @@
 # Knobs: GOALLOC_MODSRC (module source), GOALLOC_DEMO_TIMEOUT (default 300 s),
 #        GOALLOC_SMP, GOALLOC_CMDLINE, GOALLOC_HOOK (as for make check).
 set -euo pipefail
+# shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
 top=$GOALLOC_TOP
 modsrc=$(cd "${GOALLOC_MODSRC:-$top}" && pwd)
 out=$GOALLOC_OUT/demo
 mkdir -p "$out"
-jobs=$(( $(nproc) + 1 ))
 t0=$(date +%s)
 
-kver=$(stock_kver)
-[ -n "$kver" ] || die "no stock 6.12 kernel installed; run 'make deps' as root"
-hdr=/usr/src/linux-headers-$kver
-img=/boot/vmlinuz-$kver
-[ -d "$hdr" ] || die "$hdr missing; run 'make deps'"
-[ -r "$img" ] || die "$img missing or unreadable; run 'make deps' as root"
+stock_kernel
 
 # Separate copy from make check's (build/check/src): see scripts/check.sh.
 msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
 rm -rf "$msrc/kunit"
 msg "demo: building goalloc.ko against $hdr (log: $out/modules.log)"
-if ! make -j"$jobs" -C "$hdr" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
-	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 >&2 || true
+build_modules "$hdr" "$msrc" "$out/modules.log" ||
 	die "goalloc.ko failed to build against the stock headers (log: $out/modules.log)"
-fi
 [ -f "$msrc/goalloc.ko" ] || die "build produced no goalloc.ko (log: $out/modules.log)"
 
 # goallocctl (tools/) drives /dev/goalloc: "goallocctl demo" runs in the guest.
 bins=()
 if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
-	if make -C "$top/tools" OUT="$out/tools" "$out/tools/goallocctl" >"$out/tools.log" 2>&1; then
+	if build_tools "$out/tools" "$out/tools.log" "$out/tools/goallocctl"; then
 		bins+=(-b "$out/tools/goallocctl")
 	else
 		msg "demo: WARNING: goallocctl failed to build (log: $out/tools.log); skipping its demo"
@@ -71,7 +64,9 @@ echo
 fail=
 grep -q '^@@DONE' <(tr -d '\r' <"$out/serial.log") || fail="guest did not finish (no @@DONE)"
 [ "$rc" = 124 ] && fail="guest timed out"
-bad=$(tr -d '\r' <"$out/serial.log" | grep -nE 'INSMOD FAILED|rmmod failed|^@@EXIT [^ ]+ [1-9]|BUG:|WARNING:|Oops|Call Trace|general protection|KASAN|UBSAN|Kernel panic' || true)
+# Kernel splats (scripts/judge.py's list) and programs that failed.
+bad=$({ splat_lines "$out/serial.log"
+	tr -d '\r' <"$out/serial.log" | grep -nE '^@@EXIT [^ ]+ [1-9]' || true; } | sort -n)
 if [ -n "$bad" ]; then
 	echo "problems in the guest log:"
 	echo "$bad" | head -n 20 | sed 's/^/  /'

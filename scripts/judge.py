@@ -188,16 +188,7 @@ def parse_block(blk, path, kunit_py):
 
 def splat_report(lines, out, max_lines=150, allow=None, title='kernel splats'):
     """Print and name the splat lines; allow(i, name) exempts a line."""
-    hits = []
-    for i, line in enumerate(lines):
-        m = SPLAT_RE.search(line)
-        if not m:
-            continue
-        for pat, name in SPLATS:
-            if re.search(pat, line):
-                if not (allow and allow(i, name)):
-                    hits.append((i, name))
-                break
+    hits = [(i, n) for i, n in splat_lines(lines) if not (allow and allow(i, n))]
     if not hits:
         return []
     names = []
@@ -271,11 +262,37 @@ def read_log(path, problems):
     return raw.replace('\r', '').split('\n')
 
 
-def judge_boot(tag, path, lines, split, out, *, expect_suites, guest_progs, qemu_rc,
-               timeout, allow_taint, allow_splat=None, need_taint=0):
+def splat_lines(lines):
+    """(index, name) of every line that holds a kernel splat."""
+    hits = []
+    for i, line in enumerate(lines):
+        if not SPLAT_RE.search(line):
+            continue
+        for pat, name in SPLATS:
+            if re.search(pat, line):
+                hits.append((i, name))
+                break
+    return hits
+
+
+class Boot:
+    """One QEMU boot: its serial log cut into blocks, and its markers.
+
+    name: 'main' (goalloc.ko, goalloc_kunit.ko, the guest programs, the
+    hook) or 'kasan' (goalloc_kasan_kunit.ko, whose reports are expected);
+    tag: the prefix of its messages; prefix: of its blocks' files in --work.
+    """
+
+    def __init__(self, name, tag, prefix, path, problems):
+        self.name, self.tag, self.prefix, self.path = name, tag, prefix, path
+        self.lines = read_log(path, problems)
+        self.blocks, self.exits, self.taint, self.done, self.hook = split_log(self.lines)
+
+def judge_boot(boot, out, *, expect_suites, guest_progs, qemu_rc, timeout, allow_taint,
+               allow_splat=None, need_taint=0):
     """One boot's checks besides its blocks' own: suites, programs, hook, QEMU,
     @@DONE, taint and splats.  Returns the problems found."""
-    blocks, exits, taint, done, hook = split
+    tag, blocks, exits, taint, done = boot.tag, boot.blocks, boot.exits, boot.taint, boot.done
     problems = []
     suites = [b for b in blocks if b.kind == 'suite']
     if not suites:
@@ -292,7 +309,7 @@ def judge_boot(tag, path, lines, split, out, *, expect_suites, guest_progs, qemu
     for g in guest_progs:
         if g not in seen:
             problems.append('guest program %s did not run' % g)
-    if hook is not None:
+    if boot.hook is not None:
         rc = exits.get('hook')
         if rc is None:
             problems.append('hook script did not finish')
@@ -316,14 +333,14 @@ def judge_boot(tag, path, lines, split, out, *, expect_suites, guest_progs, qemu
         if need_taint & ~taint:
             problems.append('kernel not tainted 0x%x (%d): the expected reports did not '
                             'taint it' % (need_taint, taint))
-    names = splat_report(lines, out, allow=allow_splat,
+    names = splat_report(boot.lines, out, allow=allow_splat,
                          title='%skernel splats' % tag)
     if names:
         problems.append('kernel splat(s) in the log: %s' % ', '.join(names))
     if not done:
         out('')
-        out('%slast lines of the serial log (%s):' % (tag, path))
-        for ln in [x for x in lines if x.strip()][-25:]:
+        out('%slast lines of the serial log (%s):' % (tag, boot.path))
+        for ln in [x for x in boot.lines if x.strip()][-25:]:
             out('  | ' + ln)
     return problems
 
@@ -379,11 +396,11 @@ def judge_kasan(lines, expect_path):
             len(want))
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--log', help='serial log of the guest')
-    ap.add_argument('--ksrc', required=True, help='kernel source tree (for kunit.py)')
-    ap.add_argument('--work', required=True, help='directory for split KTAP/JSON files')
+    ap.add_argument('--ksrc', help='kernel source tree (for kunit.py); required')
+    ap.add_argument('--work', help='directory for split KTAP/JSON files; required')
     ap.add_argument('--expect-suites', type=int, default=None,
                     help='number of KUnit suites that must have run')
     ap.add_argument('--guest-prog', action='append', default=[],
@@ -402,87 +419,92 @@ def main():
     ap.add_argument('--kasan-qemu-rc', type=int, default=0,
                     help='exit status of run-qemu.sh for the KASAN boot')
     ap.add_argument('--kasan-timeout', default='?', help='its guest timeout')
+    ap.add_argument('--splats', metavar='LOG',
+                    help='only print the lines of LOG that hold a kernel splat (as grep -n '
+                         'does; for make demo and make bench) and exit 0')
     args = ap.parse_args()
+    if not args.splats and not (args.ksrc and args.work):
+        ap.error('--ksrc and --work are required')
+    return args
 
-    kunit_py = os.path.join(args.ksrc, 'tools/testing/kunit/kunit.py')
-    if not os.path.exists(kunit_py):
-        print('judge: %s not found' % kunit_py)
-        print('0 passed, 1 failed')
-        return 1
-    os.makedirs(args.work, exist_ok=True)
-    for f in os.listdir(args.work):
+
+def print_splats(path):
+    """--splats: the splat lines of one log, by the list every boot is judged with."""
+    lines = read_log(path, [])
+    for i, _ in splat_lines(lines):
+        print('%d:%s' % (i + 1, lines[i]))
+    return 0
+
+
+def clean_work(work):
+    os.makedirs(work, exist_ok=True)
+    for f in os.listdir(work):
         if f.endswith(('.ktap', '.tap', '.json', '.parse')):
-            os.unlink(os.path.join(args.work, f))
+            os.unlink(os.path.join(work, f))
 
-    problems = list(args.problem)
-    out = print
 
-    blocks, exits, taint, done, hook = [], {}, None, False, None
-    lines = []
-    if args.log:
-        lines = read_log(args.log, problems)
-        blocks, exits, taint, done, hook = split_log(lines)
-    klines, ksplit = [], ([], {}, None, False, None)
-    if args.kasan_log:
-        kprob = []
-        klines = read_log(args.kasan_log, kprob)
-        problems.extend('kasan boot: ' + p for p in kprob)
-        ksplit = split_log(klines)
-
-    # Host harness programs first: they ran first.
+def parse_harness(specs, work, kunit_py):
+    """The host harness's TAP files (NAME=FILE), as blocks."""
     harness = []
-    for spec in args.harness_tap:
+    for spec in specs:
         name, _, path = spec.partition('=')
         blk = Block('harness', name, 0)
         harness.append(blk)
         if not os.path.exists(path):
             blk.problems.append('no TAP output at %s (did it build? see harness.log)' % path)
             continue
-        dst = os.path.join(args.work, 'harness-%s.tap' % _safe(name))
+        dst = os.path.join(work, 'harness-%s.tap' % _safe(name))
         shutil.copyfile(path, dst)
         parse_block(blk, dst, kunit_py)
+    return harness
 
-    n = 0
-    for blk in blocks + ksplit[0]:
+
+def parse_boot_blocks(boot, work, kunit_py, n):
+    """Write out and parse every block of @boot; files are numbered on from @n.
+    Returns the last number used."""
+    for blk in boot.blocks:
         n += 1
         ext = 'ktap' if blk.kind == 'suite' else 'tap'
-        pre = 'kasan-' if n > len(blocks) else ''
-        path = os.path.join(args.work, '%s%02d-%s-%s.%s' % (pre, n, blk.kind, _safe(blk.name), ext))
+        path = os.path.join(work, '%s%02d-%s-%s.%s' % (boot.prefix, n, blk.kind,
+                                                        _safe(blk.name), ext))
         with open(path, 'w') as f:
             f.write('\n'.join(blk.text) + '\n')
         if not blk.closed:
             blk.problems.append('output cut short at log line %d (no @@END)' % blk.line)
         parse_block(blk, path, kunit_py)
         if blk.kind == 'guest':
-            blk.exit = (exits if n <= len(blocks) else ksplit[1]).get(blk.name)
+            blk.exit = boot.exits.get(blk.name)
             if blk.exit is None:
                 blk.problems.append('no exit status (@@EXIT missing)')
             elif blk.exit != 0:
                 blk.problems.append('exited with status %d' % blk.exit)
+    return n
 
-    suites = [b for b in blocks + ksplit[0] if b.kind == 'suite']
-    guests = [b for b in blocks + ksplit[0] if b.kind == 'guest']
-    every = harness + blocks + ksplit[0]
 
-    out('judge: serial log: %s' % (os.path.abspath(args.log) if args.log else '(none)'))
-    kasan_problems, kasan_allow, kasan_summary, kasan_nwant = [], None, '', 0
-    if args.kasan_log:
-        if args.kasan_expect:
-            kasan_problems, kasan_allow, kasan_summary, kasan_nwant = \
-                judge_kasan(klines, args.kasan_expect)
-        else:
-            kasan_problems = ['no --kasan-expect list for the KASAN boot']
-    if every:
-        width = max(len(b.label) for b in every)
-        for b in every:
-            c = b.counts
-            s = '%d passed, %d failed' % (c['PASS'], c['FAIL'] + c['ERROR'])
-            if c['SKIP']:
-                s += ', %d skipped' % c['SKIP']
-            out('  %-4s %-*s  %s' % ('FAIL' if b.problems else 'ok', width, b.label, s))
-        if args.kasan_log:
-            out('  %-4s %-*s  %s' % ('FAIL' if kasan_problems else 'ok', width,
-                                     'kasan:reports', kasan_summary))
+def counts_text(c):
+    s = '%d passed, %d failed' % (c['PASS'], c['FAIL'] + c['ERROR'])
+    if c['SKIP']:
+        s += ', %d skipped' % c['SKIP']
+    return s
+
+
+def print_table(every, out, kasan_row=None):
+    """One line per harness program, KUnit suite and guest program;
+    @kasan_row: (problems, summary) of the KASAN boot's reports."""
+    if not every:
+        return
+    width = max(len(b.label) for b in every)
+    for b in every:
+        out('  %-4s %-*s  %s' % ('FAIL' if b.problems else 'ok', width, b.label,
+                                 counts_text(b.counts)))
+    if kasan_row is not None:
+        out('  %-4s %-*s  %s' % ('FAIL' if kasan_row[0] else 'ok', width, 'kasan:reports',
+                                 kasan_row[1]))
+
+
+def block_problems(every, out):
+    """Every block's problems, with kunit.py's output for the failed ones."""
+    problems = []
     for b in every:
         for p in b.problems:
             problems.append('%s: %s' % (b.label, p))
@@ -494,17 +516,60 @@ def main():
                 if ln.startswith('=====') or ln.startswith('[PASSED]'):
                     continue
                 out('  ' + ln)
+    return problems
 
-    if args.log:
-        problems += judge_boot('', args.log, lines, (blocks, exits, taint, done, hook), out,
-                               expect_suites=args.expect_suites, guest_progs=args.guest_prog,
-                               qemu_rc=args.qemu_rc, timeout=args.timeout,
-                               allow_taint=args.allow_taint)
+
+def main():
+    args = parse_args()
+    if args.splats:
+        return print_splats(args.splats)
+    kunit_py = os.path.join(args.ksrc, 'tools/testing/kunit/kunit.py')
+    if not os.path.exists(kunit_py):
+        print('judge: %s not found' % kunit_py)
+        print('0 passed, 1 failed')
+        return 1
+    clean_work(args.work)
+
+    problems = list(args.problem)
+    out = print
+    main_boot = Boot('main', '', '', args.log, problems) if args.log else None
+    kasan_boot = None
     if args.kasan_log:
+        kprob = []
+        kasan_boot = Boot('kasan', 'kasan boot: ', 'kasan-', args.kasan_log, kprob)
+        problems.extend('kasan boot: ' + p for p in kprob)
+    boots = [b for b in (main_boot, kasan_boot) if b]
+
+    # Host harness programs first: they ran first.
+    harness = parse_harness(args.harness_tap, args.work, kunit_py)
+    n = 0
+    for boot in boots:
+        n = parse_boot_blocks(boot, args.work, kunit_py, n)
+    guest_blocks = [blk for boot in boots for blk in boot.blocks]
+    suites = [b for b in guest_blocks if b.kind == 'suite']
+    guests = [b for b in guest_blocks if b.kind == 'guest']
+    every = harness + guest_blocks
+
+    out('judge: serial log: %s' % (os.path.abspath(args.log) if args.log else '(none)'))
+    kasan_problems, kasan_allow, kasan_summary, kasan_nwant = [], None, '', 0
+    if kasan_boot:
+        if args.kasan_expect:
+            kasan_problems, kasan_allow, kasan_summary, kasan_nwant = \
+                judge_kasan(kasan_boot.lines, args.kasan_expect)
+        else:
+            kasan_problems = ['no --kasan-expect list for the KASAN boot']
+    print_table(every, out, (kasan_problems, kasan_summary) if kasan_boot else None)
+    problems += block_problems(every, out)
+
+    if main_boot:
+        problems += judge_boot(main_boot, out, expect_suites=args.expect_suites,
+                               guest_progs=args.guest_prog, qemu_rc=args.qemu_rc,
+                               timeout=args.timeout, allow_taint=args.allow_taint)
+    if kasan_boot:
         # Reports taint B and turn lockdep off: allowed here, in this boot only.
-        kp = judge_boot('kasan boot: ', args.kasan_log, klines, ksplit, out,
-                        expect_suites=args.kasan_expect_suites, guest_progs=[],
-                        qemu_rc=args.kasan_qemu_rc, timeout=args.kasan_timeout,
+        kp = judge_boot(kasan_boot, out, expect_suites=args.kasan_expect_suites,
+                        guest_progs=[], qemu_rc=args.kasan_qemu_rc,
+                        timeout=args.kasan_timeout,
                         allow_taint=args.allow_taint | TAINT_BAD_PAGE,
                         allow_splat=kasan_allow,
                         need_taint=TAINT_BAD_PAGE if kasan_nwant else 0)
@@ -519,20 +584,18 @@ def main():
         out('judge: FAILED:')
         for p in problems:
             out('  - ' + p)
-        if args.log:
+        if main_boot:
             out('judge: full serial log: %s' % os.path.abspath(args.log))
-        if args.kasan_log:
+        if kasan_boot:
             out('judge: KASAN boot serial log: %s' % os.path.abspath(args.kasan_log))
     else:
         out('judge: OK: %d KUnit suite(s), %d program(s), taint %s, no splats'
-            % (len(suites), len(harness) + len(guests), taint))
-        if args.kasan_log:
+            % (len(suites), len(harness) + len(guests), main_boot.taint if main_boot else None))
+        if kasan_boot:
             out('judge: OK: KASAN boot: %s, all as expected, taint %s, no other splats'
-                % (kasan_summary, ksplit[2]))
-    last = '%d passed, %d failed' % (tot['PASS'], tot['FAIL'] + tot['ERROR'])
-    if tot['SKIP']:
-        last += ', %d skipped' % tot['SKIP']
-    out(last)
+                % (kasan_summary, kasan_boot.taint))
+    # The line make check's callers parse: keep its format.
+    out(counts_text(tot))
     return 1 if problems else 0
 
 

@@ -23,6 +23,7 @@
 #                         2000000; make check runs 20000)
 #   GOALLOC_CMDLINE       extra kernel command line
 set -euo pipefail
+# shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
 top=$GOALLOC_TOP
@@ -33,7 +34,6 @@ mode=${GOALLOC_RELIABILITY:-long}
 glob=${GOALLOC_KUNIT_GLOB:-goalloc_tiny_stress}
 export GOALLOC_SMP=${GOALLOC_SMP:-2}
 mkdir -p "$out"
-jobs=$(( $(nproc) + 1 ))
 t0=$(date +%s)
 
 case $mode in
@@ -43,19 +43,13 @@ check) progs=(goalloc_stress.check goalloc_fuzz.check) ;;
 esac
 
 # 1. Test kernel (cached; see scripts/build-kernel.sh).
-kd=$("$top/scripts/build-kernel.sh")
-sd=$(src_dir)
-bzimage=$kd/arch/x86/boot/bzImage
-[ -f "$bzimage" ] || die "test kernel image $bzimage missing"
+test_kernel
 
 # 2. Modules against it, from a fresh copy (as make check does).
 msrc=$out/src
 copy_module_source "$modsrc" "$msrc"
-msg "modules: make -j$jobs -C $kd M=$msrc W=1 (log: $out/modules.log)"
-if ! make -j"$jobs" -C "$kd" M="$msrc" W=1 modules >"$out/modules.log" 2>&1; then
-	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$out/modules.log" | head -n 40 | sed 's/^/    /' >&2 || true
-	die "module build failed (log: $out/modules.log)"
-fi
+msg "modules: make -j$GOALLOC_JOBS -C $kd M=$msrc W=1 (log: $out/modules.log)"
+build_modules "$kd" "$msrc" "$out/modules.log" || die "module build failed (log: $out/modules.log)"
 mods=(-k "$msrc/goalloc.ko")
 if [ -f "$msrc/goalloc_kunit.ko" ]; then
 	mods+=(-k "$msrc/goalloc_kunit.ko")
@@ -65,11 +59,7 @@ fi
 tout=$out/tools
 rm -rf "$tout"
 msg "tools: make -C tools (log: $out/tools.log)"
-if ! make -j"$jobs" -C "$top/tools" KSFT="$sd/tools/testing/selftests" OUT="$tout" all \
-	>"$out/tools.log" 2>&1; then
-	grep -E 'error:|\*\*\*' "$out/tools.log" | head -n 20 | sed 's/^/    /' >&2 || true
-	die "tools/ failed to build (log: $out/tools.log)"
-fi
+build_tools "$tout" "$out/tools.log" || die "tools/ failed to build (log: $out/tools.log)"
 bins=()
 for b in goalloc_stress goalloc_fuzz goallocctl; do
 	[ -x "$tout/$b" ] || die "tools/ built no $b"

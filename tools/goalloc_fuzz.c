@@ -54,17 +54,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "goalloc.h"
+#include "goalloc_dev.h"
 #include "kselftest.h"
 
-#define DEV		"/dev/goalloc"
-#define PARAMS		"/sys/module/goalloc/parameters/"
 #define PAGE		4096ULL
 #define MIB		(1024ULL * 1024)
 #define ARENA		(4 * MIB)
@@ -83,19 +80,15 @@
 
 /* ------------------------------------------------------------ errnos */
 
-/* The errno table of goalloc-ioctl.rst, as bits. */
-static const int doc_errnos[] = {
-	EPERM, EACCES, ENOTTY, EFAULT, EINVAL, E2BIG, ENOENT, EOVERFLOW, ERANGE,
-	EDQUOT, ENOMEM, ENOSPC, EINTR,
-};
-#define NERR ARRAY_SIZE(doc_errnos)
+/* The errno table of goalloc-ioctl.rst (goalloc_dev.h), as bits. */
+#define NERR GDEV_NERRNOS
 
 static int ebit(int e)
 {
 	unsigned int i;
 
 	for (i = 0; i < NERR; i++)
-		if (doc_errnos[i] == e)
+		if (gdev_errnos[i] == e)
 			return 1 << i;
 	return 0;
 }
@@ -109,7 +102,7 @@ static void eset_str(unsigned int set, char *buf, size_t n)
 	for (i = 0; i < NERR && len + 1 < n; i++)
 		if (set & (1u << i))
 			len += snprintf(buf + len, n - len, "%s%s", len ? "|" : "",
-					strerrorname_np(doc_errnos[i]));
+					strerrorname_np(gdev_errnos[i]));
 	if (!set)
 		snprintf(buf, n, "success");
 }
@@ -420,23 +413,11 @@ static uint64_t pick_handle(bool stack)
 
 /* ------------------------------------------------------- clean calls */
 
-static int ioc(unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-static int c_stats(struct goalloc_ioc_memstats *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->size = sizeof(*s);
-	return ioc(GOALLOC_IOC_MEMSTATS, s);
-}
-
 /* MEMSTATS' device counts must be what the model holds. */
 static void probe_counts(const char *after)
 {
 	struct goalloc_ioc_memstats s;
-	int err = c_stats(&s);
+	int err = gdev_stats(fd, &s);
 
 	res->probes++;
 	if (err || s.dev_objects != m.nlive + m.other_objs ||
@@ -452,14 +433,12 @@ static void probe_counts(const char *after)
 static void probe_contents(uint64_t h, uint64_t off, uint64_t n, const char *after)
 {
 	struct mobj *o = lookup(h);
-	struct goalloc_ioc_rw a = { .size = sizeof(a), .handle = h, .offset = off, .length = n,
-				    .buf = (uintptr_t)mem.buf };
 	uint64_t bad = 0;
 	int err;
 
 	if (!o || !n)
 		return;
-	err = ioc(GOALLOC_IOC_READ, &a);
+	err = gdev_read(fd, h, off, n, mem.buf);
 	res->reads_checked++;
 	if (err || !m_equal(o, off, mem.buf, n, &bad)) {
 		res->reads_bad++;
@@ -476,7 +455,7 @@ static void probe_contents(uint64_t h, uint64_t off, uint64_t n, const char *aft
 static void shrink_live(void)
 {
 	static struct goalloc_ioc_batch_op ops[GOALLOC_IOC_BATCH_MAX];
-	struct goalloc_ioc_batch b = { .size = sizeof(b), .ops = (uintptr_t)ops };
+	struct goalloc_ioc_batch b;
 	uint64_t h, nlive = m.nlive, bytes = m.bytes;
 	uint32_t n = 0, i;
 	int err;
@@ -485,8 +464,6 @@ static void shrink_live(void)
 		return;
 	for (h = 1 + below(MAX_HANDLES); nlive > LOW_LIVE || bytes > LOW_BYTES;
 	     h = h % MAX_HANDLES + 1) {
-		struct goalloc_ioc_free a = { .size = sizeof(a), .handle = h };
-
 		if (!m.h[h].live || (!m.h[h].stack && n == GOALLOC_IOC_BATCH_MAX) ||
 		    (!m.h[h].stack && n && ops[n - 1].handle == h))
 			continue;
@@ -497,7 +474,7 @@ static void shrink_live(void)
 								  .handle = h };
 			continue;
 		}
-		err = ioc(GOALLOC_IOC_STACK_FREE, &a);
+		err = gdev_stack_free(fd, h);
 		if (err) {
 			res->aux_bad++;
 			report("STACK_FREE of handle %" PRIu64 " to shrink: %s", h, strerror(-err));
@@ -505,8 +482,7 @@ static void shrink_live(void)
 		m_del(h);
 	}
 	if (n) {
-		b.count = n;
-		err = ioc(GOALLOC_IOC_BATCH, &b);
+		err = gdev_batch(fd, ops, n, &b);
 		if (err || b.done != n) {
 			res->aux_bad++;
 			report("BATCH of %u frees to shrink: %s, done %u", n,
@@ -1348,7 +1324,7 @@ static void run_one(void)
 		gen(c);
 		expect();
 	}
-	err = ioctl(fd, cl.nr, cl.arg.p) ? -errno : 0;
+	err = gdev_ioctl(fd, cl.nr, cl.arg.p);
 	res->calls++;
 	res->per_cmd[cl.c < 0 ? NCMD : cl.c][0]++;
 	res->per_cmd[cl.c < 0 ? NCMD : cl.c][1] += !err;
@@ -1358,7 +1334,7 @@ static void run_one(void)
 		unsigned int i;
 
 		for (i = 0; i < NERR; i++)
-			if (doc_errnos[i] == -err)
+			if (gdev_errnos[i] == -err)
 				res->by_errno[i]++;
 	}
 
@@ -1402,22 +1378,12 @@ static void run_one(void)
 
 /* ----------------------------------------------------------- a round */
 
+/* A module parameter, or @dflt if it cannot be read. */
 static uint64_t param(const char *name, uint64_t dflt)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int f;
+	uint64_t v;
 
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return dflt;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return dflt;
-	buf[n] = 0;
-	return strtoull(buf, NULL, 0);
+	return gdev_param_read(name, &v) ? dflt : v;
 }
 
 static int round_child(uint64_t seed, uint64_t iters)
@@ -1433,12 +1399,12 @@ static int round_child(uint64_t seed, uint64_t iters)
 	m.fmo = param("file_max_objects", 65536);
 	m.gmb = param("global_max_bytes", 128 * MIB);
 	m.gmo = param("global_max_objects", 262144);
-	fd = open(DEV, O_RDWR | O_CLOEXEC);
+	fd = gdev_open();
 	if (fd < 0) {
-		report("open " DEV ": %s", strerror(errno));
+		report("open " GOALLOC_DEV ": %s", strerror(errno));
 		return 1;
 	}
-	if (c_stats(&s)) {
+	if (gdev_stats(fd, &s)) {
 		report("MEMSTATS: %s", strerror(errno));
 		return 1;
 	}
@@ -1456,21 +1422,6 @@ static int round_child(uint64_t seed, uint64_t iters)
 	       res->aux_bad;
 }
 
-static int param_write(const char *name, uint64_t v)
-{
-	char path[128], buf[32];
-	int f, n, ok;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = open(path, O_WRONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
-	ok = write(f, buf, n) == n;
-	close(f);
-	return ok ? 0 : -EIO;
-}
-
 /*
  * The kill round's child: BATCHes of GOALLOC_IOC_BATCH_MAX small allocs and
  * frees until the parent SIGKILLs it, mostly inside a batch (the EINTR
@@ -1481,7 +1432,7 @@ static void batch_forever(void)
 	static struct goalloc_ioc_batch_op ops[GOALLOC_IOC_BATCH_MAX];
 	struct goalloc_ioc_batch b = { .size = sizeof(b), .ops = (uintptr_t)ops,
 				       .count = GOALLOC_IOC_BATCH_MAX };
-	int f = open(DEV, O_RDWR | O_CLOEXEC);
+	int f = gdev_open();
 	uint32_t i;
 
 	if (f < 0)
@@ -1491,27 +1442,16 @@ static void batch_forever(void)
 			ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_ALLOC,
 								.bytes = 1 + below(512),
 								.flags = below(4) };
-		if (ioctl(f, GOALLOC_IOC_BATCH, &b))
+		if (gdev_ioctl(f, GOALLOC_IOC_BATCH, &b))
 			_exit(2);
 		res->kill_batches++;
 		for (i = 0; i < GOALLOC_IOC_BATCH_MAX; i++)
 			ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_FREE,
 								.handle = ops[i].handle };
 		/* free every other batch: the table keeps growing */
-		if (below(2) && ioctl(f, GOALLOC_IOC_BATCH, &b))
+		if (below(2) && gdev_ioctl(f, GOALLOC_IOC_BATCH, &b))
 			_exit(3);
 	}
-}
-
-static int settle(int f, struct goalloc_ioc_memstats *s)
-{
-	struct goalloc_ioc_cmd c = { .size = sizeof(c) };
-
-	if (ioctl(f, GOALLOC_IOC_GC, &c) || ioctl(f, GOALLOC_IOC_DRAIN, &c))
-		return -errno;
-	memset(s, 0, sizeof(*s));
-	s->size = sizeof(*s);
-	return ioctl(f, GOALLOC_IOC_MEMSTATS, s) ? -errno : 0;
 }
 
 static bool same_baseline(const struct goalloc_ioc_memstats *a,
@@ -1587,12 +1527,12 @@ int main(int argc, char **argv)
 	ksft_set_plan(6);
 	ksft_print_msg("seed %" PRIu64 " iters %" PRIu64 " in %" PRIu64 " rounds of %" PRIu64
 		       "%s\n", seed, iters, nrounds, per_round, allow ? " (ENOMEM allowed)" : "");
-	pfd = open(DEV, O_RDWR | O_CLOEXEC);
+	pfd = gdev_open();
 	if (pfd < 0) {
 		if (errno != ENOENT)
-			ksft_exit_fail_msg("open " DEV ": %s\n", strerror(errno));
+			ksft_exit_fail_msg("open " GOALLOC_DEV ": %s\n", strerror(errno));
 		for (i = 0; i < 6; i++)
-			ksft_test_result_skip(DEV " missing: goalloc.ko not loaded\n");
+			ksft_test_result_skip(GOALLOC_DEV " missing: goalloc.ko not loaded\n");
 		ksft_finished();
 	}
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1600,11 +1540,11 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 	mem_init();
 	m.allow_enomem = allow;
-	have_quota = !access(PARAMS "file_max_objects", W_OK) &&
-		     !access(PARAMS "file_max_bytes", W_OK);
+	have_quota = !access(GOALLOC_PARAMS "file_max_objects", W_OK) &&
+		     !access(GOALLOC_PARAMS "file_max_bytes", W_OK);
 	fmo = param("file_max_objects", 65536);
 	fmb = param("file_max_bytes", 64 * MIB);
-	if (settle(pfd, &base))
+	if (gdev_settle(pfd, &base))
 		ksft_exit_fail_msg("baseline: %s\n", strerror(errno));
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1617,8 +1557,8 @@ int main(int argc, char **argv)
 		/* every 4th round: small per-file quotas, so EDQUOT paths run */
 		if (tight) {
 			rng = seed ^ r;
-			param_write("file_max_objects", 24 + below(200));
-			param_write("file_max_bytes", 64 * 1024 + below(4 * MIB));
+			gdev_param_write("file_max_objects", 24 + below(200));
+			gdev_param_write("file_max_bytes", 64 * 1024 + below(4 * MIB));
 		}
 		fflush(stdout);
 		pid = fork();
@@ -1640,10 +1580,10 @@ int main(int argc, char **argv)
 		}
 		res->rounds_done++;
 		if (tight) {
-			param_write("file_max_objects", fmo);
-			param_write("file_max_bytes", fmb);
+			gdev_param_write("file_max_objects", fmo);
+			gdev_param_write("file_max_bytes", fmb);
 		}
-		if (settle(pfd, &after) || !same_baseline(&base, &after, r))
+		if (gdev_settle(pfd, &after) || !same_baseline(&base, &after, r))
 			leaked++;
 	}
 
@@ -1668,7 +1608,7 @@ int main(int argc, char **argv)
 		if (waitpid(pid, &status, 0) != pid)
 			ksft_exit_fail_msg("waitpid: %s\n", strerror(errno));
 		killed_ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
-			    !settle(pfd, &after) && same_baseline(&base, &after, nrounds);
+			    !gdev_settle(pfd, &after) && same_baseline(&base, &after, nrounds);
 		if (!WIFSIGNALED(status))
 			ksft_print_msg("kill round: the child exited with %d before the kill\n",
 				       WEXITSTATUS(status));
@@ -1679,7 +1619,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < NERR; i++)
 		if (res->by_errno[i])
 			len += snprintf(errs + len, sizeof(errs) - len, " %s=%" PRIu64,
-					strerrorname_np(doc_errnos[i]), res->by_errno[i]);
+					strerrorname_np(gdev_errnos[i]), res->by_errno[i]);
 	ksft_test_result(!res->unexpected && res->calls == iters,
 			 "ioctls_conform: %" PRIu64 " calls, %" PRIu64 " succeeded, %" PRIu64
 			 " outside the documented outcome\n", res->calls, res->succeeded,
@@ -1708,7 +1648,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < NERR; i++)
 		if (res->by_errno[i])
 			len += snprintf(errs + len, sizeof(errs) - len, " %s=%" PRIu64,
-					strerrorname_np(doc_errnos[i]), res->by_errno[i]);
+					strerrorname_np(gdev_errnos[i]), res->by_errno[i]);
 	ksft_print_msg("fuzz: seed=%" PRIu64 " iters=%" PRIu64 " rounds=%" PRIu64
 		       " seconds=%.1f succeeded=%" PRIu64 " unexpected=%" PRIu64 " reads=%" PRIu64
 		       " probes=%" PRIu64 " died=%" PRIu64 " leaked_rounds=%" PRIu64

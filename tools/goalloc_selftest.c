@@ -39,7 +39,7 @@
 #include <linux/capability.h>
 #include <linux/userfaultfd.h>
 
-#include "goalloc.h"
+#include "goalloc_dev.h"
 #include "kselftest_harness.h"
 #endif
 
@@ -68,127 +68,11 @@ _Static_assert(offsetof(struct goalloc_ioc_memstats, dev_bytes) == 184, "ms.dev_
 
 #ifndef GOALLOC_ABI_CHECK_ONLY
 
-#define DEV		"/dev/goalloc"
-#define PARAMS		"/sys/module/goalloc/parameters/"
 #define MIB		(1ULL << 20)
 #define PAGE		4096
 #ifndef ARRAY_SIZE	/* kselftest.h has it */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
-
-/* ---- thin wrappers: 0 or -errno ---- */
-
-static int ioc(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-static int dev_open(void)
-{
-	return open(DEV, O_RDWR | O_CLOEXEC);
-}
-
-static int g_alloc(int fd, uint64_t bytes, uint32_t flags, uint64_t *h)
-{
-	struct goalloc_ioc_alloc a = { .size = sizeof(a), .flags = flags, .bytes = bytes };
-	int err = ioc(fd, GOALLOC_IOC_ALLOC, &a);
-
-	if (!err && h)
-		*h = a.handle;
-	return err;
-}
-
-static int g_free(int fd, uint64_t h)
-{
-	struct goalloc_ioc_free a = { .size = sizeof(a), .handle = h };
-
-	return ioc(fd, GOALLOC_IOC_FREE, &a);
-}
-
-static int g_rw(int fd, unsigned long cmd, uint64_t h, uint64_t off, uint64_t len,
-		void *buf)
-{
-	struct goalloc_ioc_rw a = {
-		.size = sizeof(a), .handle = h, .offset = off, .length = len,
-		.buf = (uintptr_t)buf,
-	};
-
-	return ioc(fd, cmd, &a);
-}
-
-static int g_write(int fd, uint64_t h, uint64_t off, uint64_t len, const void *buf)
-{
-	return g_rw(fd, GOALLOC_IOC_WRITE, h, off, len, (void *)buf);
-}
-
-static int g_read(int fd, uint64_t h, uint64_t off, uint64_t len, void *buf)
-{
-	return g_rw(fd, GOALLOC_IOC_READ, h, off, len, buf);
-}
-
-static int g_stack_alloc(int fd, uint64_t bytes, uint64_t *h)
-{
-	struct goalloc_ioc_alloc a = { .size = sizeof(a), .bytes = bytes };
-	int err = ioc(fd, GOALLOC_IOC_STACK_ALLOC, &a);
-
-	if (!err && h)
-		*h = a.handle;
-	return err;
-}
-
-static int g_stack_free(int fd, uint64_t h)
-{
-	struct goalloc_ioc_free a = { .size = sizeof(a), .handle = h };
-
-	return ioc(fd, GOALLOC_IOC_STACK_FREE, &a);
-}
-
-static int g_stack_grow(int fd, uint64_t h, uint64_t used, uint64_t *bytes)
-{
-	struct goalloc_ioc_stack_grow a = { .size = sizeof(a), .handle = h, .used = used };
-	int err = ioc(fd, GOALLOC_IOC_STACK_GROW, &a);
-
-	if (!err && bytes)
-		*bytes = a.bytes;
-	return err;
-}
-
-static int g_cmd(int fd, unsigned long cmd)
-{
-	struct goalloc_ioc_cmd a = { .size = sizeof(a) };
-
-	return ioc(fd, cmd, &a);
-}
-
-static int g_release(int fd, uint64_t *bytes)
-{
-	struct goalloc_ioc_release a = { .size = sizeof(a) };
-	int err = ioc(fd, GOALLOC_IOC_RELEASE, &a);
-
-	if (!err && bytes)
-		*bytes = a.released;
-	return err;
-}
-
-static int g_stats(int fd, struct goalloc_ioc_memstats *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->size = sizeof(*m);
-	return ioc(fd, GOALLOC_IOC_MEMSTATS, m);
-}
-
-static int g_batch(int fd, struct goalloc_ioc_batch_op *ops, uint32_t n,
-		   struct goalloc_ioc_batch *out)
-{
-	struct goalloc_ioc_batch b = {
-		.size = sizeof(b), .ops = (uintptr_t)ops, .count = n,
-	};
-	int err = ioc(fd, GOALLOC_IOC_BATCH, &b);
-
-	if (out)
-		*out = b;
-	return err;
-}
 
 /* Reproducible non-trivial bytes (never all zero over a few bytes). */
 static void pattern(unsigned char *b, size_t n, unsigned int seed)
@@ -226,40 +110,6 @@ static void *page_ro(const void *content, size_t n)
 	return p;
 }
 
-static int param_read(const char *name, unsigned long *v)
-{
-	char path[256], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	*v = strtoul(buf, NULL, 0);
-	return 0;
-}
-
-static int param_write(const char *name, unsigned long v)
-{
-	char path[256], buf[64];
-	int fd, n, ok;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%lu\n", v);
-	ok = write(fd, buf, n) == n;
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 static const char *const quota_params[] = {
 	"file_max_bytes", "file_max_objects", "global_max_bytes", "global_max_objects",
 };
@@ -267,7 +117,7 @@ static const char *const quota_params[] = {
 
 FIXTURE(dev) {
 	int fd;
-	unsigned long quota[NQUOTA];
+	uint64_t quota[NQUOTA];
 	int have_quota;
 };
 
@@ -275,13 +125,13 @@ FIXTURE_SETUP(dev)
 {
 	unsigned int i;
 
-	self->fd = dev_open();
+	self->fd = gdev_open();
 	if (self->fd < 0 && errno == ENOENT)
-		SKIP(return, DEV " missing: goalloc.ko not loaded");
-	ASSERT_LE(0, self->fd) TH_LOG("open " DEV ": %s", strerror(errno));
+		SKIP(return, GOALLOC_DEV " missing: goalloc.ko not loaded");
+	ASSERT_LE(0, self->fd) TH_LOG("open " GOALLOC_DEV ": %s", strerror(errno));
 	self->have_quota = 1;
 	for (i = 0; i < NQUOTA; i++)
-		if (param_read(quota_params[i], &self->quota[i]))
+		if (gdev_param_read(quota_params[i], &self->quota[i]))
 			self->have_quota = 0;
 }
 
@@ -291,7 +141,7 @@ FIXTURE_TEARDOWN(dev)
 
 	if (self->have_quota)
 		for (i = 0; i < NQUOTA; i++)
-			param_write(quota_params[i], self->quota[i]);
+			gdev_param_write(quota_params[i], self->quota[i]);
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -302,7 +152,7 @@ static void dev_usage(struct __test_metadata *_metadata, int fd, uint64_t *objs,
 {
 	struct goalloc_ioc_memstats m;
 
-	ASSERT_EQ(0, g_stats(fd, &m));
+	ASSERT_EQ(0, gdev_stats(fd, &m));
 	*objs = m.dev_objects;
 	*bytes = m.dev_bytes;
 }
@@ -336,7 +186,7 @@ TEST_F(dev, version)
 {
 	struct goalloc_ioc_version v = { .size = sizeof(v) };
 
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_VERSION, &v));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_VERSION, &v));
 	EXPECT_EQ(sizeof(v), v.size);
 	EXPECT_EQ(GOALLOC_IOC_ABI_MAJOR, v.major);
 	EXPECT_EQ(GOALLOC_IOC_ABI_MINOR, v.minor);
@@ -363,16 +213,16 @@ TEST_F_TIMEOUT(dev, alloc_write_read_free_all_tiers, 120)
 		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 			uint64_t n = sizes[i];
 
-			ASSERT_EQ(0, g_alloc(self->fd, n, noscan ? GOALLOC_IOC_F_NOSCAN : 0, &h))
+			ASSERT_EQ(0, gdev_alloc(self->fd, n, noscan ? GOALLOC_IOC_F_NOSCAN : 0, &h))
 				TH_LOG("size %llu", (unsigned long long)n);
 			ASSERT_NE(0, h);
 			pattern(w, n, i + 10 * noscan);
-			ASSERT_EQ(0, g_write(self->fd, h, 0, n, w));
+			ASSERT_EQ(0, gdev_write(self->fd, h, 0, n, w));
 			memset(r, 0, n);
-			ASSERT_EQ(0, g_read(self->fd, h, 0, n, r));
+			ASSERT_EQ(0, gdev_read(self->fd, h, 0, n, r));
 			EXPECT_EQ(0, memcmp(w, r, n)) TH_LOG("size %llu noscan %u",
 							    (unsigned long long)n, noscan);
-			ASSERT_EQ(0, g_free(self->fd, h));
+			ASSERT_EQ(0, gdev_free(self->fd, h));
 		}
 	}
 	free(w);
@@ -389,17 +239,17 @@ TEST_F(dev, many_live_objects_distinct)
 
 	for (i = 0; i < N; i++) {
 		sz[i] = 1 + (i * 37) % 2000;
-		ASSERT_EQ(0, g_alloc(self->fd, sz[i], i % 3 ? GOALLOC_IOC_F_NOSCAN : 0, &h[i]));
+		ASSERT_EQ(0, gdev_alloc(self->fd, sz[i], i % 3 ? GOALLOC_IOC_F_NOSCAN : 0, &h[i]));
 		pattern(w, sz[i], i);
-		ASSERT_EQ(0, g_write(self->fd, h[i], 0, sz[i], w));
+		ASSERT_EQ(0, gdev_write(self->fd, h[i], 0, sz[i], w));
 	}
 	for (i = 0; i < N; i++) {
 		pattern(w, sz[i], i);
-		ASSERT_EQ(0, g_read(self->fd, h[i], 0, sz[i], r));
+		ASSERT_EQ(0, gdev_read(self->fd, h[i], 0, sz[i], r));
 		EXPECT_EQ(0, memcmp(w, r, sz[i])) TH_LOG("object %d", i);
 	}
 	for (i = 0; i < N; i++)
-		ASSERT_EQ(0, g_free(self->fd, h[i]));
+		ASSERT_EQ(0, gdev_free(self->fd, h[i]));
 }
 
 /* Partial ranges, up to the last byte. */
@@ -408,21 +258,21 @@ TEST_F(dev, write_read_ranges)
 	unsigned char w[100], r[100], exp[100];
 	uint64_t h;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 100, 0, &h));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 100, 0, &h));
 	pattern(exp, 100, 1);
-	ASSERT_EQ(0, g_write(self->fd, h, 0, 100, exp));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 0, 100, exp));
 	pattern(w, 10, 2);
-	ASSERT_EQ(0, g_write(self->fd, h, 10, 10, w));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 10, 10, w));
 	memcpy(exp + 10, w, 10);
-	ASSERT_EQ(0, g_write(self->fd, h, 99, 1, "\x5a"));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 99, 1, "\x5a"));
 	exp[99] = 0x5a;
-	ASSERT_EQ(0, g_read(self->fd, h, 0, 100, r));
+	ASSERT_EQ(0, gdev_read(self->fd, h, 0, 100, r));
 	EXPECT_EQ(0, memcmp(exp, r, 100));
-	ASSERT_EQ(0, g_read(self->fd, h, 95, 5, r));
+	ASSERT_EQ(0, gdev_read(self->fd, h, 95, 5, r));
 	EXPECT_EQ(0, memcmp(exp + 95, r, 5));
-	ASSERT_EQ(0, g_read(self->fd, h, 99, 1, r));
+	ASSERT_EQ(0, gdev_read(self->fd, h, 99, 1, r));
 	EXPECT_EQ(0x5a, r[0]);
-	ASSERT_EQ(0, g_free(self->fd, h));
+	ASSERT_EQ(0, gdev_free(self->fd, h));
 }
 
 /*
@@ -445,31 +295,32 @@ TEST_F(dev, zero_and_never_stale)
 			/* Dirty a few slots of this class, free them, reclaim. */
 			memset(w, 0xa5, n);
 			for (k = 0; k < 16; k++) {
-				ASSERT_EQ(0, g_alloc(self->fd, n, base, &h[k]));
-				ASSERT_EQ(0, g_write(self->fd, h[k], 0, n, w));
+				ASSERT_EQ(0, gdev_alloc(self->fd, n, base, &h[k]));
+				ASSERT_EQ(0, gdev_write(self->fd, h[k], 0, n, w));
 			}
 			for (k = 0; k < 16; k++)
-				ASSERT_EQ(0, g_free(self->fd, h[k]));
-			ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
+				ASSERT_EQ(0, gdev_free(self->fd, h[k]));
+			ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
 			for (k = 0; k < 16; k++) {
-				ASSERT_EQ(0, g_alloc(self->fd, n,
-						     base | (zero ? GOALLOC_IOC_F_ZERO : 0), &h[k]));
+				uint32_t fl = base | (zero ? GOALLOC_IOC_F_ZERO : 0);
+
+				ASSERT_EQ(0, gdev_alloc(self->fd, n, fl, &h[k]));
 				memset(r, 0x11, n);
 				if (k & 1) {
 					/* a partial write first: the rest must still be zero */
-					ASSERT_EQ(0, g_write(self->fd, h[k], 0, 1, "\x77"));
-					ASSERT_EQ(0, g_read(self->fd, h[k], 0, n, r));
+					ASSERT_EQ(0, gdev_write(self->fd, h[k], 0, 1, "\x77"));
+					ASSERT_EQ(0, gdev_read(self->fd, h[k], 0, n, r));
 					EXPECT_EQ(0x77, r[0]);
 					EXPECT_TRUE(is_zero(r + 1, n - 1)) TH_LOG("n %llu zero %u",
 						(unsigned long long)n, zero);
 				} else {
-					ASSERT_EQ(0, g_read(self->fd, h[k], 0, n, r));
+					ASSERT_EQ(0, gdev_read(self->fd, h[k], 0, n, r));
 					EXPECT_TRUE(is_zero(r, n)) TH_LOG("n %llu zero %u",
 						(unsigned long long)n, zero);
 				}
 			}
 			for (k = 0; k < 16; k++)
-				ASSERT_EQ(0, g_free(self->fd, h[k]));
+				ASSERT_EQ(0, gdev_free(self->fd, h[k]));
 		}
 	}
 	free(w);
@@ -484,14 +335,14 @@ TEST_F(dev, memstats_counts)
 	uint64_t h[N];
 	int i;
 
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
-	ASSERT_EQ(0, g_stats(self->fd, &a));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, gdev_stats(self->fd, &a));
 	EXPECT_EQ(sizeof(a), a.size);
 	EXPECT_EQ(a.heap_objects, a.mallocs - a.frees);
 	EXPECT_EQ(a.alloc, a.heap_alloc);
 	for (i = 0; i < N; i++)
-		ASSERT_EQ(0, g_alloc(self->fd, 64, 0, &h[i]));
-	ASSERT_EQ(0, g_stats(self->fd, &b));
+		ASSERT_EQ(0, gdev_alloc(self->fd, 64, 0, &h[i]));
+	ASSERT_EQ(0, gdev_stats(self->fd, &b));
 	EXPECT_EQ(a.mallocs + N, b.mallocs);
 	EXPECT_EQ(a.frees, b.frees);
 	EXPECT_EQ(a.heap_alloc + N * 64, b.heap_alloc);
@@ -499,9 +350,9 @@ TEST_F(dev, memstats_counts)
 	EXPECT_EQ(a.dev_objects + N, b.dev_objects);
 	EXPECT_EQ(a.dev_bytes + N * 64, b.dev_bytes);
 	for (i = 0; i < N; i++)
-		ASSERT_EQ(0, g_free(self->fd, h[i]));
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
-	ASSERT_EQ(0, g_stats(self->fd, &c));
+		ASSERT_EQ(0, gdev_free(self->fd, h[i]));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, gdev_stats(self->fd, &c));
 	EXPECT_EQ(a.frees + N, c.frees);
 	EXPECT_EQ(a.heap_objects, c.heap_objects);
 	EXPECT_EQ(a.heap_alloc, c.heap_alloc);
@@ -519,7 +370,7 @@ TEST_F(dev, output_struct_longer_tail_zeroed)
 	memset(buf, 0xff, sizeof(buf));
 	m->size = sizeof(*m) + 64;
 	m->flags = 0;
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_MEMSTATS, buf));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_MEMSTATS, buf));
 	EXPECT_EQ(sizeof(*m), m->size);
 	EXPECT_TRUE(is_zero(buf + sizeof(*m), 64));
 	EXPECT_EQ(0xff, buf[sizeof(*m) + 64]);
@@ -528,7 +379,7 @@ TEST_F(dev, output_struct_longer_tail_zeroed)
 	memset(buf, 0xff, sizeof(buf));
 	v->size = sizeof(*v) + 8;
 	v->flags = 0;
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_VERSION, buf));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_VERSION, buf));
 	EXPECT_EQ(sizeof(*v), v->size);
 	EXPECT_EQ(GOALLOC_IOC_ABI_MAJOR, v->major);
 	EXPECT_TRUE(is_zero(buf + sizeof(*v), 8));
@@ -544,14 +395,14 @@ TEST_F(dev, input_struct_longer_zero_tail_ok)
 	memset(buf, 0, sizeof(buf));
 	a->size = PAGE;		/* the largest accepted */
 	a->bytes = 40;
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_ALLOC, buf));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_ALLOC, buf));
 	ASSERT_NE(0, a->handle);
 	EXPECT_TRUE(is_zero(buf + sizeof(*a), PAGE - sizeof(*a)));
-	ASSERT_EQ(0, g_free(self->fd, a->handle));
+	ASSERT_EQ(0, gdev_free(self->fd, a->handle));
 
 	memset(buf, 0, sizeof(buf));
 	rel->size = sizeof(*rel) + 16;
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_RELEASE, buf));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_RELEASE, buf));
 }
 
 /* The size bits of the command number are ignored: @size rules. */
@@ -560,9 +411,9 @@ TEST_F(dev, command_size_bits_ignored)
 	struct goalloc_ioc_alloc a = { .size = sizeof(a), .bytes = 33 };
 	unsigned long cmd = _IOC(_IOC_READ | _IOC_WRITE, GOALLOC_IOC_MAGIC, 0x01, 200);
 
-	ASSERT_EQ(0, ioc(self->fd, cmd, &a));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, cmd, &a));
 	ASSERT_NE(0, a.handle);
-	ASSERT_EQ(0, g_free(self->fd, a.handle));
+	ASSERT_EQ(0, gdev_free(self->fd, a.handle));
 }
 
 /* Stacks of every size, contents read back; growth keeps the top. */
@@ -574,40 +425,40 @@ TEST_F_TIMEOUT(dev, stack_sizes_and_grow_chain, 120)
 
 	ASSERT_TRUE(w && r);
 	for (size = GOALLOC_IOC_STACK_MIN; size <= GOALLOC_IOC_STACK_MAX; size *= 2) {
-		ASSERT_EQ(0, g_stack_alloc(self->fd, size, &h)) TH_LOG("size %llu",
-								      (unsigned long long)size);
-		ASSERT_EQ(0, g_stats(self->fd, &m));
+		ASSERT_EQ(0, gdev_stack_alloc(self->fd, size, &h))
+			TH_LOG("size %llu", (unsigned long long)size);
+		ASSERT_EQ(0, gdev_stats(self->fd, &m));
 		EXPECT_LE(size, m.stack_inuse);
 		pattern(w, size, (unsigned int)size);
-		ASSERT_EQ(0, g_write(self->fd, h, 0, size, w));
-		ASSERT_EQ(0, g_read(self->fd, h, 0, size, r));
+		ASSERT_EQ(0, gdev_write(self->fd, h, 0, size, w));
+		ASSERT_EQ(0, gdev_read(self->fd, h, 0, size, r));
 		EXPECT_EQ(0, memcmp(w, r, size));
-		ASSERT_EQ(0, g_stack_free(self->fd, h));
+		ASSERT_EQ(0, gdev_stack_free(self->fd, h));
 	}
 
 	/* 2 KiB -> 4 MiB, `used` bytes at the top survive each growth. */
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &h));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 2048, &h));
 	pattern(w, used, 99);
-	ASSERT_EQ(0, g_write(self->fd, h, 2048 - used, used, w));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 2048 - used, used, w));
 	for (size = 2048; size < GOALLOC_IOC_STACK_MAX; size = nsize) {
-		ASSERT_EQ(0, g_stack_grow(self->fd, h, used, &nsize));
+		ASSERT_EQ(0, gdev_stack_grow(self->fd, h, used, &nsize));
 		ASSERT_EQ(size * 2, nsize);
-		ASSERT_EQ(0, g_read(self->fd, h, nsize - used, used, r));
+		ASSERT_EQ(0, gdev_read(self->fd, h, nsize - used, used, r));
 		EXPECT_EQ(0, memcmp(w, r, used)) TH_LOG("after growing to %llu",
 							(unsigned long long)nsize);
-		ASSERT_EQ(0, g_read(self->fd, h, 0, nsize - used, r));
+		ASSERT_EQ(0, gdev_read(self->fd, h, 0, nsize - used, r));
 		EXPECT_TRUE(is_zero(r, nsize - used));
 	}
 	/* used == size: the whole stack moves. */
-	ASSERT_EQ(0, g_stack_free(self->fd, h));
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 8192, &h));
+	ASSERT_EQ(0, gdev_stack_free(self->fd, h));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 8192, &h));
 	pattern(w, 8192, 5);
-	ASSERT_EQ(0, g_write(self->fd, h, 0, 8192, w));
-	ASSERT_EQ(0, g_stack_grow(self->fd, h, 8192, &nsize));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 0, 8192, w));
+	ASSERT_EQ(0, gdev_stack_grow(self->fd, h, 8192, &nsize));
 	ASSERT_EQ(16384, nsize);
-	ASSERT_EQ(0, g_read(self->fd, h, 8192, 8192, r));
+	ASSERT_EQ(0, gdev_read(self->fd, h, 8192, 8192, r));
 	EXPECT_EQ(0, memcmp(w, r, 8192));
-	ASSERT_EQ(0, g_stack_free(self->fd, h));
+	ASSERT_EQ(0, gdev_stack_free(self->fd, h));
 	free(w);
 	free(r);
 }
@@ -633,27 +484,27 @@ TEST_F_TIMEOUT(dev, freed_large_stacks_return_to_heap, 120)
 
 	ASSERT_EQ(4 * MIB, GOALLOC_IOC_STACK_MAX);
 	/* Start from a settled heap, as a freshly loaded module would. */
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_DRAIN));
-	ASSERT_EQ(0, g_stats(self->fd, &base));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_DRAIN));
+	ASSERT_EQ(0, gdev_stats(self->fd, &base));
 	for (r = 0; r < ARRAY_SIZE(rounds); r++) {
 		/* On an ENOMEM go on: the 40 KiB object below is the point. */
 		for (n = 0; n < rounds[r].n; n++) {
-			err = g_stack_alloc(self->fd, rounds[r].bytes, &h[n]);
+			err = gdev_stack_alloc(self->fd, rounds[r].bytes, &h[n]);
 			EXPECT_EQ(0, err) TH_LOG("stack %d of %llu B", n,
 						 (unsigned long long)rounds[r].bytes);
 			if (err)
 				break;
 		}
-		ASSERT_EQ(0, g_stats(self->fd, &m));
+		ASSERT_EQ(0, gdev_stats(self->fd, &m));
 		EXPECT_EQ(base.stack_inuse + n * rounds[r].bytes, m.stack_inuse);
 		/* Braced: ASSERT_EQ() is two statements (the check, then the bail). */
 		for (i = 0; i < n; i++) {
-			ASSERT_EQ(0, g_stack_free(self->fd, h[i]))
+			ASSERT_EQ(0, gdev_stack_free(self->fd, h[i]))
 				TH_LOG("free of stack %d of %llu B", i,
 				       (unsigned long long)rounds[r].bytes);
 		}
-		ASSERT_EQ(0, g_stats(self->fd, &m));
+		ASSERT_EQ(0, gdev_stats(self->fd, &m));
 		EXPECT_EQ(base.stack_inuse, m.stack_inuse)
 			TH_LOG("%llu B stacks still in use after freeing the %llu B round",
 			       (unsigned long long)(m.stack_inuse - base.stack_inuse),
@@ -663,12 +514,12 @@ TEST_F_TIMEOUT(dev, freed_large_stacks_return_to_heap, 120)
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
 
-	fd2 = dev_open();
+	fd2 = gdev_open();
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, g_alloc(fd2, 40 * 1024, 0, &obj));
-	ASSERT_EQ(0, g_stats(fd2, &m));
+	ASSERT_EQ(0, gdev_alloc(fd2, 40 * 1024, 0, &obj));
+	ASSERT_EQ(0, gdev_stats(fd2, &m));
 	EXPECT_EQ(base.stack_inuse, m.stack_inuse);
-	EXPECT_EQ(0, g_free(fd2, obj));
+	EXPECT_EQ(0, gdev_free(fd2, obj));
 	ASSERT_EQ(0, close(fd2));
 }
 
@@ -691,7 +542,7 @@ TEST_F(dev, batch_alloc_then_free)
 		ops[i].error = 12345;	/* output: must be overwritten */
 		want += ops[i].bytes;
 	}
-	ASSERT_EQ(0, g_batch(self->fd, ops, N, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, N, &b));
 	EXPECT_EQ(N, b.done);
 	EXPECT_EQ(0, b.failed);
 	for (i = 0; i < N; i++) {
@@ -706,8 +557,8 @@ TEST_F(dev, batch_alloc_then_free)
 
 	/* A batch handle is an ordinary handle. */
 	pattern(w, ops[63].bytes, 3);
-	ASSERT_EQ(0, g_write(self->fd, ops[63].handle, 0, ops[63].bytes, w));
-	ASSERT_EQ(0, g_read(self->fd, ops[63].handle, 0, ops[63].bytes, r));
+	ASSERT_EQ(0, gdev_write(self->fd, ops[63].handle, 0, ops[63].bytes, w));
+	ASSERT_EQ(0, gdev_read(self->fd, ops[63].handle, 0, ops[63].bytes, r));
 	EXPECT_EQ(0, memcmp(w, r, ops[63].bytes));
 
 	for (i = 0; i < N; i++) {
@@ -715,13 +566,13 @@ TEST_F(dev, batch_alloc_then_free)
 		ops[i].bytes = 0;
 		ops[i].flags = 0;
 	}
-	ASSERT_EQ(0, g_batch(self->fd, ops, N, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, N, &b));
 	EXPECT_EQ(N, b.done);
 	EXPECT_EQ(0, b.failed);
 	dev_usage(_metadata, self->fd, &o1, &b1);
 	EXPECT_EQ(o0, o1);
 	EXPECT_EQ(b0, b1);
-	EXPECT_EQ(-ENOENT, g_read(self->fd, ops[63].handle, 0, 1, r));
+	EXPECT_EQ(-ENOENT, gdev_read(self->fd, ops[63].handle, 0, 1, r));
 	free(ops);
 }
 
@@ -738,12 +589,12 @@ TEST_F_TIMEOUT(dev, batch_max_count, 120)
 		ops[i].op = GOALLOC_IOC_BATCH_ALLOC;
 		ops[i].bytes = 16;
 	}
-	ASSERT_EQ(0, g_batch(self->fd, ops, N, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, N, &b));
 	EXPECT_EQ(N, b.done);
 	for (i = 0; i < N; i++)
 		ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_FREE,
 							.handle = ops[i].handle };
-	ASSERT_EQ(0, g_batch(self->fd, ops, N, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, N, &b));
 	EXPECT_EQ(N, b.done);
 	EXPECT_EQ(0, b.failed);
 	free(ops);
@@ -759,12 +610,12 @@ TEST_F(dev, batch_alloc_free_same_call)
 	struct goalloc_ioc_batch b;
 
 	SNAP(self->fd);
-	ASSERT_EQ(0, g_batch(self->fd, ops, 2, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, 2, &b));
 	EXPECT_EQ(1, ops[0].handle);
 	EXPECT_EQ(2, b.done);
 	EXPECT_EQ(0, ops[1].error);
 	UNCHANGED(self->fd);
-	EXPECT_EQ(-ENOENT, g_free(self->fd, 1));
+	EXPECT_EQ(-ENOENT, gdev_free(self->fd, 1));
 }
 
 /* Run-time op failures are per op; the rest of the batch runs. */
@@ -780,7 +631,7 @@ TEST_F(dev, batch_runtime_errors_per_op)
 	uint64_t o0, b0, o1, b1;
 
 	dev_usage(_metadata, self->fd, &o0, &b0);
-	ASSERT_EQ(0, g_batch(self->fd, ops, 4, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, 4, &b));
 	EXPECT_EQ(2, b.done);
 	EXPECT_EQ(2, b.failed);
 	EXPECT_EQ(0, ops[0].error);
@@ -790,8 +641,8 @@ TEST_F(dev, batch_runtime_errors_per_op)
 	dev_usage(_metadata, self->fd, &o1, &b1);
 	EXPECT_EQ(o0 + 2, o1);
 	EXPECT_EQ(b0 + 30, b1);
-	EXPECT_EQ(0, g_free(self->fd, ops[0].handle));
-	EXPECT_EQ(0, g_free(self->fd, ops[3].handle));
+	EXPECT_EQ(0, gdev_free(self->fd, ops[0].handle));
+	EXPECT_EQ(0, gdev_free(self->fd, ops[3].handle));
 }
 
 /* A free op naming a stack is EINVAL at run time (as FREE); the batch goes on. */
@@ -804,10 +655,10 @@ TEST_F(dev, batch_free_of_stack_handle_einval)
 	struct goalloc_ioc_batch b;
 	uint64_t o0, b0, o1, b1, s;
 
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 2048, &s));
 	ops[0].handle = s;
 	dev_usage(_metadata, self->fd, &o0, &b0);
-	ASSERT_EQ(0, g_batch(self->fd, ops, 2, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, 2, &b));
 	EXPECT_EQ(1, b.done);
 	EXPECT_EQ(1, b.failed);
 	EXPECT_EQ(EINVAL, ops[0].error);
@@ -815,9 +666,9 @@ TEST_F(dev, batch_free_of_stack_handle_einval)
 	dev_usage(_metadata, self->fd, &o1, &b1);
 	EXPECT_EQ(o0 + 1, o1);
 	EXPECT_EQ(b0 + 8, b1);
-	EXPECT_EQ(0, g_free(self->fd, ops[1].handle));
+	EXPECT_EQ(0, gdev_free(self->fd, ops[1].handle));
 	/* the stack is still there */
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 }
 
 /* Arena bytes backed by kernel memory (Go: HeapSys + StackSys - HeapReleased). */
@@ -831,40 +682,40 @@ TEST_F(dev, gc_drain_release)
 	struct goalloc_ioc_memstats base, a, b;
 	uint64_t h1, h2, rel = 1;
 
-	ASSERT_EQ(0, g_stats(self->fd, &a));
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
-	ASSERT_EQ(0, g_stats(self->fd, &b));
+	ASSERT_EQ(0, gdev_stats(self->fd, &a));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, gdev_stats(self->fd, &b));
 	EXPECT_LT(a.num_gc, b.num_gc);
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_DRAIN));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_DRAIN));
 
 	/* Baseline: every free arena already given back. */
-	ASSERT_EQ(0, g_release(self->fd, NULL));
-	ASSERT_EQ(0, g_stats(self->fd, &base));
+	ASSERT_EQ(0, gdev_release(self->fd, NULL));
+	ASSERT_EQ(0, gdev_stats(self->fd, &base));
 	EXPECT_EQ(0, base.heap_released % (4 * MIB));
 
 	/* Two whole-arena objects need two more backed arenas... */
-	ASSERT_EQ(0, g_alloc(self->fd, 4 * MIB, 0, &h1));
-	ASSERT_EQ(0, g_alloc(self->fd, 4 * MIB, 0, &h2));
-	ASSERT_EQ(0, g_stats(self->fd, &a));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 4 * MIB, 0, &h1));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 4 * MIB, 0, &h2));
+	ASSERT_EQ(0, gdev_stats(self->fd, &a));
 	EXPECT_LE(backed(&base) + 8 * MIB, backed(&a));
-	ASSERT_EQ(0, g_free(self->fd, h1));
-	ASSERT_EQ(0, g_free(self->fd, h2));
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, gdev_free(self->fd, h1));
+	ASSERT_EQ(0, gdev_free(self->fd, h2));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
 
 	/*
 	 * ...which are all back with the kernel once RELEASE returns (a sweep
 	 * cycle may already have returned some above the pacer's goal).
 	 */
-	ASSERT_EQ(0, g_stats(self->fd, &a));
-	ASSERT_EQ(0, g_release(self->fd, &rel));
-	ASSERT_EQ(0, g_stats(self->fd, &b));
+	ASSERT_EQ(0, gdev_stats(self->fd, &a));
+	ASSERT_EQ(0, gdev_release(self->fd, &rel));
+	ASSERT_EQ(0, gdev_stats(self->fd, &b));
 	EXPECT_EQ(0, rel % (4 * MIB));
 	EXPECT_LE(a.heap_released + rel, b.heap_released);
 	EXPECT_EQ(backed(&base), backed(&b));
 	/* Nothing left to give back right after. */
-	ASSERT_EQ(0, g_release(self->fd, &rel));
+	ASSERT_EQ(0, gdev_release(self->fd, &rel));
 	EXPECT_EQ(0, rel);
-	ASSERT_EQ(0, g_stats(self->fd, &a));
+	ASSERT_EQ(0, gdev_stats(self->fd, &a));
 	EXPECT_EQ(b.heap_released, a.heap_released);
 }
 
@@ -883,8 +734,8 @@ static void *thr_main(void *p)
 	for (i = 0; i < 300; i++) {
 		n = 1 + (i * 13 + t->id) % 256;
 		pattern(w, n, t->id * 1000 + i);
-		if (g_alloc(t->fd, n, 0, &h) || g_write(t->fd, h, 0, n, w) ||
-		    g_read(t->fd, h, 0, n, r) || memcmp(w, r, n) || g_free(t->fd, h))
+		if (gdev_alloc(t->fd, n, 0, &h) || gdev_write(t->fd, h, 0, n, w) ||
+		    gdev_read(t->fd, h, 0, n, r) || memcmp(w, r, n) || gdev_free(t->fd, h))
 			t->bad++;
 	}
 	return NULL;
@@ -929,7 +780,7 @@ static void *stall_main(void *p)
 {
 	struct stall *s = p;
 
-	s->err = g_rw(s->fd, s->cmd, s->h, 0, PAGE, s->buf);
+	s->err = gdev_rw(s->fd, s->cmd, s->h, 0, PAGE, s->buf);
 	return NULL;
 }
 
@@ -959,11 +810,11 @@ static void stalled_copy(struct __test_metadata *_metadata, int fd, unsigned lon
 	reg.range.len = PAGE;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 
-	ASSERT_EQ(0, g_alloc(fd, PAGE, 0, &st.h));
+	ASSERT_EQ(0, gdev_alloc(fd, PAGE, 0, &st.h));
 	pattern(want, PAGE, 21);
 	pattern(src, PAGE, 22);
 	if (cmd == GOALLOC_IOC_READ) {
-		ASSERT_EQ(0, g_write(fd, st.h, 0, PAGE, want));
+		ASSERT_EQ(0, gdev_write(fd, st.h, 0, PAGE, want));
 	} else {
 		memcpy(want, src, PAGE);
 	}
@@ -983,7 +834,7 @@ static void stalled_copy(struct __test_metadata *_metadata, int fd, unsigned lon
 
 		close(pfd[0]);
 		for (i = 0; ; i++) {
-			if (g_alloc(fd, 64, 0, &c) || g_free(fd, c))
+			if (gdev_alloc(fd, 64, 0, &c) || gdev_free(fd, c))
 				_exit(1);
 			if (!i && write(pfd[1], "p", 1) != 1)
 				_exit(2);
@@ -1014,10 +865,10 @@ static void stalled_copy(struct __test_metadata *_metadata, int fd, unsigned lon
 	if (cmd == GOALLOC_IOC_READ) {
 		EXPECT_EQ(0, memcmp(want, buf, PAGE));
 	} else {
-		ASSERT_EQ(0, g_read(fd, st.h, 0, PAGE, r));
+		ASSERT_EQ(0, gdev_read(fd, st.h, 0, PAGE, r));
 		EXPECT_EQ(0, memcmp(want, r, PAGE));
 	}
-	EXPECT_EQ(0, g_free(fd, st.h));
+	EXPECT_EQ(0, gdev_free(fd, st.h));
 	close(pfd[0]);
 	close(uffd);
 	munmap(buf, PAGE);
@@ -1052,9 +903,9 @@ TEST_F(dev, result_page_needing_fault_is_retried)
 
 	pg = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, pg);
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 4096, &s));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 4096, &s));
 	pattern(top, 32, 8);
-	ASSERT_EQ(0, g_write(self->fd, s, 4096 - 32, 32, top));
+	ASSERT_EQ(0, gdev_write(self->fd, s, 4096 - 32, 32, top));
 	a = pg;
 	sa = (void *)((char *)pg + 64);
 	g = (void *)((char *)pg + 128);
@@ -1067,16 +918,16 @@ TEST_F(dev, result_page_needing_fault_is_retried)
 		_exit(0);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 
-	ASSERT_EQ(0, g_stats(self->fd, &m0));
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_ALLOC, a));
-	ASSERT_EQ(0, g_stats(self->fd, &m1));
+	ASSERT_EQ(0, gdev_stats(self->fd, &m0));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_ALLOC, a));
+	ASSERT_EQ(0, gdev_stats(self->fd, &m1));
 	/* one ALLOC undone for the fault, one kept */
 	EXPECT_EQ(m0.mallocs + 2, m1.mallocs);
 	EXPECT_EQ(m0.frees + 1, m1.frees);
 	EXPECT_EQ(m0.dev_objects + 1, m1.dev_objects);
 	EXPECT_EQ(m0.dev_bytes + 64, m1.dev_bytes);
-	ASSERT_EQ(0, g_write(self->fd, a->handle, 0, 32, top));
-	ASSERT_EQ(0, g_free(self->fd, a->handle));
+	ASSERT_EQ(0, gdev_write(self->fd, a->handle, 0, 32, top));
+	ASSERT_EQ(0, gdev_free(self->fd, a->handle));
 
 	/* the page is writable now: protect it again */
 	pid = fork();
@@ -1085,9 +936,9 @@ TEST_F(dev, result_page_needing_fault_is_retried)
 		_exit(0);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	SNAP(self->fd);
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_STACK_ALLOC, sa));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_STACK_ALLOC, sa));
 	ASSERT_NE(0, sa->handle);
-	ASSERT_EQ(0, g_stack_free(self->fd, sa->handle));
+	ASSERT_EQ(0, gdev_stack_free(self->fd, sa->handle));
 	UNCHANGED(self->fd);
 
 	pid = fork();
@@ -1095,13 +946,13 @@ TEST_F(dev, result_page_needing_fault_is_retried)
 	if (pid == 0)
 		_exit(0);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, ioc(self->fd, GOALLOC_IOC_STACK_GROW, g));
+	ASSERT_EQ(0, gdev_ioctl(self->fd, GOALLOC_IOC_STACK_GROW, g));
 	EXPECT_EQ(8192, g->bytes);
 	/* grown once, not twice: byte 8192 is out of range */
-	EXPECT_EQ(-ERANGE, g_read(self->fd, s, 8192, 1, r));
-	ASSERT_EQ(0, g_read(self->fd, s, 8192 - 32, 32, r));
+	EXPECT_EQ(-ERANGE, gdev_read(self->fd, s, 8192, 1, r));
+	ASSERT_EQ(0, gdev_read(self->fd, s, 8192 - 32, 32, r));
 	EXPECT_EQ(0, memcmp(top, r, 32));
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 	munmap(pg, PAGE);
 }
 
@@ -1113,31 +964,31 @@ static int fill_file(struct __test_metadata *_metadata, int fd)
 	static const uint64_t sizes[] = { 1, 5, 12, 16, 48, 200, 1500, 9000,
 					  32768, 70000, 2 * MIB };
 	unsigned char w[64];
-	uint64_t h, n;
+	uint64_t h = 0, n;
 	int i, count = 0;
 
 	for (i = 0; i < 200; i++) {
 		n = sizes[i % 11];
-		EXPECT_EQ(0, g_alloc(fd, n, i % 2 ? GOALLOC_IOC_F_NOSCAN : 0, &h));
+		EXPECT_EQ(0, gdev_alloc(fd, n, i % 2 ? GOALLOC_IOC_F_NOSCAN : 0, &h));
 		pattern(w, n < 64 ? n : 64, i);
-		EXPECT_EQ(0, g_write(fd, h, 0, n < 64 ? n : 64, w));
+		EXPECT_EQ(0, gdev_write(fd, h, 0, n < 64 ? n : 64, w));
 		count++;
 	}
 	for (n = 2048; n <= 1 * MIB; n *= 4) {
-		EXPECT_EQ(0, g_stack_alloc(fd, n, &h));
+		EXPECT_EQ(0, gdev_stack_alloc(fd, n, &h));
 		count++;
 	}
-	EXPECT_EQ(0, g_stack_alloc(fd, 4096, &h));
-	EXPECT_EQ(0, g_stack_grow(fd, h, 100, NULL));
+	EXPECT_EQ(0, gdev_stack_alloc(fd, 4096, &h));
+	EXPECT_EQ(0, gdev_stack_grow(fd, h, 100, NULL));
 	return count + 1;
 }
 
 static void settle(struct __test_metadata *_metadata, int fd,
 		   struct goalloc_ioc_memstats *m)
 {
-	ASSERT_EQ(0, g_cmd(fd, GOALLOC_IOC_GC));
-	ASSERT_EQ(0, g_cmd(fd, GOALLOC_IOC_DRAIN));
-	ASSERT_EQ(0, g_stats(fd, m));
+	ASSERT_EQ(0, gdev_cmd(fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, gdev_cmd(fd, GOALLOC_IOC_DRAIN));
+	ASSERT_EQ(0, gdev_stats(fd, m));
 }
 
 #define EXPECT_BASELINE(a, b) do {					\
@@ -1155,10 +1006,10 @@ TEST_F(dev, close_with_live_objects_frees_all)
 	int fd2, n;
 
 	settle(_metadata, self->fd, &base);
-	fd2 = dev_open();
+	fd2 = gdev_open();
 	ASSERT_LE(0, fd2);
 	n = fill_file(_metadata, fd2);
-	ASSERT_EQ(0, g_stats(self->fd, &live));
+	ASSERT_EQ(0, gdev_stats(self->fd, &live));
 	EXPECT_EQ(base.dev_objects + n, live.dev_objects);
 	EXPECT_LT(base.mallocs - base.frees, live.mallocs - live.frees);
 	EXPECT_LT(base.stack_inuse, live.stack_inuse);
@@ -1180,7 +1031,7 @@ TEST_F(dev, killed_process_frees_all)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		int fd = dev_open();
+		int fd = gdev_open();
 
 		if (fd < 0 || fill_file(_metadata, fd) <= 0)
 			_exit(1);
@@ -1206,17 +1057,17 @@ TEST_F(dev, handles_private_to_file)
 	uint64_t h;
 	int fd2;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 16, 0, &h));
-	fd2 = dev_open();
+	ASSERT_EQ(0, gdev_alloc(self->fd, 16, 0, &h));
+	fd2 = gdev_open();
 	ASSERT_LE(0, fd2);
 	SNAP(self->fd);
-	EXPECT_EQ(-ENOENT, g_read(fd2, h, 0, 16, r));
-	EXPECT_EQ(-ENOENT, g_write(fd2, h, 0, 16, r));
-	EXPECT_EQ(-ENOENT, g_free(fd2, h));
-	EXPECT_EQ(-ENOENT, g_stack_grow(fd2, h, 0, NULL));
+	EXPECT_EQ(-ENOENT, gdev_read(fd2, h, 0, 16, r));
+	EXPECT_EQ(-ENOENT, gdev_write(fd2, h, 0, 16, r));
+	EXPECT_EQ(-ENOENT, gdev_free(fd2, h));
+	EXPECT_EQ(-ENOENT, gdev_stack_grow(fd2, h, 0, NULL));
 	UNCHANGED(self->fd);
 	close(fd2);
-	EXPECT_EQ(0, g_free(self->fd, h));
+	EXPECT_EQ(0, gdev_free(self->fd, h));
 }
 
 /*
@@ -1230,27 +1081,27 @@ TEST_F(dev, handles_private_across_processes)
 	uint64_t h;
 	pid_t pid;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 32, 0, &h));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 32, 0, &h));
 	pattern(w, 32, 42);
-	ASSERT_EQ(0, g_write(self->fd, h, 0, 32, w));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 0, 32, w));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		int fd = dev_open(), rc = 0;
+		int fd = gdev_open(), rc = 0;
 		uint64_t mine;
 
 		if (fd < 0)
 			_exit(10);
-		if (g_read(fd, h, 0, 32, r) != -ENOENT)
+		if (gdev_read(fd, h, 0, 32, r) != -ENOENT)
 			rc |= 1;
-		if (g_free(fd, h) != -ENOENT)
+		if (gdev_free(fd, h) != -ENOENT)
 			rc |= 2;
 		/* The child's first handle has the same number: its own object. */
-		if (g_alloc(fd, 32, GOALLOC_IOC_F_ZERO, &mine) || g_read(fd, mine, 0, 32, r) ||
-		    (mine == h && !is_zero(r, 32)))
+		if (gdev_alloc(fd, 32, GOALLOC_IOC_F_ZERO, &mine) ||
+		    gdev_read(fd, mine, 0, 32, r) || (mine == h && !is_zero(r, 32)))
 			rc |= 4;
 		/* The inherited parent fd names the parent's object. */
-		if (g_read(self->fd, h, 0, 32, r) || memcmp(w, r, 32))
+		if (gdev_read(self->fd, h, 0, 32, r) || memcmp(w, r, 32))
 			rc |= 8;
 		_exit(rc);
 	}
@@ -1258,9 +1109,9 @@ TEST_F(dev, handles_private_across_processes)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* The parent's object is untouched by whatever the child did. */
-	ASSERT_EQ(0, g_read(self->fd, h, 0, 32, r));
+	ASSERT_EQ(0, gdev_read(self->fd, h, 0, 32, r));
 	EXPECT_EQ(0, memcmp(w, r, 32));
-	EXPECT_EQ(0, g_free(self->fd, h));
+	EXPECT_EQ(0, gdev_free(self->fd, h));
 }
 
 /* A non-root user is refused by the 0600 node (or the capability check). */
@@ -1269,8 +1120,8 @@ TEST(nonroot_open_refused)
 	int status;
 	pid_t pid;
 
-	if (access(DEV, F_OK))
-		SKIP(return, DEV " missing");
+	if (access(GOALLOC_DEV, F_OK))
+		SKIP(return, GOALLOC_DEV " missing");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -1278,7 +1129,7 @@ TEST(nonroot_open_refused)
 
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 			_exit(10);
-		fd = dev_open();
+		fd = gdev_open();
 		if (fd >= 0)
 			_exit(11);
 		_exit(errno == EACCES || errno == EPERM ? 0 : 12);
@@ -1294,8 +1145,8 @@ TEST(root_without_cap_sys_admin_gets_eperm)
 	int status;
 	pid_t pid;
 
-	if (access(DEV, F_OK))
-		SKIP(return, DEV " missing");
+	if (access(GOALLOC_DEV, F_OK))
+		SKIP(return, GOALLOC_DEV " missing");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -1310,7 +1161,7 @@ TEST(root_without_cap_sys_admin_gets_eperm)
 		d[0].inheritable &= ~(1u << CAP_SYS_ADMIN);
 		if (syscall(SYS_capset, &hdr, d))
 			_exit(11);
-		fd = dev_open();
+		fd = gdev_open();
 		if (fd >= 0)
 			_exit(12);
 		_exit(errno == EPERM ? 0 : 13);
@@ -1327,15 +1178,18 @@ TEST_F(dev, enotty_unknown_commands)
 	struct goalloc_ioc_alloc a = { .size = sizeof(a), .bytes = 8 };
 
 	SNAP(self->fd);
-	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IO(GOALLOC_IOC_MAGIC, 0x7f), &a));
-	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(GOALLOC_IOC_MAGIC, 0x0d, struct goalloc_ioc_alloc),
-			       &a));
+	EXPECT_EQ(-ENOTTY, gdev_ioctl(self->fd, _IO(GOALLOC_IOC_MAGIC, 0x7f), &a));
+	EXPECT_EQ(-ENOTTY, gdev_ioctl(self->fd,
+				      _IOWR(GOALLOC_IOC_MAGIC, 0x0d, struct goalloc_ioc_alloc),
+				      &a));
 	/* right number, wrong magic */
-	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(0xC2, 0x01, struct goalloc_ioc_alloc), &a));
+	EXPECT_EQ(-ENOTTY,
+		  gdev_ioctl(self->fd, _IOWR(0xC2, 0x01, struct goalloc_ioc_alloc), &a));
 	/* right magic and number, wrong direction */
-	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(GOALLOC_IOC_MAGIC, 0x01, struct goalloc_ioc_alloc),
-			       &a));
-	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IO(GOALLOC_IOC_MAGIC, 0x09), &a));
+	EXPECT_EQ(-ENOTTY, gdev_ioctl(self->fd,
+				      _IOR(GOALLOC_IOC_MAGIC, 0x01, struct goalloc_ioc_alloc),
+				      &a));
+	EXPECT_EQ(-ENOTTY, gdev_ioctl(self->fd, _IO(GOALLOC_IOC_MAGIC, 0x09), &a));
 	UNCHANGED(self->fd);
 }
 
@@ -1364,11 +1218,14 @@ TEST_F(dev, einval_struct_size_too_small)
 	for (i = 0; i < NCMDS; i++) {
 		memset(buf, 0, sizeof(buf));
 		buf[0] = 0;
-		EXPECT_EQ(-EINVAL, ioc(self->fd, struct_cmds[i], buf)) TH_LOG("cmd %u size 0", i);
+		EXPECT_EQ(-EINVAL, gdev_ioctl(self->fd, struct_cmds[i], buf))
+			TH_LOG("cmd %u size 0", i);
 		buf[0] = 4;
-		EXPECT_EQ(-EINVAL, ioc(self->fd, struct_cmds[i], buf)) TH_LOG("cmd %u size 4", i);
+		EXPECT_EQ(-EINVAL, gdev_ioctl(self->fd, struct_cmds[i], buf))
+			TH_LOG("cmd %u size 4", i);
 		buf[0] = struct_ver0[i] - 1;
-		EXPECT_EQ(-EINVAL, ioc(self->fd, struct_cmds[i], buf)) TH_LOG("cmd %u ver0-1", i);
+		EXPECT_EQ(-EINVAL, gdev_ioctl(self->fd, struct_cmds[i], buf))
+			TH_LOG("cmd %u ver0-1", i);
 	}
 	UNCHANGED(self->fd);
 }
@@ -1382,9 +1239,31 @@ TEST_F(dev, e2big_struct_size_above_page)
 	for (i = 0; i < NCMDS; i++) {
 		memset(buf, 0, sizeof(buf));
 		buf[0] = PAGE + 8;
-		EXPECT_EQ(-E2BIG, ioc(self->fd, struct_cmds[i], buf)) TH_LOG("cmd %u", i);
+		EXPECT_EQ(-E2BIG, gdev_ioctl(self->fd, struct_cmds[i], buf)) TH_LOG("cmd %u", i);
 	}
 	UNCHANGED(self->fd);
+}
+
+/*
+ * The fields of a command @c request in @buf (uint32_t[64], size and flags
+ * words set) that make it one that would succeed: a valid size, live
+ * handles (@h an object, @s a stack), a buffer.
+ */
+static void valid_request(uint32_t *buf, unsigned long c, uint64_t h, uint64_t s)
+{
+	if (c == GOALLOC_IOC_ALLOC || c == GOALLOC_IOC_STACK_ALLOC)
+		((struct goalloc_ioc_alloc *)buf)->bytes = 4096;
+	if (c == GOALLOC_IOC_FREE)
+		((struct goalloc_ioc_free *)buf)->handle = h;
+	if (c == GOALLOC_IOC_STACK_FREE || c == GOALLOC_IOC_STACK_GROW)
+		((struct goalloc_ioc_free *)buf)->handle = s;
+	if (c == GOALLOC_IOC_WRITE || c == GOALLOC_IOC_READ) {
+		struct goalloc_ioc_rw *rw = (void *)buf;
+
+		rw->handle = h;
+		rw->length = 1;
+		rw->buf = (uintptr_t)&buf[40];
+	}
 }
 
 /* Input structs: a non-zero byte past the known layout is E2BIG. */
@@ -1394,8 +1273,8 @@ TEST_F(dev, e2big_struct_nonzero_unknown_tail)
 	uint64_t h, s;
 	unsigned int i;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 64, 0, &h));
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 64, 0, &h));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 2048, &s));
 	SNAP(self->fd);
 	for (i = 0; i < NCMDS; i++) {
 		unsigned long c = struct_cmds[i];
@@ -1405,25 +1284,13 @@ TEST_F(dev, e2big_struct_nonzero_unknown_tail)
 		memset(buf, 0, sizeof(buf));
 		buf[0] = struct_ver0[i] + 8;
 		/* a request that would succeed but for the tail */
-		if (c == GOALLOC_IOC_ALLOC || c == GOALLOC_IOC_STACK_ALLOC)
-			((struct goalloc_ioc_alloc *)buf)->bytes = 4096;
-		if (c == GOALLOC_IOC_FREE)
-			((struct goalloc_ioc_free *)buf)->handle = h;
-		if (c == GOALLOC_IOC_STACK_FREE || c == GOALLOC_IOC_STACK_GROW)
-			((struct goalloc_ioc_free *)buf)->handle = s;
-		if (c == GOALLOC_IOC_WRITE || c == GOALLOC_IOC_READ) {
-			struct goalloc_ioc_rw *rw = (void *)buf;
-
-			rw->handle = h;
-			rw->length = 1;
-			rw->buf = (uintptr_t)&buf[40];
-		}
+		valid_request(buf, c, h, s);
 		((unsigned char *)buf)[struct_ver0[i] + 3] = 1;
-		EXPECT_EQ(-E2BIG, ioc(self->fd, c, buf)) TH_LOG("cmd %u", i);
+		EXPECT_EQ(-E2BIG, gdev_ioctl(self->fd, c, buf)) TH_LOG("cmd %u", i);
 	}
 	UNCHANGED(self->fd);
-	EXPECT_EQ(0, g_free(self->fd, h));
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(0, gdev_free(self->fd, h));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 }
 
 TEST_F(dev, einval_nonzero_flags_and_reserved)
@@ -1432,8 +1299,8 @@ TEST_F(dev, einval_nonzero_flags_and_reserved)
 	uint64_t h, s;
 	unsigned int i, bit;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 64, 0, &h));
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 64, 0, &h));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 2048, &s));
 	SNAP(self->fd);
 	for (i = 0; i < NCMDS; i++) {
 		for (bit = 0; bit < 32; bit += 31) {
@@ -1445,20 +1312,9 @@ TEST_F(dev, einval_nonzero_flags_and_reserved)
 			memset(buf, 0, sizeof(buf));
 			buf[0] = struct_ver0[i];
 			buf[1] = f;
-			if (c == GOALLOC_IOC_ALLOC || c == GOALLOC_IOC_STACK_ALLOC)
-				((struct goalloc_ioc_alloc *)buf)->bytes = 4096;
-			if (c == GOALLOC_IOC_FREE)
-				((struct goalloc_ioc_free *)buf)->handle = h;
-			if (c == GOALLOC_IOC_STACK_FREE || c == GOALLOC_IOC_STACK_GROW)
-				((struct goalloc_ioc_free *)buf)->handle = s;
-			if (c == GOALLOC_IOC_WRITE || c == GOALLOC_IOC_READ) {
-				struct goalloc_ioc_rw *rw = (void *)buf;
-
-				rw->handle = h;
-				rw->length = 1;
-				rw->buf = (uintptr_t)&buf[40];
-			}
-			EXPECT_EQ(-EINVAL, ioc(self->fd, c, buf)) TH_LOG("cmd %u flags %#x", i, f);
+			valid_request(buf, c, h, s);
+			EXPECT_EQ(-EINVAL, gdev_ioctl(self->fd, c, buf))
+				TH_LOG("cmd %u flags %#x", i, f);
 		}
 	}
 	/* BATCH's reserved word */
@@ -1467,21 +1323,21 @@ TEST_F(dev, einval_nonzero_flags_and_reserved)
 		struct goalloc_ioc_batch b = { .size = sizeof(b), .ops = (uintptr_t)&op,
 					       .count = 1, .reserved = 1 };
 
-		EXPECT_EQ(-EINVAL, ioc(self->fd, GOALLOC_IOC_BATCH, &b));
+		EXPECT_EQ(-EINVAL, gdev_ioctl(self->fd, GOALLOC_IOC_BATCH, &b));
 	}
 	UNCHANGED(self->fd);
-	EXPECT_EQ(0, g_free(self->fd, h));
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(0, gdev_free(self->fd, h));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 }
 
 TEST_F(dev, alloc_bad_sizes)
 {
 	SNAP(self->fd);
-	EXPECT_EQ(-EINVAL, g_alloc(self->fd, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, g_alloc(self->fd, 0, GOALLOC_IOC_F_NOSCAN, NULL));
-	EXPECT_EQ(-E2BIG, g_alloc(self->fd, GOALLOC_IOC_MAX_OBJECT_SIZE + 1, 0, NULL));
-	EXPECT_EQ(-E2BIG, g_alloc(self->fd, 1ULL << 40, 0, NULL));
-	EXPECT_EQ(-E2BIG, g_alloc(self->fd, UINT64_MAX, 0, NULL));
+	EXPECT_EQ(-EINVAL, gdev_alloc(self->fd, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, gdev_alloc(self->fd, 0, GOALLOC_IOC_F_NOSCAN, NULL));
+	EXPECT_EQ(-E2BIG, gdev_alloc(self->fd, GOALLOC_IOC_MAX_OBJECT_SIZE + 1, 0, NULL));
+	EXPECT_EQ(-E2BIG, gdev_alloc(self->fd, 1ULL << 40, 0, NULL));
+	EXPECT_EQ(-E2BIG, gdev_alloc(self->fd, UINT64_MAX, 0, NULL));
 	UNCHANGED(self->fd);
 }
 
@@ -1490,43 +1346,43 @@ TEST_F(dev, enoent_bad_handles)
 	unsigned char r[8];
 	uint64_t h, s;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 8, 0, &h));
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 8, 0, &h));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 2048, &s));
 	SNAP(self->fd);
 	/* never issued: 0, a large id, beyond 32 bits, a live id's alias */
-	EXPECT_EQ(-ENOENT, g_free(self->fd, 0));
-	EXPECT_EQ(-ENOENT, g_free(self->fd, 123456));
-	EXPECT_EQ(-ENOENT, g_free(self->fd, UINT64_MAX));
-	EXPECT_EQ(-ENOENT, g_free(self->fd, h | (1ULL << 32)));
-	EXPECT_EQ(-ENOENT, g_read(self->fd, 0, 0, 1, r));
-	EXPECT_EQ(-ENOENT, g_write(self->fd, h + (1ULL << 32), 0, 1, r));
-	EXPECT_EQ(-ENOENT, g_stack_free(self->fd, 0));
-	EXPECT_EQ(-ENOENT, g_stack_free(self->fd, s | (1ULL << 33)));
-	EXPECT_EQ(-ENOENT, g_stack_grow(self->fd, 77777, 0, NULL));
+	EXPECT_EQ(-ENOENT, gdev_free(self->fd, 0));
+	EXPECT_EQ(-ENOENT, gdev_free(self->fd, 123456));
+	EXPECT_EQ(-ENOENT, gdev_free(self->fd, UINT64_MAX));
+	EXPECT_EQ(-ENOENT, gdev_free(self->fd, h | (1ULL << 32)));
+	EXPECT_EQ(-ENOENT, gdev_read(self->fd, 0, 0, 1, r));
+	EXPECT_EQ(-ENOENT, gdev_write(self->fd, h + (1ULL << 32), 0, 1, r));
+	EXPECT_EQ(-ENOENT, gdev_stack_free(self->fd, 0));
+	EXPECT_EQ(-ENOENT, gdev_stack_free(self->fd, s | (1ULL << 33)));
+	EXPECT_EQ(-ENOENT, gdev_stack_grow(self->fd, 77777, 0, NULL));
 	UNCHANGED(self->fd);
 	/* freed: double free, use after free */
-	ASSERT_EQ(0, g_free(self->fd, h));
-	EXPECT_EQ(-ENOENT, g_free(self->fd, h));
-	EXPECT_EQ(-ENOENT, g_read(self->fd, h, 0, 1, r));
-	EXPECT_EQ(-ENOENT, g_write(self->fd, h, 0, 1, r));
-	ASSERT_EQ(0, g_stack_free(self->fd, s));
-	EXPECT_EQ(-ENOENT, g_stack_free(self->fd, s));
-	EXPECT_EQ(-ENOENT, g_stack_grow(self->fd, s, 0, NULL));
+	ASSERT_EQ(0, gdev_free(self->fd, h));
+	EXPECT_EQ(-ENOENT, gdev_free(self->fd, h));
+	EXPECT_EQ(-ENOENT, gdev_read(self->fd, h, 0, 1, r));
+	EXPECT_EQ(-ENOENT, gdev_write(self->fd, h, 0, 1, r));
+	ASSERT_EQ(0, gdev_stack_free(self->fd, s));
+	EXPECT_EQ(-ENOENT, gdev_stack_free(self->fd, s));
+	EXPECT_EQ(-ENOENT, gdev_stack_grow(self->fd, s, 0, NULL));
 }
 
 TEST_F(dev, einval_wrong_handle_kind)
 {
 	uint64_t h, s;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 4096, 0, &h));
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 4096, &s));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 4096, 0, &h));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 4096, &s));
 	SNAP(self->fd);
-	EXPECT_EQ(-EINVAL, g_free(self->fd, s));
-	EXPECT_EQ(-EINVAL, g_stack_free(self->fd, h));
-	EXPECT_EQ(-EINVAL, g_stack_grow(self->fd, h, 0, NULL));
+	EXPECT_EQ(-EINVAL, gdev_free(self->fd, s));
+	EXPECT_EQ(-EINVAL, gdev_stack_free(self->fd, h));
+	EXPECT_EQ(-EINVAL, gdev_stack_grow(self->fd, h, 0, NULL));
 	UNCHANGED(self->fd);
-	EXPECT_EQ(0, g_free(self->fd, h));
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(0, gdev_free(self->fd, h));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 }
 
 TEST_F(dev, rw_bad_ranges)
@@ -1534,26 +1390,26 @@ TEST_F(dev, rw_bad_ranges)
 	unsigned char w[200], r[200], before[100];
 	uint64_t h;
 
-	ASSERT_EQ(0, g_alloc(self->fd, 100, 0, &h));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 100, 0, &h));
 	pattern(before, 100, 7);
-	ASSERT_EQ(0, g_write(self->fd, h, 0, 100, before));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 0, 100, before));
 	memset(w, 0xee, sizeof(w));
 	SNAP(self->fd);
-	EXPECT_EQ(-EINVAL, g_write(self->fd, h, 0, 0, w));
-	EXPECT_EQ(-EINVAL, g_read(self->fd, h, 10, 0, r));
-	EXPECT_EQ(-EOVERFLOW, g_write(self->fd, h, UINT64_MAX, 2, w));
-	EXPECT_EQ(-EOVERFLOW, g_read(self->fd, h, 2, UINT64_MAX, r));
-	EXPECT_EQ(-EOVERFLOW, g_read(self->fd, h, 1ULL << 63, 1ULL << 63, r));
-	EXPECT_EQ(-ERANGE, g_write(self->fd, h, 0, 101, w));
-	EXPECT_EQ(-ERANGE, g_write(self->fd, h, 100, 1, w));
-	EXPECT_EQ(-ERANGE, g_write(self->fd, h, 50, 51, w));
-	EXPECT_EQ(-ERANGE, g_read(self->fd, h, 99, 2, r));
-	EXPECT_EQ(-ERANGE, g_read(self->fd, h, UINT64_MAX - 5, 5, r));
-	EXPECT_EQ(-ERANGE, g_read(self->fd, h, 0, 1ULL << 40, r));
+	EXPECT_EQ(-EINVAL, gdev_write(self->fd, h, 0, 0, w));
+	EXPECT_EQ(-EINVAL, gdev_read(self->fd, h, 10, 0, r));
+	EXPECT_EQ(-EOVERFLOW, gdev_write(self->fd, h, UINT64_MAX, 2, w));
+	EXPECT_EQ(-EOVERFLOW, gdev_read(self->fd, h, 2, UINT64_MAX, r));
+	EXPECT_EQ(-EOVERFLOW, gdev_read(self->fd, h, 1ULL << 63, 1ULL << 63, r));
+	EXPECT_EQ(-ERANGE, gdev_write(self->fd, h, 0, 101, w));
+	EXPECT_EQ(-ERANGE, gdev_write(self->fd, h, 100, 1, w));
+	EXPECT_EQ(-ERANGE, gdev_write(self->fd, h, 50, 51, w));
+	EXPECT_EQ(-ERANGE, gdev_read(self->fd, h, 99, 2, r));
+	EXPECT_EQ(-ERANGE, gdev_read(self->fd, h, UINT64_MAX - 5, 5, r));
+	EXPECT_EQ(-ERANGE, gdev_read(self->fd, h, 0, 1ULL << 40, r));
 	UNCHANGED(self->fd);
-	ASSERT_EQ(0, g_read(self->fd, h, 0, 100, r));
+	ASSERT_EQ(0, gdev_read(self->fd, h, 0, 100, r));
 	EXPECT_EQ(0, memcmp(before, r, 100));
-	EXPECT_EQ(0, g_free(self->fd, h));
+	EXPECT_EQ(0, gdev_free(self->fd, h));
 }
 
 TEST_F(dev, stack_bad_sizes)
@@ -1562,35 +1418,35 @@ TEST_F(dev, stack_bad_sizes)
 	unsigned char top[64], r[64];
 
 	SNAP(self->fd);
-	EXPECT_EQ(-EINVAL, g_stack_alloc(self->fd, 0, NULL));
-	EXPECT_EQ(-EINVAL, g_stack_alloc(self->fd, 1, NULL));
-	EXPECT_EQ(-EINVAL, g_stack_alloc(self->fd, 1024, NULL));
-	EXPECT_EQ(-EINVAL, g_stack_alloc(self->fd, 2047, NULL));
-	EXPECT_EQ(-EINVAL, g_stack_alloc(self->fd, 3000, NULL));
-	EXPECT_EQ(-EINVAL, g_stack_alloc(self->fd, 65536 + 2048, NULL));
-	EXPECT_EQ(-E2BIG, g_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX * 2, NULL));
-	EXPECT_EQ(-E2BIG, g_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX + 1, NULL));
-	EXPECT_EQ(-E2BIG, g_stack_alloc(self->fd, 1ULL << 63, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_alloc(self->fd, 0, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_alloc(self->fd, 1, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_alloc(self->fd, 1024, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_alloc(self->fd, 2047, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_alloc(self->fd, 3000, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_alloc(self->fd, 65536 + 2048, NULL));
+	EXPECT_EQ(-E2BIG, gdev_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX * 2, NULL));
+	EXPECT_EQ(-E2BIG, gdev_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX + 1, NULL));
+	EXPECT_EQ(-E2BIG, gdev_stack_alloc(self->fd, 1ULL << 63, NULL));
 	UNCHANGED(self->fd);
 
 	/* grow: used above the size; past the maximum (stack left intact) */
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 2048, &s));
 	RESNAP(self->fd);
-	EXPECT_EQ(-EINVAL, g_stack_grow(self->fd, s, 2049, NULL));
-	EXPECT_EQ(-EINVAL, g_stack_grow(self->fd, s, UINT64_MAX, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_grow(self->fd, s, 2049, NULL));
+	EXPECT_EQ(-EINVAL, gdev_stack_grow(self->fd, s, UINT64_MAX, NULL));
 	UNCHANGED(self->fd);
-	ASSERT_EQ(0, g_stack_free(self->fd, s));
-	ASSERT_EQ(0, g_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX, &s));
+	ASSERT_EQ(0, gdev_stack_free(self->fd, s));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX, &s));
 	pattern(top, 64, 3);
-	ASSERT_EQ(0, g_write(self->fd, s, GOALLOC_IOC_STACK_MAX - 64, 64, top));
+	ASSERT_EQ(0, gdev_write(self->fd, s, GOALLOC_IOC_STACK_MAX - 64, 64, top));
 	RESNAP(self->fd);
 	n = 0;
-	EXPECT_EQ(-E2BIG, g_stack_grow(self->fd, s, 64, &n));
+	EXPECT_EQ(-E2BIG, gdev_stack_grow(self->fd, s, 64, &n));
 	UNCHANGED(self->fd);
-	ASSERT_EQ(0, g_read(self->fd, s, GOALLOC_IOC_STACK_MAX - 64, 64, r));
+	ASSERT_EQ(0, gdev_read(self->fd, s, GOALLOC_IOC_STACK_MAX - 64, 64, r));
 	EXPECT_EQ(0, memcmp(top, r, 64));
-	EXPECT_EQ(-ERANGE, g_read(self->fd, s, GOALLOC_IOC_STACK_MAX, 1, r));
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(-ERANGE, gdev_read(self->fd, s, GOALLOC_IOC_STACK_MAX, 1, r));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 }
 
 TEST_F(dev, efault_bad_pointers)
@@ -1616,16 +1472,16 @@ TEST_F(dev, efault_bad_pointers)
 	ASSERT_NE(MAP_FAILED, ro_ms);
 	ASSERT_NE(MAP_FAILED, ro_rel);
 	ASSERT_NE(MAP_FAILED, ro_buf);
-	ASSERT_EQ(0, g_alloc(self->fd, 64, 0, &h));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 64, 0, &h));
 	pattern(before, 64, 9);
-	ASSERT_EQ(0, g_write(self->fd, h, 0, 64, before));
+	ASSERT_EQ(0, gdev_write(self->fd, h, 0, 64, before));
 
 	SNAP(self->fd);
 	/* the struct itself */
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_ALLOC, NULL));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_ALLOC, none));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_MEMSTATS, none));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_VERSION, (void *)1));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_ALLOC, NULL));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_ALLOC, none));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_MEMSTATS, none));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_VERSION, (void *)1));
 	/* a struct whose declared size runs into an unmapped page */
 	straddle = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1634,30 +1490,30 @@ TEST_F(dev, efault_bad_pointers)
 	edge = (void *)((char *)straddle + PAGE - 8);
 	memset(edge, 0, 8);
 	edge->size = sizeof(*edge);
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_ALLOC, edge));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_ALLOC, edge));
 	/* results that cannot be written back: nothing is kept */
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_ALLOC, ro_alloc));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_STACK_ALLOC, ro_stack));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_MEMSTATS, ro_ms));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_RELEASE, ro_rel));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_ALLOC, ro_alloc));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_STACK_ALLOC, ro_stack));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_MEMSTATS, ro_ms));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_RELEASE, ro_rel));
 	/* user buffers of READ/WRITE */
-	EXPECT_EQ(-EFAULT, g_write(self->fd, h, 0, 64, NULL));
-	EXPECT_EQ(-EFAULT, g_write(self->fd, h, 0, 64, none));
-	EXPECT_EQ(-EFAULT, g_read(self->fd, h, 0, 64, none));
-	EXPECT_EQ(-EFAULT, g_read(self->fd, h, 0, 64, ro_buf));
-	EXPECT_EQ(-EFAULT, g_read(self->fd, h, 0, 64, (void *)-4096L));
+	EXPECT_EQ(-EFAULT, gdev_write(self->fd, h, 0, 64, NULL));
+	EXPECT_EQ(-EFAULT, gdev_write(self->fd, h, 0, 64, none));
+	EXPECT_EQ(-EFAULT, gdev_read(self->fd, h, 0, 64, none));
+	EXPECT_EQ(-EFAULT, gdev_read(self->fd, h, 0, 64, ro_buf));
+	EXPECT_EQ(-EFAULT, gdev_read(self->fd, h, 0, 64, (void *)-4096L));
 	UNCHANGED(self->fd);
 	/* a WRITE whose source faults half-way leaves the object unchanged */
 	src = (unsigned char *)straddle + PAGE - 32;
 	memset(src, 0x33, 32);
-	EXPECT_EQ(-EFAULT, g_write(self->fd, h, 0, 64, src));
-	ASSERT_EQ(0, g_read(self->fd, h, 0, 64, r));
+	EXPECT_EQ(-EFAULT, gdev_write(self->fd, h, 0, 64, src));
+	ASSERT_EQ(0, gdev_read(self->fd, h, 0, 64, r));
 	EXPECT_EQ(0, memcmp(before, r, 64));
 	/* the undone ALLOC released its handle number: next one is h + 1 */
-	ASSERT_EQ(0, g_alloc(self->fd, 64, 0, &h2));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 64, 0, &h2));
 	EXPECT_EQ(h + 1, h2);
-	EXPECT_EQ(0, g_free(self->fd, h2));
-	EXPECT_EQ(0, g_free(self->fd, h));
+	EXPECT_EQ(0, gdev_free(self->fd, h2));
+	EXPECT_EQ(0, gdev_free(self->fd, h));
 }
 
 /* STACK_GROW whose result cannot be stored: the stack is not grown. */
@@ -1668,23 +1524,23 @@ TEST_F(dev, efault_stack_grow_keeps_stack)
 	void *ro;
 	uint64_t s, n;
 
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 4096, &s));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 4096, &s));
 	pattern(top, 32, 4);
-	ASSERT_EQ(0, g_write(self->fd, s, 4096 - 32, 32, top));
+	ASSERT_EQ(0, gdev_write(self->fd, s, 4096 - 32, 32, top));
 	g.handle = s;
 	g.used = 32;
 	ro = page_ro(&g, sizeof(g));
 	ASSERT_NE(MAP_FAILED, ro);
 	SNAP(self->fd);
-	EXPECT_EQ(-EFAULT, ioc(self->fd, GOALLOC_IOC_STACK_GROW, ro));
+	EXPECT_EQ(-EFAULT, gdev_ioctl(self->fd, GOALLOC_IOC_STACK_GROW, ro));
 	UNCHANGED(self->fd);
 	/* still 4096 bytes: reading byte 4096 is out of range */
-	EXPECT_EQ(-ERANGE, g_read(self->fd, s, 4096, 1, r));
-	ASSERT_EQ(0, g_read(self->fd, s, 4096 - 32, 32, r));
+	EXPECT_EQ(-ERANGE, gdev_read(self->fd, s, 4096, 1, r));
+	ASSERT_EQ(0, gdev_read(self->fd, s, 4096 - 32, 32, r));
 	EXPECT_EQ(0, memcmp(top, r, 32));
-	ASSERT_EQ(0, g_stack_grow(self->fd, s, 32, &n));
+	ASSERT_EQ(0, gdev_stack_grow(self->fd, s, 32, &n));
 	EXPECT_EQ(8192, n);
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 }
 
 TEST_F(dev, batch_bad_header)
@@ -1703,15 +1559,15 @@ TEST_F(dev, batch_bad_header)
 	edge = (void *)((char *)two + PAGE - sizeof(op));
 	*edge = op;
 	SNAP(self->fd);
-	EXPECT_EQ(-EINVAL, g_batch(self->fd, &op, 0, NULL));
-	EXPECT_EQ(-E2BIG, g_batch(self->fd, &op, GOALLOC_IOC_BATCH_MAX + 1, NULL));
-	EXPECT_EQ(-E2BIG, g_batch(self->fd, &op, UINT32_MAX, NULL));
-	EXPECT_EQ(-EFAULT, g_batch(self->fd, NULL, 1, NULL));
-	EXPECT_EQ(-EFAULT, g_batch(self->fd, none, 1, NULL));
+	EXPECT_EQ(-EINVAL, gdev_batch(self->fd, &op, 0, NULL));
+	EXPECT_EQ(-E2BIG, gdev_batch(self->fd, &op, GOALLOC_IOC_BATCH_MAX + 1, NULL));
+	EXPECT_EQ(-E2BIG, gdev_batch(self->fd, &op, UINT32_MAX, NULL));
+	EXPECT_EQ(-EFAULT, gdev_batch(self->fd, NULL, 1, NULL));
+	EXPECT_EQ(-EFAULT, gdev_batch(self->fd, none, 1, NULL));
 	/* the array is readable but the results cannot be written: nothing runs */
-	EXPECT_EQ(-EFAULT, g_batch(self->fd, ro, 1, NULL));
+	EXPECT_EQ(-EFAULT, gdev_batch(self->fd, ro, 1, NULL));
 	/* count runs past the readable array */
-	EXPECT_EQ(-EFAULT, g_batch(self->fd, edge, 2, NULL));
+	EXPECT_EQ(-EFAULT, gdev_batch(self->fd, edge, 2, NULL));
 	UNCHANGED(self->fd);
 }
 
@@ -1735,7 +1591,7 @@ TEST_F(dev, batch_malformed_ops_run_nothing)
 	int i;
 
 	SNAP(self->fd);
-	EXPECT_EQ(-EINVAL, g_batch(self->fd, ops, 8, &b));
+	EXPECT_EQ(-EINVAL, gdev_batch(self->fd, ops, 8, &b));
 	EXPECT_EQ(0, b.done);
 	EXPECT_EQ(7, b.failed);
 	for (i = 0; i < 8; i++)
@@ -1743,7 +1599,7 @@ TEST_F(dev, batch_malformed_ops_run_nothing)
 	EXPECT_EQ(0, ops[0].handle);
 	UNCHANGED(self->fd);
 	/* the first bad op's errno is the call's */
-	EXPECT_EQ(-E2BIG, g_batch(self->fd, &ops[3], 2, &b));
+	EXPECT_EQ(-E2BIG, gdev_batch(self->fd, &ops[3], 2, &b));
 }
 
 TEST_F(dev, edquot_file_objects)
@@ -1758,26 +1614,26 @@ TEST_F(dev, edquot_file_objects)
 	int i;
 
 	ASSERT_TRUE(self->have_quota);
-	ASSERT_EQ(0, param_write("file_max_objects", 3));
+	ASSERT_EQ(0, gdev_param_write("file_max_objects", 3));
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(0, g_alloc(self->fd, 8, 0, &h[i]));
+		ASSERT_EQ(0, gdev_alloc(self->fd, 8, 0, &h[i]));
 	SNAP(self->fd);
-	EXPECT_EQ(-EDQUOT, g_alloc(self->fd, 8, 0, NULL));
-	EXPECT_EQ(-EDQUOT, g_stack_alloc(self->fd, 2048, NULL));
+	EXPECT_EQ(-EDQUOT, gdev_alloc(self->fd, 8, 0, NULL));
+	EXPECT_EQ(-EDQUOT, gdev_stack_alloc(self->fd, 2048, NULL));
 	UNCHANGED(self->fd);
-	ASSERT_EQ(0, g_free(self->fd, h[0]));
-	ASSERT_EQ(0, g_alloc(self->fd, 8, 0, &h[0]));
-	ASSERT_EQ(0, g_free(self->fd, h[0]));
+	ASSERT_EQ(0, gdev_free(self->fd, h[0]));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 8, 0, &h[0]));
+	ASSERT_EQ(0, gdev_free(self->fd, h[0]));
 	/* batch: one slot left for three allocs */
-	ASSERT_EQ(0, g_batch(self->fd, ops, 3, &b));
+	ASSERT_EQ(0, gdev_batch(self->fd, ops, 3, &b));
 	EXPECT_EQ(1, b.done);
 	EXPECT_EQ(2, b.failed);
 	EXPECT_EQ(0, ops[0].error);
 	EXPECT_EQ(EDQUOT, ops[1].error);
 	EXPECT_EQ(EDQUOT, ops[2].error);
-	EXPECT_EQ(0, g_free(self->fd, ops[0].handle));
-	EXPECT_EQ(0, g_free(self->fd, h[1]));
-	EXPECT_EQ(0, g_free(self->fd, h[2]));
+	EXPECT_EQ(0, gdev_free(self->fd, ops[0].handle));
+	EXPECT_EQ(0, gdev_free(self->fd, h[1]));
+	EXPECT_EQ(0, gdev_free(self->fd, h[2]));
 }
 
 TEST_F(dev, edquot_file_bytes)
@@ -1785,23 +1641,23 @@ TEST_F(dev, edquot_file_bytes)
 	uint64_t h1, h2, s, n;
 
 	ASSERT_TRUE(self->have_quota);
-	ASSERT_EQ(0, param_write("file_max_bytes", 12000));
-	ASSERT_EQ(0, g_alloc(self->fd, 8000, 0, &h1));
+	ASSERT_EQ(0, gdev_param_write("file_max_bytes", 12000));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 8000, 0, &h1));
 	SNAP(self->fd);
-	EXPECT_EQ(-EDQUOT, g_alloc(self->fd, 4001, 0, NULL));
-	EXPECT_EQ(-EDQUOT, g_stack_alloc(self->fd, 8192, NULL));
+	EXPECT_EQ(-EDQUOT, gdev_alloc(self->fd, 4001, 0, NULL));
+	EXPECT_EQ(-EDQUOT, gdev_stack_alloc(self->fd, 8192, NULL));
 	UNCHANGED(self->fd);
-	ASSERT_EQ(0, g_alloc(self->fd, 4000, 0, &h2));	/* exactly at the limit */
-	ASSERT_EQ(0, g_free(self->fd, h2));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 4000, 0, &h2));	/* exactly at the limit */
+	ASSERT_EQ(0, gdev_free(self->fd, h2));
 	/* 8000 + 2048 fits; growing to 4096 would not: the stack stays */
-	ASSERT_EQ(0, g_stack_alloc(self->fd, 2048, &s));
+	ASSERT_EQ(0, gdev_stack_alloc(self->fd, 2048, &s));
 	RESNAP(self->fd);
-	EXPECT_EQ(-EDQUOT, g_stack_grow(self->fd, s, 0, &n));
+	EXPECT_EQ(-EDQUOT, gdev_stack_grow(self->fd, s, 0, &n));
 	UNCHANGED(self->fd);
-	EXPECT_EQ(0, g_free(self->fd, h1));
-	ASSERT_EQ(0, g_stack_grow(self->fd, s, 0, &n));
+	EXPECT_EQ(0, gdev_free(self->fd, h1));
+	ASSERT_EQ(0, gdev_stack_grow(self->fd, s, 0, &n));
 	EXPECT_EQ(4096, n);
-	EXPECT_EQ(0, g_stack_free(self->fd, s));
+	EXPECT_EQ(0, gdev_stack_free(self->fd, s));
 }
 
 TEST_F(dev, edquot_global)
@@ -1810,33 +1666,33 @@ TEST_F(dev, edquot_global)
 	int fd2;
 
 	ASSERT_TRUE(self->have_quota);
-	fd2 = dev_open();
+	fd2 = gdev_open();
 	ASSERT_LE(0, fd2);
 	dev_usage(_metadata, self->fd, &o, &b);
-	ASSERT_EQ(0, param_write("global_max_objects", o + 2));
-	ASSERT_EQ(0, g_alloc(self->fd, 8, 0, &h1));
-	ASSERT_EQ(0, g_alloc(fd2, 8, 0, &h2));
+	ASSERT_EQ(0, gdev_param_write("global_max_objects", o + 2));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 8, 0, &h1));
+	ASSERT_EQ(0, gdev_alloc(fd2, 8, 0, &h2));
 	SNAP(self->fd);
-	EXPECT_EQ(-EDQUOT, g_alloc(self->fd, 8, 0, NULL));
-	EXPECT_EQ(-EDQUOT, g_alloc(fd2, 8, 0, NULL));
+	EXPECT_EQ(-EDQUOT, gdev_alloc(self->fd, 8, 0, NULL));
+	EXPECT_EQ(-EDQUOT, gdev_alloc(fd2, 8, 0, NULL));
 	UNCHANGED(self->fd);
-	ASSERT_EQ(0, g_free(fd2, h2));
-	ASSERT_EQ(0, g_alloc(self->fd, 8, 0, &h2));
-	ASSERT_EQ(0, g_free(self->fd, h2));
-	ASSERT_EQ(0, g_free(self->fd, h1));
+	ASSERT_EQ(0, gdev_free(fd2, h2));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 8, 0, &h2));
+	ASSERT_EQ(0, gdev_free(self->fd, h2));
+	ASSERT_EQ(0, gdev_free(self->fd, h1));
 
-	ASSERT_EQ(0, param_write("global_max_objects", 0));
-	ASSERT_EQ(0, param_write("global_max_bytes", b + 5000));
-	ASSERT_EQ(0, g_alloc(fd2, 3000, 0, &h1));
+	ASSERT_EQ(0, gdev_param_write("global_max_objects", 0));
+	ASSERT_EQ(0, gdev_param_write("global_max_bytes", b + 5000));
+	ASSERT_EQ(0, gdev_alloc(fd2, 3000, 0, &h1));
 	RESNAP(self->fd);
-	EXPECT_EQ(-EDQUOT, g_alloc(self->fd, 2001, 0, NULL));
+	EXPECT_EQ(-EDQUOT, gdev_alloc(self->fd, 2001, 0, NULL));
 	UNCHANGED(self->fd);
-	ASSERT_EQ(0, g_alloc(self->fd, 2000, 0, &h2));
-	ASSERT_EQ(0, g_free(self->fd, h2));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 2000, 0, &h2));
+	ASSERT_EQ(0, gdev_free(self->fd, h2));
 	/* closing the other file gives its share back */
 	close(fd2);
-	ASSERT_EQ(0, g_alloc(self->fd, 5000, 0, &h2));
-	ASSERT_EQ(0, g_free(self->fd, h2));
+	ASSERT_EQ(0, gdev_alloc(self->fd, 5000, 0, &h2));
+	ASSERT_EQ(0, gdev_free(self->fd, h2));
 }
 
 /*
@@ -1855,28 +1711,28 @@ TEST_F_TIMEOUT(dev, enomem_heap_cap, 120)
 
 	ASSERT_TRUE(self->have_quota);
 	for (i = 0; i < (int)NQUOTA; i++)
-		ASSERT_EQ(0, param_write(quota_params[i], 0));
-	ASSERT_EQ(0, g_release(self->fd, NULL));
+		ASSERT_EQ(0, gdev_param_write(quota_params[i], 0));
+	ASSERT_EQ(0, gdev_release(self->fd, NULL));
 	settle(_metadata, self->fd, &base);
 	for (n = 0; n < MAX; n++) {
-		err = g_alloc(self->fd, 4 * MIB, 0, &h[n]);
+		err = gdev_alloc(self->fd, 4 * MIB, 0, &h[n]);
 		if (err)
 			break;
 	}
 	EXPECT_EQ(-ENOMEM, err);
 	EXPECT_LT(0, n);
 	SNAP(self->fd);
-	EXPECT_EQ(-ENOMEM, g_alloc(self->fd, 4 * MIB, 0, NULL));
-	EXPECT_EQ(-ENOMEM, g_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX, NULL));
-	ASSERT_EQ(0, g_batch(self->fd, &op, 1, &b));
+	EXPECT_EQ(-ENOMEM, gdev_alloc(self->fd, 4 * MIB, 0, NULL));
+	EXPECT_EQ(-ENOMEM, gdev_stack_alloc(self->fd, GOALLOC_IOC_STACK_MAX, NULL));
+	ASSERT_EQ(0, gdev_batch(self->fd, &op, 1, &b));
 	EXPECT_EQ(1, b.failed);
 	EXPECT_EQ(ENOMEM, op.error);
 	UNCHANGED(self->fd);
 	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, g_free(self->fd, h[i]));
+		ASSERT_EQ(0, gdev_free(self->fd, h[i]));
 	/* everything goes back to the kernel */
-	ASSERT_EQ(0, g_cmd(self->fd, GOALLOC_IOC_GC));
-	ASSERT_EQ(0, g_release(self->fd, NULL));
+	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
+	ASSERT_EQ(0, gdev_release(self->fd, NULL));
 	settle(_metadata, self->fd, &after);
 	EXPECT_EQ(backed(&base), backed(&after));
 	EXPECT_BASELINE(base, after);

@@ -69,16 +69,17 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "goalloc.h"
-#include "kselftest.h"
+/* Every ioctl is counted (the phase lines report them). */
+static atomic_ullong g_ioctls;
+#define GOALLOC_DEV_ON_IOCTL() \
+	atomic_fetch_add_explicit(&g_ioctls, 1, memory_order_relaxed)
 
-#define DEV		"/dev/goalloc"
-#define PARAMS		"/sys/module/goalloc/parameters/"
+#include "goalloc_dev.h"
+#include "kselftest.h"
 #define FAULTS		"/sys/kernel/debug/goalloc/"
 #define KIB		((uint64_t)1024)
 #define MIB		(1024 * KIB)
@@ -143,81 +144,9 @@ static void pat_fill(unsigned char *buf, uint64_t n, uint32_t seed, uint64_t pos
 	}
 }
 
-/* ------------------------------------------------------ ioctl wrappers */
+/* ------------------------------------------------------------- device */
 
 static int g_fd = -1;
-static atomic_ullong g_ioctls;
-
-static int ioc(unsigned long cmd, void *arg)
-{
-	atomic_fetch_add_explicit(&g_ioctls, 1, memory_order_relaxed);
-	return ioctl(g_fd, cmd, arg) ? -errno : 0;
-}
-
-static int g_alloc(uint64_t bytes, uint32_t flags, uint64_t *h)
-{
-	struct goalloc_ioc_alloc a = { .size = sizeof(a), .flags = flags, .bytes = bytes };
-	int err = ioc(GOALLOC_IOC_ALLOC, &a);
-
-	*h = a.handle;
-	return err;
-}
-
-static int g_free(uint64_t h, bool stack)
-{
-	struct goalloc_ioc_free a = { .size = sizeof(a), .handle = h };
-
-	return ioc(stack ? GOALLOC_IOC_STACK_FREE : GOALLOC_IOC_FREE, &a);
-}
-
-static int g_rw(unsigned long cmd, uint64_t h, uint64_t off, uint64_t len, void *buf)
-{
-	struct goalloc_ioc_rw a = {
-		.size = sizeof(a), .handle = h, .offset = off, .length = len,
-		.buf = (uintptr_t)buf,
-	};
-
-	return ioc(cmd, &a);
-}
-
-static int g_stack_alloc(uint64_t bytes, uint64_t *h)
-{
-	struct goalloc_ioc_alloc a = { .size = sizeof(a), .bytes = bytes };
-	int err = ioc(GOALLOC_IOC_STACK_ALLOC, &a);
-
-	*h = a.handle;
-	return err;
-}
-
-static int g_stack_grow(uint64_t h, uint64_t used, uint64_t *bytes)
-{
-	struct goalloc_ioc_stack_grow a = { .size = sizeof(a), .handle = h, .used = used };
-	int err = ioc(GOALLOC_IOC_STACK_GROW, &a);
-
-	*bytes = a.bytes;
-	return err;
-}
-
-static int g_cmd(unsigned long cmd)
-{
-	struct goalloc_ioc_cmd a = { .size = sizeof(a) };
-
-	return ioc(cmd, &a);
-}
-
-static int g_release(void)
-{
-	struct goalloc_ioc_release a = { .size = sizeof(a) };
-
-	return ioc(GOALLOC_IOC_RELEASE, &a);
-}
-
-static int g_stats(struct goalloc_ioc_memstats *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->size = sizeof(*m);
-	return ioc(GOALLOC_IOC_MEMSTATS, m);
-}
 
 /* ------------------------------------------------------------- objects */
 
@@ -397,7 +326,7 @@ static bool verify(struct worker *w, const struct obj *o)
 	uint64_t i;
 	int err;
 
-	err = g_rw(GOALLOC_IOC_READ, o->handle, 0, o->size, w->rbuf);
+	err = gdev_read(g_fd, o->handle, 0, o->size, w->rbuf);
 	if (err) {
 		fail(w, "READ of %s handle %" PRIu64 " (%" PRIu64 " B): %s",
 		     tier_name[o->tier], o->handle, o->size, strerror(-err));
@@ -428,7 +357,7 @@ static void write_obj(struct worker *w, struct obj *o)
 	if (o->tier == T_STACK)
 		o->top = o->size;
 	expected(o, w->wbuf);
-	err = g_rw(GOALLOC_IOC_WRITE, o->handle, 0, o->size, w->wbuf);
+	err = gdev_write(g_fd, o->handle, 0, o->size, w->wbuf);
 	if (err)
 		fail(w, "WRITE of handle %" PRIu64 " (%" PRIu64 " B): %s", o->handle, o->size,
 		     strerror(-err));
@@ -440,7 +369,8 @@ static void free_obj(struct worker *w, struct obj *o)
 	int err;
 
 	verify(w, o);
-	err = g_free(o->handle, o->tier == T_STACK);
+	err = gdev_free_cmd(g_fd, o->tier == T_STACK ? GOALLOC_IOC_STACK_FREE : GOALLOC_IOC_FREE,
+			    o->handle);
 	if (err)
 		fail(w, "%s of %s handle %" PRIu64 ": %s", o->tier == T_STACK ? "STACK_FREE" : "FREE",
 		     tier_name[o->tier], o->handle, strerror(-err));
@@ -466,7 +396,7 @@ static void alloc_obj(struct worker *w, uint64_t size, uint32_t flags)
 
 	if (!reserve(size, 1))
 		return;
-	err = g_alloc(size, flags, &o.handle);
+	err = gdev_alloc(g_fd, size, flags, &o.handle);
 	if (err) {
 		unreserve(size, 1);
 		alloc_err(w, "ALLOC", size, err);
@@ -488,7 +418,7 @@ static void alloc_stack(struct worker *w, uint64_t size)
 
 	if (!reserve(size, 1))
 		return;
-	err = g_stack_alloc(size, &o.handle);
+	err = gdev_stack_alloc(g_fd, size, &o.handle);
 	if (err) {
 		unreserve(size, 1);
 		alloc_err(w, "STACK_ALLOC", size, err);
@@ -501,7 +431,7 @@ static void alloc_stack(struct worker *w, uint64_t size)
 		o.top = rnd_below(&w->rng, 3) ? 1 + rnd_below(&w->rng, min(size, 16 * KIB)) : size;
 		expected(&o, w->wbuf);
 		p = w->wbuf + size - o.top;
-		err = g_rw(GOALLOC_IOC_WRITE, o.handle, size - o.top, o.top, p);
+		err = gdev_write(g_fd, o.handle, size - o.top, o.top, p);
 		if (err)
 			fail(w, "WRITE of stack %" PRIu64 ": %s", o.handle, strerror(-err));
 	}
@@ -529,7 +459,7 @@ static void grow_stack(struct worker *w, struct obj *o)
 	default:
 		used = rnd_below(&w->rng, old + 1);
 	}
-	err = g_stack_grow(o->handle, used, &nb);
+	err = gdev_stack_grow(g_fd, o->handle, used, &nb);
 	if (err) {
 		unreserve(old, 0);
 		alloc_err(w, "STACK_GROW", old, err);
@@ -553,8 +483,8 @@ static void grow_stack(struct worker *w, struct obj *o)
 			o->seed = new_seed(w);
 		o->top += more;
 		expected(o, w->wbuf);
-		err = g_rw(GOALLOC_IOC_WRITE, o->handle, o->size - o->top, more,
-			   w->wbuf + o->size - o->top);
+		err = gdev_write(g_fd, o->handle, o->size - o->top, more,
+				 w->wbuf + o->size - o->top);
 		if (err)
 			fail(w, "WRITE below the top of stack %" PRIu64 ": %s", o->handle,
 			     strerror(-err));
@@ -626,7 +556,7 @@ static void batch(struct worker *w)
 	if (!n)
 		return;
 	b.count = n;
-	err = ioc(GOALLOC_IOC_BATCH, &b);
+	err = gdev_ioctl(g_fd, GOALLOC_IOC_BATCH, &b);
 	w->c.batches++;
 	w->c.batch_ops += n;
 	if (err) {
@@ -691,12 +621,12 @@ static void grow_probe(struct worker *w)
 
 	w->c.probes++;
 	w->c.release++;
-	err = g_release();
+	err = gdev_release(g_fd, NULL);
 	if (err)
 		fail(w, "RELEASE: %s", strerror(-err));
 	if (!reserve(size, 1))
 		return;
-	err = g_stack_alloc(size, &h);
+	err = gdev_stack_alloc(g_fd, size, &h);
 	if (err) {
 		unreserve(size, 1);
 		alloc_err(w, "STACK_ALLOC", size, err);
@@ -704,14 +634,14 @@ static void grow_probe(struct worker *w)
 	}
 	w->c.allocs[T_STACK]++;
 	pat_fill(w->wbuf, n, 0x5eed, n - 1, -1);
-	err = g_rw(GOALLOC_IOC_WRITE, h, size - n, n, w->wbuf);
-	err = err ?: g_rw(GOALLOC_IOC_READ, h, size - n, n, w->rbuf);
+	err = gdev_write(g_fd, h, size - n, n, w->wbuf);
+	err = err ?: gdev_read(g_fd, h, size - n, n, w->rbuf);
 	if (!err && memcmp(w->wbuf, w->rbuf, n)) {
 		w->c.mismatches++;
 		fail(w, "4 MiB stack %" PRIu64 ": its top does not read back", h);
 	}
 	memset(w->wbuf, 0, n);
-	err = err ?: g_rw(GOALLOC_IOC_READ, h, 0, n, w->rbuf);
+	err = err ?: gdev_read(g_fd, h, 0, n, w->rbuf);
 	if (!err && memcmp(w->wbuf, w->rbuf, n)) {
 		w->c.mismatches++;
 		fail(w, "4 MiB stack %" PRIu64 ": its bottom is not zero", h);
@@ -720,7 +650,7 @@ static void grow_probe(struct worker *w)
 		fail(w, "WRITE/READ of 4 MiB stack %" PRIu64 ": %s", h, strerror(-err));
 	w->c.verified++;
 	w->c.verified_bytes += 2 * n;
-	err = g_free(h, true);
+	err = gdev_stack_free(g_fd, h);
 	if (err)
 		fail(w, "STACK_FREE of 4 MiB stack %" PRIu64 ": %s", h, strerror(-err));
 	w->c.frees++;
@@ -884,22 +814,22 @@ static void *worker_main(void *arg)
 				free_obj(w, &o);
 			}
 		} else if (r < 993) {
-			err = g_cmd(GOALLOC_IOC_GC);
+			err = gdev_cmd(g_fd, GOALLOC_IOC_GC);
 			w->c.gc++;
 			if (err)
 				fail(w, "GC: %s", strerror(-err));
 		} else if (r < 995) {
-			err = g_cmd(GOALLOC_IOC_DRAIN);
+			err = gdev_cmd(g_fd, GOALLOC_IOC_DRAIN);
 			w->c.drain++;
 			if (err)
 				fail(w, "DRAIN: %s", strerror(-err));
 		} else if (r < 997) {
-			err = g_release();
+			err = gdev_release(g_fd, NULL);
 			w->c.release++;
 			if (err)
 				fail(w, "RELEASE: %s", strerror(-err));
 		} else {
-			err = g_stats(&m);
+			err = gdev_stats(g_fd, &m);
 			w->c.memstats++;
 			if (err)
 				fail(w, "MEMSTATS: %s", strerror(-err));
@@ -922,39 +852,6 @@ static struct {
 	char path[96];
 } hp = { .cpu = 1, .ms = 100 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(s))
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-static int read_long(const char *path, long *v)
-{
-	char buf[64];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	*v = strtol(buf, NULL, 0);
-	return 0;
-}
-
 static void msleep(unsigned int ms)
 {
 	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
@@ -968,7 +865,7 @@ static int cpu_set_online(int on)
 	int err, tries;
 
 	for (tries = 0; tries < 50; tries++) {
-		err = write_str(hp.path, on ? "1" : "0");
+		err = gdev_write_str(hp.path, on ? "1" : "0");
 		if (err != -EBUSY && err != -EAGAIN)
 			return err;
 		msleep(20);
@@ -1006,10 +903,10 @@ static void *hotplug_main(void *arg)
 
 static void hotplug_setup(void)
 {
-	long v;
+	uint64_t v = 0;
 
 	snprintf(hp.path, sizeof(hp.path), "/sys/devices/system/cpu/cpu%d/online", hp.cpu);
-	hp.usable = !read_long(hp.path, &v) && v == 1 && !access(hp.path, W_OK);
+	hp.usable = !gdev_read_u64(hp.path, &v) && v == 1 && !access(hp.path, W_OK);
 }
 
 /* ---------------------------------------------------- fault injection */
@@ -1030,15 +927,20 @@ static int fault_write(const struct fault *f, const char *knob, long v)
 
 	snprintf(path, sizeof(path), FAULTS "%s/%s", f->name, knob);
 	snprintf(buf, sizeof(buf), "%ld\n", v);
-	return write_str(path, buf);
+	return gdev_write_str(path, buf);
 }
 
 static int fault_read(const struct fault *f, const char *knob, long *v)
 {
 	char path[160];
+	uint64_t x = 0;
+	int err;
 
 	snprintf(path, sizeof(path), FAULTS "%s/%s", f->name, knob);
-	return read_long(path, v);
+	err = gdev_read_u64(path, &x);
+	if (!err)
+		*v = (long)x;
+	return err;
 }
 
 static void fault_setup(struct fault *f)
@@ -1081,34 +983,13 @@ static void fault_teardown(struct fault *f)
 
 /* ----------------------------------------------------------------- main */
 
-static int param_read(const char *name, uint64_t *v)
-{
-	char path[128];
-	long x;
-	int err;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	err = read_long(path, &x);
-	if (!err)
-		*v = x;
-	return err;
-}
-
 /* Lower the budget to half of a quota, so the quotas are never what fails. */
 static void fit_quota(const char *name, uint64_t *budget)
 {
 	uint64_t q;
 
-	if (!param_read(name, &q) && q && q / 2 < *budget)
+	if (!gdev_param_read(name, &q) && q && q / 2 < *budget)
 		*budget = q / 2;
-}
-
-static int settle(struct goalloc_ioc_memstats *m)
-{
-	int err = g_cmd(GOALLOC_IOC_GC);
-
-	err = err ?: g_cmd(GOALLOC_IOC_DRAIN);
-	return err ?: g_stats(m);
 }
 
 /* ------------------------------------------------------ phases, options */
@@ -1423,7 +1304,7 @@ static void run_phase(const struct phase *ph, uint64_t seed)
 	ksft_print_msg("phase %s: fail_grow %d%%, fail_meta %d%%, budget %" PRIu64 " MiB in %"
 		       PRIu64 " objects\n", ph->name, ph->fail_grow, ph->fail_meta,
 		       g.max_bytes / MIB, g.max_objs);
-	err = settle(&base);
+	err = gdev_settle(g_fd, &base);
 	if (err) {
 		for (k = 0; k < phase_results(ph); k++)
 			result(false, ph->name, "baseline GC/DRAIN/MEMSTATS: %s", strerror(-err));
@@ -1523,8 +1404,8 @@ static void run_phase(const struct phase *ph, uint64_t seed)
 	       t.batch_ops, t.cross_frees);
 
 	/* 3. what is live now, against MEMSTATS */
-	err = g_cmd(GOALLOC_IOC_DRAIN);
-	err = err ?: g_stats(&live);
+	err = gdev_cmd(g_fd, GOALLOC_IOC_DRAIN);
+	err = err ?: gdev_stats(g_fd, &live);
 	ok_live = !err && live_reconcile(&all, &base, &live);
 	result(ok_live, ph->name, "live_reconcile: %zu live handles match MEMSTATS", all.n);
 
@@ -1543,7 +1424,7 @@ static void run_phase(const struct phase *ph, uint64_t seed)
 	       t.verified_bytes / MIB, t.mismatches, main_w.c.errors);
 
 	/* 5. back to the baseline */
-	err = settle(&after);
+	err = gdev_settle(g_fd, &after);
 	ok_base = !err && baseline_reconcile(&base, &after);
 	result(ok_base, ph->name, "baseline_reconcile: Mallocs-Frees %" PRIu64 ", HeapAlloc %"
 	       PRIu64 ", HeapInuse %" PRIu64 ", StackInuse %" PRIu64 " as before",
@@ -1627,12 +1508,12 @@ int main(int argc, char **argv)
 	ksft_set_plan(plan);
 	ksft_print_msg("seed %" PRIu64 ", %zu phase(s); phase i uses seed + i\n", g.seed,
 		       opt.nphases);
-	g_fd = open(DEV, O_RDWR | O_CLOEXEC);
+	g_fd = gdev_open();
 	if (g_fd < 0) {
 		if (errno != ENOENT)
-			ksft_exit_fail_msg("open " DEV ": %s\n", strerror(errno));
+			ksft_exit_fail_msg("open " GOALLOC_DEV ": %s\n", strerror(errno));
 		for (k = 0; k < plan; k++)
-			ksft_test_result_skip(DEV " missing: goalloc.ko not loaded\n");
+			ksft_test_result_skip(GOALLOC_DEV " missing: goalloc.ko not loaded\n");
 		ksft_finished();
 	}
 	/* half of every quota, so a quota is never what fails */

@@ -17,50 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "goalloc.h"
+#include "goalloc_dev.h"
 
-#define DEV	"/dev/goalloc"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIB	((uint64_t)1 << 20)
 
 static const char *prog = "goallocctl";
 
 /* ---------------- errors ---------------- */
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENOENT: return "ENOENT";
-	case ENOTTY: return "ENOTTY";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case E2BIG: return "E2BIG";
-	case EOVERFLOW: return "EOVERFLOW";
-	case ERANGE: return "ERANGE";
-	case EDQUOT: return "EDQUOT";
-	case ENOMEM: return "ENOMEM";
-	case ENOSPC: return "ENOSPC";
-	case EINTR: return "EINTR";
-	default: return "E?";
-	}
-}
-
-static int errnum(const char *name)
-{
-	static const int all[] = { EPERM, EACCES, ENOENT, ENOTTY, EFAULT, EINVAL, E2BIG,
-				   EOVERFLOW, ERANGE, EDQUOT, ENOMEM, ENOSPC, EINTR };
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(all); i++)
-		if (!strcmp(name, errname(all[i])))
-			return all[i];
-	return 0;
-}
 
 /* What an errno means for goalloc, given the operation that got it. */
 static const char *meaning(const char *op, int e)
@@ -71,11 +37,11 @@ static const char *meaning(const char *op, int e)
 	switch (e) {
 	case ENOENT:
 		if (!strcmp(op, "open"))
-			return DEV " does not exist: is goalloc.ko loaded (insmod goalloc.ko)?";
+			return GOALLOC_DEV " does not exist: is goalloc.ko loaded (insmod goalloc.ko)?";
 		return "no such handle on this open file: never allocated here, already freed, or from another goallocctl run (handles die when the file is closed; use 'run FILE' for sequences)";
 	case EPERM:
 	case EACCES:
-		return "goalloc needs root: " DEV " is mode 0600 and open() requires CAP_SYS_ADMIN";
+		return "goalloc needs root: " GOALLOC_DEV " is mode 0600 and open() requires CAP_SYS_ADMIN";
 	case ENOTTY:
 		return "the loaded goalloc does not know this command (module older than this tool?)";
 	case EFAULT:
@@ -122,29 +88,28 @@ static const char *meaning(const char *op, int e)
 static void report(const char *op, const char *what, int e)
 {
 	fprintf(stderr, "%s: %s%s%s: %s (%s): %s\n", prog, op, what ? " " : "",
-		what ? what : "", strerror(e), errname(e), meaning(op, e));
+		what ? what : "", strerror(e), gdev_errname(e), meaning(op, e));
 }
 
 /* ---------------- device ---------------- */
 
+/*
+ * The open device.  Errors are positive errnos in this program (run_line()
+ * keeps -1 for script errors), so the gdev_ calls' -errno are negated.
+ */
 static int g_fd = -1;
-
-static int xioctl(unsigned long cmd, void *arg)
-{
-	return ioctl(g_fd, cmd, arg) ? errno : 0;
-}
 
 static int dev_open(void)
 {
 	struct goalloc_ioc_version v = { .size = sizeof(v) };
 	int e;
 
-	g_fd = open(DEV, O_RDWR | O_CLOEXEC);
+	g_fd = gdev_open();
 	if (g_fd < 0) {
-		report("open", DEV, errno);
+		report("open", GOALLOC_DEV, errno);
 		return -1;
 	}
-	e = xioctl(GOALLOC_IOC_VERSION, &v);
+	e = -gdev_ioctl(g_fd, GOALLOC_IOC_VERSION, &v);
 	if (e) {
 		report("version", NULL, e);
 		return -1;
@@ -155,71 +120,6 @@ static int dev_open(void)
 		return -1;
 	}
 	return 0;
-}
-
-static int do_alloc(uint64_t bytes, uint32_t flags, uint64_t *h)
-{
-	struct goalloc_ioc_alloc a = { .size = sizeof(a), .flags = flags, .bytes = bytes };
-	int e = xioctl(GOALLOC_IOC_ALLOC, &a);
-
-	*h = a.handle;
-	return e;
-}
-
-static int do_free(unsigned long cmd, uint64_t h)
-{
-	struct goalloc_ioc_free a = { .size = sizeof(a), .handle = h };
-
-	return xioctl(cmd, &a);
-}
-
-static int do_rw(unsigned long cmd, uint64_t h, uint64_t off, uint64_t len, void *buf)
-{
-	struct goalloc_ioc_rw a = { .size = sizeof(a), .handle = h, .offset = off,
-				    .length = len, .buf = (uintptr_t)buf };
-
-	return xioctl(cmd, &a);
-}
-
-static int do_stack(uint64_t bytes, uint64_t *h)
-{
-	struct goalloc_ioc_alloc a = { .size = sizeof(a), .bytes = bytes };
-	int e = xioctl(GOALLOC_IOC_STACK_ALLOC, &a);
-
-	*h = a.handle;
-	return e;
-}
-
-static int do_grow(uint64_t h, uint64_t used, uint64_t *bytes)
-{
-	struct goalloc_ioc_stack_grow a = { .size = sizeof(a), .handle = h, .used = used };
-	int e = xioctl(GOALLOC_IOC_STACK_GROW, &a);
-
-	*bytes = a.bytes;
-	return e;
-}
-
-static int do_cmd(unsigned long cmd)
-{
-	struct goalloc_ioc_cmd a = { .size = sizeof(a) };
-
-	return xioctl(cmd, &a);
-}
-
-static int do_release(uint64_t *bytes)
-{
-	struct goalloc_ioc_release a = { .size = sizeof(a) };
-	int e = xioctl(GOALLOC_IOC_RELEASE, &a);
-
-	*bytes = a.released;
-	return e;
-}
-
-static int do_stats(struct goalloc_ioc_memstats *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->size = sizeof(*m);
-	return xioctl(GOALLOC_IOC_MEMSTATS, m);
 }
 
 /* ---------------- stats output ---------------- */
@@ -386,7 +286,7 @@ static int cmd_stats(int argc, char **argv)
 
 	if (argc > 2 || (argc == 2 && !json))
 		return 2;
-	e = do_stats(&m);
+	e = -gdev_stats(g_fd, &m);
 	if (e) {
 		report("stats", NULL, e);
 		return 1;
@@ -414,13 +314,13 @@ static int cmd_alloc(int argc, char **argv)
 		else
 			return 2;
 	}
-	e = do_alloc(n, flags, &h);
+	e = -gdev_alloc(g_fd, n, flags, &h);
 	if (e) {
 		report("alloc", argv[1], e);
 		return 1;
 	}
 	printf("allocated %" PRIu64 " bytes%s%s: handle %" PRIu64
-	       " (freed when goallocctl exits and closes " DEV ")\n", n,
+	       " (freed when goallocctl exits and closes " GOALLOC_DEV ")\n", n,
 	       flags & GOALLOC_IOC_F_NOSCAN ? " noscan" : "",
 	       flags & GOALLOC_IOC_F_ZERO ? " zeroed" : "", h);
 	return 0;
@@ -433,7 +333,7 @@ static int cmd_free(int argc, char **argv)
 
 	if (argc != 2 || parse_u64(argv[1], &h))
 		return 2;
-	e = do_free(GOALLOC_IOC_FREE, h);
+	e = -gdev_free(g_fd, h);
 	if (e) {
 		report("free", argv[1], e);
 		return 1;
@@ -451,12 +351,12 @@ static int cmd_simple(int argc, char **argv)
 	if (argc != 1)
 		return 2;
 	if (!strcmp(op, "release")) {
-		e = do_release(&rel);
+		e = -gdev_release(g_fd, &rel);
 		if (!e)
 			printf("released %" PRIu64 " bytes (%" PRIu64 " arenas) to the kernel\n",
 			       rel, rel / (4 * MIB));
 	} else {
-		e = do_cmd(!strcmp(op, "gc") ? GOALLOC_IOC_GC : GOALLOC_IOC_DRAIN);
+		e = -gdev_cmd(g_fd, !strcmp(op, "gc") ? GOALLOC_IOC_GC : GOALLOC_IOC_DRAIN);
 		if (!e)
 			printf("%s\n", !strcmp(op, "gc") ? "full sweep done" :
 			       "per-CPU caches drained");
@@ -477,7 +377,7 @@ static int cmd_stack(int argc, char **argv)
 
 	if (argc != 2 || parse_u64(argv[1], &n))
 		return 2;
-	e = do_stack(n, &h);
+	e = -gdev_stack_alloc(g_fd, n, &h);
 	if (e) {
 		report("stack", argv[1], e);
 		return 1;
@@ -489,24 +389,24 @@ static int cmd_stack(int argc, char **argv)
 	if (!w || !r)
 		return 1;
 	stamp(w, used, 7);
-	e = do_rw(GOALLOC_IOC_WRITE, h, n - used, used, w);
+	e = -gdev_write(g_fd, h, n - used, used, w);
 	if (e) {
 		report("write", NULL, e);
 		return 1;
 	}
 	printf("wrote the top %" PRIu64 " bytes (the used part: stacks grow down)\n", used);
-	e = do_grow(h, used, &nsize);
+	e = -gdev_stack_grow(g_fd, h, used, &nsize);
 	if (e) {
 		report("grow", NULL, e);
 	} else {
-		e = do_rw(GOALLOC_IOC_READ, h, nsize - used, used, r);
+		e = -gdev_read(g_fd, h, nsize - used, used, r);
 		ok = !e && !memcmp(w, r, used);
 		printf("grew to %" PRIu64 " bytes: top %" PRIu64 " bytes %s\n", nsize, used,
 		       ok ? "copied intact" : "DIFFER");
 		if (!ok)
 			return 1;
 	}
-	e = do_free(GOALLOC_IOC_STACK_FREE, h);
+	e = -gdev_stack_free(g_fd, h);
 	if (e) {
 		report("sfree", NULL, e);
 		return 1;
@@ -608,7 +508,7 @@ static int run_line(const char *file, int line, int argc, char **argv)
 			return script_err(file, line, "usage: stack NAME SIZE");
 		if (find(argv[1]))
 			return script_err(file, line, "%s: '%s' is already live", op, argv[1]);
-		e = op[0] == 'a' ? do_alloc(a, flags, &h) : do_stack(a, &h);
+		e = op[0] == 'a' ? -gdev_alloc(g_fd, a, flags, &h) : -gdev_stack_alloc(g_fd, a, &h);
 		if (e)
 			return e;
 		o = add(argv[1]);
@@ -621,7 +521,8 @@ static int run_line(const char *file, int line, int argc, char **argv)
 	} else if (!strcmp(op, "free") || !strcmp(op, "sfree")) {
 		if (argc != 2)
 			return script_err(file, line, "usage: %s NAME", op);
-		e = do_free(op[0] == 'f' ? GOALLOC_IOC_FREE : GOALLOC_IOC_STACK_FREE, o->handle);
+		e = -gdev_free_cmd(g_fd, op[0] == 'f' ? GOALLOC_IOC_FREE : GOALLOC_IOC_STACK_FREE,
+				   o->handle);
 		if (e)
 			return e;
 		printf("  %s %s\n", op, o->name);
@@ -639,12 +540,12 @@ static int run_line(const char *file, int line, int argc, char **argv)
 			return script_err(file, line, "out of memory");
 		fill(w, b, argv[3]);
 		if (op[0] == 'w') {
-			e = do_rw(GOALLOC_IOC_WRITE, o->handle, a, b, w);
+			e = -gdev_write(g_fd, o->handle, a, b, w);
 			if (!e)
 				printf("  write %s [%" PRIu64 ", +%" PRIu64 ") '%s'\n", o->name, a,
 				       b, argv[3]);
 		} else {
-			e = do_rw(GOALLOC_IOC_READ, o->handle, a, b, r);
+			e = -gdev_read(g_fd, o->handle, a, b, r);
 			if (!e) {
 				for (h = 0; h < b && w[h] == r[h]; h++)
 					;
@@ -664,7 +565,7 @@ static int run_line(const char *file, int line, int argc, char **argv)
 	} else if (!strcmp(op, "grow")) {
 		if (argc != 3 || parse_u64(argv[2], &a))
 			return script_err(file, line, "usage: grow NAME USED");
-		e = do_grow(o->handle, a, &b);
+		e = -gdev_stack_grow(g_fd, o->handle, a, &b);
 		if (e)
 			return e;
 		printf("  grow %s: %" PRIu64 " -> %" PRIu64 " bytes, top %" PRIu64 " kept\n",
@@ -677,15 +578,15 @@ static int run_line(const char *file, int line, int argc, char **argv)
 		if (!strcmp(op, "stats")) {
 			struct goalloc_ioc_memstats m;
 
-			e = do_stats(&m);
+			e = -gdev_stats(g_fd, &m);
 			if (!e)
 				print_stats(&m);
 		} else if (!strcmp(op, "release")) {
-			e = do_release(&b);
+			e = -gdev_release(g_fd, &b);
 			if (!e)
 				printf("  release: %" PRIu64 " bytes\n", b);
 		} else {
-			e = do_cmd(op[0] == 'g' ? GOALLOC_IOC_GC : GOALLOC_IOC_DRAIN);
+			e = -gdev_cmd(g_fd, op[0] == 'g' ? GOALLOC_IOC_GC : GOALLOC_IOC_DRAIN);
 			if (!e)
 				printf("  %s\n", op);
 		}
@@ -724,7 +625,7 @@ static int cmd_run(int argc, char **argv)
 		/* "expect ERRNO CMD ...": the command must fail with that errno. */
 		want = 0;
 		if (!strcmp(av[0], "expect")) {
-			want = ac < 3 ? 0 : errnum(av[1]);
+			want = ac < 3 ? 0 : gdev_errnum(av[1]);
 			if (!want) {
 				script_err(file, line, "usage: expect ERRNO COMMAND ...");
 				failed = 1;
@@ -740,12 +641,12 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (want) {
 			if (e == want) {
-				printf("  %s: %s as expected (%s)\n", av[0], errname(e),
+				printf("  %s: %s as expected (%s)\n", av[0], gdev_errname(e),
 				       meaning(av[0], e));
 				continue;
 			}
-			script_err(file, line, "%s: expected %s, got %s", av[0], errname(want),
-				   e ? errname(e) : "success");
+			script_err(file, line, "%s: expected %s, got %s", av[0], gdev_errname(want),
+				   e ? gdev_errname(e) : "success");
 			failed = 1;
 			break;
 		}
@@ -772,9 +673,20 @@ static int step_failed(const char *op, int e)
 	return e != 0;
 }
 
+/* Free what one BATCH of ALLOCs at @ops got; true if that failed. */
+static int free_batch_failed(struct goalloc_ioc_batch_op *ops, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_FREE,
+							.handle = ops[i].handle };
+	return step_failed("batch", -gdev_batch(g_fd, ops, n, NULL));
+}
+
 static int snap(struct goalloc_ioc_memstats *m)
 {
-	int e = do_stats(m);
+	int e = -gdev_stats(g_fd, m);
 
 	if (e)
 		report("stats", NULL, e);
@@ -803,8 +715,8 @@ static int cmd_demo(int argc, char **argv)
 	r = malloc(4 * MIB);
 	if (!w || !r)
 		return 1;
-	printf("goalloc demo: every tier through " DEV "\n\n");
-	if (step_failed("gc", do_cmd(GOALLOC_IOC_GC)))
+	printf("goalloc demo: every tier through " GOALLOC_DEV "\n\n");
+	if (step_failed("gc", -gdev_cmd(g_fd, GOALLOC_IOC_GC)))
 		return 1;
 	if (snap(&m[0]))
 		return 1;
@@ -814,9 +726,7 @@ static int cmd_demo(int argc, char **argv)
 		tiny_ops[i] = (struct goalloc_ioc_batch_op){
 			.op = GOALLOC_IOC_BATCH_ALLOC, .bytes = 1 + i % 15,
 			.flags = GOALLOC_IOC_F_NOSCAN };
-	b = (struct goalloc_ioc_batch){ .size = sizeof(b), .ops = (uintptr_t)tiny_ops,
-					.count = NTINY };
-	e = xioctl(GOALLOC_IOC_BATCH, &b);
+	e = -gdev_batch(g_fd, tiny_ops, NTINY, &b);
 	if (step_failed("batch", e))
 		return 1;
 	printf("tiny:   %u noscan objects of 1..15 B in one BATCH (%u ok, %u failed)\n",
@@ -829,9 +739,7 @@ static int cmd_demo(int argc, char **argv)
 			.op = GOALLOC_IOC_BATCH_ALLOC,
 			.bytes = small[i / PER_SMALL] - (i >= PER_SMALL ? i & 7 : 0),
 			.flags = i & 1 ? GOALLOC_IOC_F_NOSCAN : 0 };
-	b = (struct goalloc_ioc_batch){ .size = sizeof(b), .ops = (uintptr_t)small_ops,
-					.count = NSMALL };
-	e = xioctl(GOALLOC_IOC_BATCH, &b);
+	e = -gdev_batch(g_fd, small_ops, NSMALL, &b);
 	if (step_failed("batch", e))
 		return 1;
 	printf("small:  %u objects, %u each of the classes up to", NSMALL, PER_SMALL);
@@ -843,9 +751,9 @@ static int cmd_demo(int argc, char **argv)
 		uint64_t n = small_ops[i].bytes;
 
 		stamp(w, n, i);
-		if (step_failed("write", do_rw(GOALLOC_IOC_WRITE, small_ops[i].handle, 0, n, w)))
+		if (step_failed("write", -gdev_write(g_fd, small_ops[i].handle, 0, n, w)))
 			return 1;
-		if (step_failed("read", do_rw(GOALLOC_IOC_READ, small_ops[i].handle, 0, n, r)))
+		if (step_failed("read", -gdev_read(g_fd, small_ops[i].handle, 0, n, r)))
 			return 1;
 		if (memcmp(w, r, n)) {
 			fprintf(stderr, "%s: demo: object of %" PRIu64 " B read back wrong\n",
@@ -857,12 +765,12 @@ static int cmd_demo(int argc, char **argv)
 
 	/* Large: a span of their own each. */
 	for (i = 0; i < 4; i++) {
-		if (step_failed("alloc", do_alloc(large[i], GOALLOC_IOC_F_ZERO, &lh[i])))
+		if (step_failed("alloc", -gdev_alloc(g_fd, large[i], GOALLOC_IOC_F_ZERO, &lh[i])))
 			return 1;
 		stamp(w, large[i], i + 100);
-		if (step_failed("write", do_rw(GOALLOC_IOC_WRITE, lh[i], 0, large[i], w)))
+		if (step_failed("write", -gdev_write(g_fd, lh[i], 0, large[i], w)))
 			return 1;
-		if (step_failed("read", do_rw(GOALLOC_IOC_READ, lh[i], 0, large[i], r)))
+		if (step_failed("read", -gdev_read(g_fd, lh[i], 0, large[i], r)))
 			return 1;
 		if (memcmp(w, r, large[i])) {
 			fprintf(stderr, "%s: demo: large object read back wrong\n", prog);
@@ -876,17 +784,17 @@ static int cmd_demo(int argc, char **argv)
 	for (i = 0; i < 4; i++) {
 		uint64_t used = stacks[i] / 2;
 
-		if (step_failed("stack", do_stack(stacks[i], &sh[i])))
+		if (step_failed("stack", -gdev_stack_alloc(g_fd, stacks[i], &sh[i])))
 			return 1;
 		ssize[i] = stacks[i];
 		stamp(w, used, i + 200);
-		if (step_failed("write", do_rw(GOALLOC_IOC_WRITE, sh[i], ssize[i] - used, used, w)))
+		if (step_failed("write", -gdev_write(g_fd, sh[i], ssize[i] - used, used, w)))
 			return 1;
 		printf(" %" PRIu64, ssize[i]);
 		for (j = 0; j < 2; j++) {
-			if (step_failed("grow", do_grow(sh[i], used, &ssize[i])))
+			if (step_failed("grow", -gdev_stack_grow(g_fd, sh[i], used, &ssize[i])))
 				return 1;
-			if (step_failed("read", do_rw(GOALLOC_IOC_READ, sh[i], ssize[i] - used,
+			if (step_failed("read", -gdev_read(g_fd, sh[i], ssize[i] - used,
 						      used, r)))
 				return 1;
 			if (memcmp(w, r, used)) {
@@ -901,37 +809,25 @@ static int cmd_demo(int argc, char **argv)
 		return 1;
 
 	/* Free everything: batches for tiny and small. */
-	for (i = 0; i < NTINY; i++)
-		tiny_ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_FREE,
-							     .handle = tiny_ops[i].handle };
-	b = (struct goalloc_ioc_batch){ .size = sizeof(b), .ops = (uintptr_t)tiny_ops,
-					.count = NTINY };
-	if (step_failed("batch", xioctl(GOALLOC_IOC_BATCH, &b)))
-		return 1;
-	for (i = 0; i < NSMALL; i++)
-		small_ops[i] = (struct goalloc_ioc_batch_op){ .op = GOALLOC_IOC_BATCH_FREE,
-							      .handle = small_ops[i].handle };
-	b = (struct goalloc_ioc_batch){ .size = sizeof(b), .ops = (uintptr_t)small_ops,
-					.count = NSMALL };
-	if (step_failed("batch", xioctl(GOALLOC_IOC_BATCH, &b)))
+	if (free_batch_failed(tiny_ops, NTINY) || free_batch_failed(small_ops, NSMALL))
 		return 1;
 	for (i = 0; i < 4; i++) {
-		if (step_failed("free", do_free(GOALLOC_IOC_FREE, lh[i])))
+		if (step_failed("free", -gdev_free(g_fd, lh[i])))
 			return 1;
-		if (step_failed("sfree", do_free(GOALLOC_IOC_STACK_FREE, sh[i])))
+		if (step_failed("sfree", -gdev_stack_free(g_fd, sh[i])))
 			return 1;
 	}
 	printf("freed:  everything (small objects stay in their spans until swept)\n");
 	if (snap(&m[2]))
 		return 1;
-	if (step_failed("gc", do_cmd(GOALLOC_IOC_GC)))
+	if (step_failed("gc", -gdev_cmd(g_fd, GOALLOC_IOC_GC)))
 		return 1;
-	if (step_failed("drain", do_cmd(GOALLOC_IOC_DRAIN)))
+	if (step_failed("drain", -gdev_cmd(g_fd, GOALLOC_IOC_DRAIN)))
 		return 1;
 	printf("gc:     full sweep, caches drained\n");
 	if (snap(&m[3]))
 		return 1;
-	if (step_failed("release", do_release(&rel)))
+	if (step_failed("release", -gdev_release(g_fd, &rel)))
 		return 1;
 	printf("release: %" PRIu64 " bytes (%" PRIu64 " arenas) back to the kernel\n", rel,
 	       rel / (4 * MIB));
@@ -1010,7 +906,7 @@ int main(int argc, char **argv)
 	if (!cmds[i].fn) {
 		struct goalloc_ioc_version v = { .size = sizeof(v) };
 
-		if (xioctl(GOALLOC_IOC_VERSION, &v))
+		if (gdev_ioctl(g_fd, GOALLOC_IOC_VERSION, &v))
 			return 1;
 		printf("goalloc ABI %u.%u: objects up to %llu B, stacks %llu..%llu B, batches up to %u ops, alloc flags %#x\n",
 		       v.major, v.minor,

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc_bench: the memory passes of "trace mem=1".  The loaded trace is
+ * replayed untimed, sampling after every allocation what goalloc (from its
+ * MemStats) or SLUB (from the slab counter, on private caches) holds.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmstat.h>
+
+#include "bench.h"
+
+/*
+ * Slab memory (slab pages plus kmalloc's large page allocations, which are
+ * accounted to the same counter) in bytes, exactly: the global counter plus
+ * every CPU's not yet folded delta.
+ */
+static long slab_bytes(void)
+{
+	long pages = atomic_long_read(&vm_node_stat[NR_SLAB_UNRECLAIMABLE_B]);
+	int nid, cpu;
+
+	for_each_online_node(nid) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+
+		for_each_online_cpu(cpu)
+			pages += per_cpu_ptr(pgdat->per_cpu_nodestats, cpu)->
+				 vm_node_stat_diff[NR_SLAB_UNRECLAIMABLE_B];
+	}
+	return pages << PAGE_SHIFT;
+}
+
+/*
+ * SLUB's memory is measured on private caches with kmalloc's 13 size classes
+ * (same object sizes, so the same slab orders and packing): they start with
+ * no slabs and nobody else allocates from them, so the slab counter's rise is
+ * exactly what the replay pinned.  (kmalloc's own caches would lend the
+ * replay free slots of slabs other users or earlier runs left behind.)
+ * Objects above 8 KiB go to kmalloc, i.e. to the page allocator, as always.
+ */
+static const unsigned int kmc_sizes[] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+};
+
+static unsigned int kmc_index(u32 size)
+{
+	unsigned int i;
+
+	for (i = 0; size > kmc_sizes[i]; i++)
+		;
+	return i;
+}
+
+static void kmc_destroy(struct kmem_cache **kmc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kmc_sizes); i++)
+		kmem_cache_destroy(kmc[i]);
+}
+
+static int kmc_create(struct kmem_cache **kmc)
+{
+	char name[32];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kmc_sizes); i++) {
+		snprintf(name, sizeof(name), "goalloc_bench-kmalloc-%u", kmc_sizes[i]);
+		kmc[i] = kmem_cache_create(name, kmc_sizes[i], 0, SLAB_NO_MERGE, NULL);
+		if (!kmc[i]) {
+			kmc_destroy(kmc);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void *kmc_alloc(struct kmem_cache **kmc, u32 size)
+{
+	if (!size)
+		return ZERO_SIZE_PTR;
+	if (size > kmc_sizes[ARRAY_SIZE(kmc_sizes) - 1])
+		return kmalloc(size, GFP_KERNEL);
+	return kmem_cache_alloc(kmc[kmc_index(size)], GFP_KERNEL);
+}
+
+static void kmc_free(struct kmem_cache **kmc, void *p, u32 size)
+{
+	if (!size)
+		return;
+	if (size > kmc_sizes[ARRAY_SIZE(kmc_sizes) - 1])
+		kfree(p);
+	else
+		kmem_cache_free(kmc[kmc_index(size)], p);
+}
+
+/**
+ * struct bench_mem - one memory pass
+ * @requested: live bytes requested now
+ * @peak_requested: their peak
+ * @slab0: slab bytes before the replay
+ * @peak_held: peak memory held, i.e. kept from the kernel: for goalloc the
+ *	backed arenas (HeapSys + StackSys - HeapReleased, free pages in them
+ *	included: nobody else can use those), their metadata and MSpanInuse;
+ *	for SLUB the rise of the slab counter (empty slabs it keeps included)
+ * @peak_inspans: goalloc: peak HeapInuse + StackInuse + MSpanInuse + arena
+ *	metadata, i.e. held without the free pages of backed arenas
+ * @peak_inuse: goalloc: peak HeapInuse
+ * @peak_arenas: goalloc: peak bytes of backed arenas plus their metadata
+ * @arenas: goalloc: backed arena bytes at the last sample
+ * @arena_grows: goalloc: arenas backed during the replay (new or regrown)
+ * @num_gc0: goalloc: NumGC before the replay
+ * @num_gc: goalloc: sweep cycles during the replay
+ */
+struct bench_mem {
+	u64 requested, peak_requested;
+	long slab0;
+	u64 peak_held, peak_inspans, peak_inuse, peak_arenas, arenas;
+	u64 arena_grows, num_gc0, num_gc;
+};
+
+/*
+ * @held: what goalloc keeps from the kernel: backed arenas whole (memory
+ * comes and goes back in 4 MiB blocks, so their free pages are lost to
+ * everyone else), their metadata and the mspans.  @inspans: the same with
+ * only the pages of in-use spans.  Not counted in either: the per-CPU
+ * mcaches and the arena index (fixed, allocated before any replay) and the
+ * tiny-block states of noscan tiny spans (kmalloc'd, not in MemStats).
+ */
+static void goalloc_held(u64 *held, u64 *inspans, u64 *inuse, u64 *arenas, u64 *num_gc)
+{
+	struct goalloc_memstats ms;
+	u64 chunks, backed, meta;
+
+	goalloc_read_memstats(&ms);
+	/* Sys = HeapSys + StackSys + MSpanSys + MCacheSys + arena metadata. */
+	chunks = (ms.heap_sys + ms.stack_sys) >> 22;
+	backed = ms.heap_sys + ms.stack_sys - ms.heap_released;
+	meta = ms.sys - ms.heap_sys - ms.stack_sys - ms.mspan_sys - ms.mcache_sys;
+	if (chunks)
+		meta = meta / chunks * (backed >> 22);
+	*held = backed + meta + ms.mspan_inuse;
+	*inspans = ms.heap_inuse + ms.stack_inuse + ms.mspan_inuse + meta;
+	*inuse = ms.heap_inuse;
+	*arenas = backed + meta;
+	*num_gc = ms.num_gc;
+}
+
+static void mem_sample(bool is_goalloc, struct bench_mem *m)
+{
+	u64 held, inspans, inuse, arenas, num_gc;
+
+	m->peak_requested = max(m->peak_requested, m->requested);
+	if (is_goalloc) {
+		goalloc_held(&held, &inspans, &inuse, &arenas, &num_gc);
+		m->peak_inspans = max(m->peak_inspans, inspans);
+		m->peak_inuse = max(m->peak_inuse, inuse);
+		m->peak_arenas = max(m->peak_arenas, arenas);
+		/*
+		 * Arena bytes only rise by whole arenas plus their metadata
+		 * (a few KiB each), so round down.
+		 */
+		if (arenas > m->arenas)
+			m->arena_grows += (arenas - m->arenas) >> 22;
+		m->arenas = arenas;
+		m->num_gc = num_gc - m->num_gc0;
+	} else {
+		held = max(slab_bytes() - m->slab0, 0L);
+	}
+	m->peak_held = max(m->peak_held, held);
+}
+
+/*
+ * Untimed replay sampling memory after every allocation (the only moment
+ * either allocator takes more memory).  @kmc: SLUB's private caches, or
+ * NULL to replay through goalloc (@noscan: tiny objects below 16 B).
+ */
+static void trace_mem_pass(struct kmem_cache **kmc, bool noscan, struct bench_ctx *c,
+			   struct bench_trace *t, struct bench_mem *m)
+{
+	u32 i, id = 0, op;
+	u64 x;
+	void *p;
+
+	memset(m, 0, sizeof(*m));
+	if (kmc)
+		m->slab0 = slab_bytes();
+	else
+		goalloc_held(&x, &x, &x, &m->arenas, &m->num_gc0);
+	for (i = 0; i < t->nops; i++) {
+		op = t->ops[i];
+		if (op & TRACE_FREE) {
+			op &= ~TRACE_FREE;
+			p = t->obj[op];
+			t->obj[op] = NULL;
+			m->requested -= t->size[op];
+			if (!p)
+				continue;
+			if (kmc)
+				kmc_free(kmc, p, t->size[op]);
+			else if (goalloc_free(p))
+				c->errors++;
+		} else {
+			if (kmc)
+				p = kmc_alloc(kmc, op);
+			else
+				p = goalloc_alloc(op, noscan && op < 16 ? GOALLOC_NOSCAN : 0);
+			if (!p)
+				c->errors++;
+			t->obj[++id] = p;
+			m->requested += op;
+			mem_sample(!kmc, m);
+		}
+		if (!(i % 1024))
+			cond_resched();
+	}
+	/* Leave nothing behind. */
+	for (id = 1; id <= t->nallocs; id++) {
+		p = t->obj[id];
+		t->obj[id] = NULL;
+		if (p && kmc)
+			kmc_free(kmc, p, t->size[id]);
+		else if (p)
+			goalloc_free(p);
+	}
+}
+
+static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem *m,
+		     bool is_goalloc)
+{
+	u64 v;
+
+#define MEM_ROW(metric, val) do {					\
+		v = (val) * 1000;					\
+		bench_row("trace", alloc, "mem", t->name, metric, &v, 1, t->nops); \
+	} while (0)
+	MEM_ROW("peak_requested", m->peak_requested);
+	MEM_ROW("peak_held", m->peak_held);
+	if (is_goalloc) {
+		MEM_ROW("peak_inspans", m->peak_inspans);
+		MEM_ROW("peak_heapinuse", m->peak_inuse);
+		MEM_ROW("peak_arenas", m->peak_arenas);
+		MEM_ROW("arena_grows", m->arena_grows);
+		MEM_ROW("sweep_cycles", m->num_gc);
+	}
+#undef MEM_ROW
+}
+
+/*
+ * The memory passes: goalloc, goalloc with noscan tiny objects, then SLUB.
+ * @ret: the replay's status.  Return: @ret as the passes leave it (the SLUB
+ * pass sets it from creating its caches) or -EIO if a pass failed.
+ */
+int trace_mem_passes(struct bench_trace *t, int ret)
+{
+	unsigned int i;
+
+	/* Memory passes start from a heap that holds nothing. */
+	for (i = 0; i < 3; i++) {
+		struct kmem_cache *kmc[ARRAY_SIZE(kmc_sizes)];
+		struct bench_ctx c = { };
+		struct bench_mem m;
+
+		if (i < 2) {
+			/*
+			 * goalloc_release() alone sweeps no span that was swept in
+			 * this cycle already, so objects freed since stay counted:
+			 * a full cycle first.
+			 */
+			goalloc_gc();
+			goalloc_release();
+			trace_mem_pass(NULL, i == 1, &c, t, &m);
+			goalloc_gc();
+			goalloc_release();
+			mem_rows(i ? "goalloc-noscan" : "goalloc", t, &m, true);
+		} else {
+			if (!wanted(BA_KMALLOC, 0))
+				break;
+			ret = kmc_create(kmc);
+			if (ret)
+				break;
+			bench_settle(BA_KMALLOC);
+			trace_mem_pass(kmc, false, &c, t, &m);
+			kmc_destroy(kmc);
+			mem_rows("kmalloc", t, &m, false);
+		}
+		bench_settle(BA_NULL);
+		if (c.errors) {
+			bench_out("@@E,trace,mem,%lu failed allocations or frees,%s\n",
+				  c.errors, t->name);
+			ret = -EIO;
+		}
+	}
+	return ret;
+}
