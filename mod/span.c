@@ -4,6 +4,13 @@
  * and the bitmap half of sweeping, with goalloc's explicit free.
  * Pure logic: see include/goalloc/span.h for the ownership rules.
  */
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/export.h>
+#include <linux/math.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
 #include "goalloc/span.h"
 
 static void load_window(struct goalloc_mspan *s, u16 fi);

@@ -35,13 +35,10 @@
 #ifndef _GOALLOC_PAGEALLOC_H
 #define _GOALLOC_PAGEALLOC_H
 
-#include "goalloc/kernel.h"
-#include "goalloc/sizeclasses.h"
+#include <linux/bitops.h>
+#include <linux/types.h>
 
-#ifndef GOALLOC_PAGE_SHIFT
-#define GOALLOC_PAGE_SHIFT		13
-#define GOALLOC_PAGE_SIZE		(1U << GOALLOC_PAGE_SHIFT)
-#endif
+#include "goalloc/sizeclasses.h"
 
 /* A palloc chunk: one arena, 512 runtime pages, 4 MiB. */
 #define GOALLOC_PALLOC_CHUNK_PAGES_SHIFT	9

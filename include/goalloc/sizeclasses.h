@@ -15,7 +15,8 @@
 #ifndef _GOALLOC_SIZECLASSES_H
 #define _GOALLOC_SIZECLASSES_H
 
-#include "goalloc/kernel.h"
+#include <linux/compiler.h>
+#include <linux/types.h>
 
 /* goalloc's page: independent of the kernel's PAGE_SIZE, as in Go. */
 #define GOALLOC_PAGE_SHIFT		13

@@ -40,7 +40,13 @@
 #ifndef _GOALLOC_SPAN_H
 #define _GOALLOC_SPAN_H
 
-#include "goalloc/kernel.h"
+#include <linux/bitops.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <kunit/visibility.h>
+
 #include "goalloc/sizeclasses.h"
 
 #define GOALLOC_SPAN_BITMAP_WORDS (GOALLOC_MAX_OBJS_PER_SPAN / 64)

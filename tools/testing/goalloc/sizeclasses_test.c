@@ -9,6 +9,8 @@
  */
 #include "../../../mod/sizeclasses.c"
 
+#include <linux/log2.h>
+
 #include <errno.h>
 #include <stdint.h>
 
