@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 
 #include "goalloc/sizeclasses.h"
+#include "sizeclasses_go_table.h"
 
 /* Size of class @c, widened so arithmetic on it does not truncate. */
 static u32 sc_size(unsigned int c)

@@ -821,6 +821,7 @@ unsigned long goalloc_pagealloc_find_released(const struct goalloc_pagealloc *p)
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_find_released);
 
+#ifdef GOALLOC_DEBUG
 /**
  * goalloc_pagealloc_find_free_chunk() - Highest grown slot that is entirely
  *	free, a candidate for goalloc_pagealloc_release_chunk().
@@ -844,6 +845,7 @@ unsigned long goalloc_pagealloc_find_free_chunk(const struct goalloc_pagealloc *
 	return GOALLOC_NO_CHUNK;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_find_free_chunk);
+#endif /* GOALLOC_DEBUG */
 
 /**
  * goalloc_pagealloc_largest_free() - Longest run of free pages in the heap.
@@ -874,6 +876,12 @@ unsigned long goalloc_pagealloc_largest_free(const struct goalloc_pagealloc *p)
 	return best;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_largest_free);
+
+#ifdef GOALLOC_DEBUG
+/*
+ * Tests and debugging only (GOALLOC_DEBUG in Kbuild, as CONFIG_DEBUG_MAPLE_TREE
+ * for lib/maple_tree.c): not in a stock build of goalloc.ko.
+ */
 
 /**
  * goalloc_pagealloc_load_chunk() - Overwrite a grown chunk's bitmaps (test
@@ -1026,3 +1034,4 @@ int goalloc_pagealloc_check(const struct goalloc_pagealloc *p, const char **why,
 	return msg ? -EINVAL : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_check);
+#endif /* GOALLOC_DEBUG */

@@ -11,6 +11,8 @@
 
 #include <linux/log2.h>
 
+#include "../../../kunit/sizeclasses_go_table.h"
+
 #include <errno.h>
 #include <stdint.h>
 
