@@ -34,26 +34,26 @@
 
 #define GT_PARAM_CASE(name, array, desc)				\
 	static void name##_one(struct kunit *test,			\
-			       const typeof((array)[0]) *param);	\
+			       typeof(&(array)[0]) param);	\
 	KUNIT_ARRAY_PARAM(name, array, desc);				\
 	static void name(struct kunit *test)				\
 	{								\
 		name##_one(test, test->param_value);			\
 	}								\
 	static void name##_one(struct kunit *test,			\
-			       const typeof((array)[0]) *param)
+			       typeof(&(array)[0]) param)
 
 /* Like GT_PARAM_CASE(), named by a const char * member of the element. */
 #define GT_PARAM_CASE_DESC(name, array, member)				\
 	static void name##_one(struct kunit *test,			\
-			       const typeof((array)[0]) *param);	\
+			       typeof(&(array)[0]) param);	\
 	KUNIT_ARRAY_PARAM_DESC(name, array, member);			\
 	static void name(struct kunit *test)				\
 	{								\
 		name##_one(test, test->param_value);			\
 	}								\
 	static void name##_one(struct kunit *test,			\
-			       const typeof((array)[0]) *param)
+			       typeof(&(array)[0]) param)
 
 #define GT_PARAM_DESC_SIZE	KUNIT_PARAM_DESC_SIZE
 
@@ -96,7 +96,7 @@
 	GT_ASSERT_EQ(kunit_add_action_or_reset(test, fn, arg), 0)
 
 /* Tuning variables are the host's; the kernel takes the default. */
-#define GT_ENV(name, def)	(def)
+#define GT_ENV(name, def)	((void)(name), (def))
 
 static inline u64 gt_seed(void)
 {
@@ -176,7 +176,7 @@ static inline void *gt_zalloc(size_t size)
 /* Every element in turn; a failing one is named after the fact. */
 #define __GT_PARAM_CASE(name, array, describe)				\
 	static void name##_one(struct __test_metadata *_metadata,	\
-			       const typeof((array)[0]) *param);	\
+			       typeof(&(array)[0]) param);	\
 	TEST(name)							\
 	{								\
 		char desc[GT_PARAM_DESC_SIZE];				\
@@ -194,41 +194,41 @@ static inline void *gt_zalloc(size_t size)
 		}							\
 	}								\
 	static void name##_one(struct __test_metadata *_metadata,	\
-			       const typeof((array)[0]) *param)
+			       typeof(&(array)[0]) param)
 
 #define GT_PARAM_CASE(name, array, desc_fn) \
 	__GT_PARAM_CASE(name, array, desc_fn(&(array)[i], desc))
 #define GT_PARAM_CASE_DESC(name, array, member) \
 	__GT_PARAM_CASE(name, array, snprintf(desc, sizeof(desc), "%s", (array)[i].member))
 
-#define GT_EXPECT_EQ(a, b)	do { EXPECT_EQ(a, b); } while (0)
-#define GT_EXPECT_NE(a, b)	do { EXPECT_NE(a, b); } while (0)
-#define GT_EXPECT_LT(a, b)	do { EXPECT_LT(a, b); } while (0)
-#define GT_EXPECT_LE(a, b)	do { EXPECT_LE(a, b); } while (0)
-#define GT_EXPECT_GT(a, b)	do { EXPECT_GT(a, b); } while (0)
-#define GT_EXPECT_GE(a, b)	do { EXPECT_GE(a, b); } while (0)
-#define GT_EXPECT_TRUE(c)	do { EXPECT_TRUE(c); } while (0)
-#define GT_EXPECT_FALSE(c)	do { EXPECT_FALSE(c); } while (0)
-#define GT_ASSERT_EQ(a, b)	do { ASSERT_EQ(a, b); } while (0)
-#define GT_ASSERT_LT(a, b)	do { ASSERT_LT(a, b); } while (0)
-#define GT_ASSERT_LE(a, b)	do { ASSERT_LE(a, b); } while (0)
-#define GT_ASSERT_GT(a, b)	do { ASSERT_GT(a, b); } while (0)
-#define GT_ASSERT_GE(a, b)	do { ASSERT_GE(a, b); } while (0)
-#define GT_ASSERT_TRUE(c)	do { ASSERT_TRUE(c); } while (0)
-#define GT_ASSERT_FALSE(c)	do { ASSERT_FALSE(c); } while (0)
-#define GT_ASSERT_NOT_NULL(p)	do { ASSERT_NE(NULL, p); } while (0)
+#define GT_EXPECT_EQ(a, b)	({ EXPECT_EQ(a, b); })
+#define GT_EXPECT_NE(a, b)	({ EXPECT_NE(a, b); })
+#define GT_EXPECT_LT(a, b)	({ EXPECT_LT(a, b); })
+#define GT_EXPECT_LE(a, b)	({ EXPECT_LE(a, b); })
+#define GT_EXPECT_GT(a, b)	({ EXPECT_GT(a, b); })
+#define GT_EXPECT_GE(a, b)	({ EXPECT_GE(a, b); })
+#define GT_EXPECT_TRUE(c)	({ EXPECT_TRUE(c); })
+#define GT_EXPECT_FALSE(c)	({ EXPECT_FALSE(c); })
+#define GT_ASSERT_EQ(a, b)	({ ASSERT_EQ(a, b); })
+#define GT_ASSERT_LT(a, b)	({ ASSERT_LT(a, b); })
+#define GT_ASSERT_LE(a, b)	({ ASSERT_LE(a, b); })
+#define GT_ASSERT_GT(a, b)	({ ASSERT_GT(a, b); })
+#define GT_ASSERT_GE(a, b)	({ ASSERT_GE(a, b); })
+#define GT_ASSERT_TRUE(c)	({ ASSERT_TRUE(c); })
+#define GT_ASSERT_FALSE(c)	({ ASSERT_FALSE(c); })
+#define GT_ASSERT_NOT_NULL(p)	({ ASSERT_NE(NULL, p); })
 
-#define GT_EXPECT_EQ_MSG(a, b, ...)	do { EXPECT_EQ(a, b) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_EXPECT_LE_MSG(a, b, ...)	do { EXPECT_LE(a, b) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_EXPECT_GT_MSG(a, b, ...)	do { EXPECT_GT(a, b) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_EXPECT_TRUE_MSG(c, ...)	do { EXPECT_TRUE(c) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_EXPECT_FALSE_MSG(c, ...)	do { EXPECT_FALSE(c) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_ASSERT_EQ_MSG(a, b, ...)	do { ASSERT_EQ(a, b) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_ASSERT_LT_MSG(a, b, ...)	do { ASSERT_LT(a, b) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_ASSERT_LE_MSG(a, b, ...)	do { ASSERT_LE(a, b) TH_LOG(__VA_ARGS__); } while (0)
-#define GT_ASSERT_TRUE_MSG(c, ...)	do { ASSERT_TRUE(c) TH_LOG(__VA_ARGS__); } while (0)
+#define GT_EXPECT_EQ_MSG(a, b, ...)	({ EXPECT_EQ(a, b) TH_LOG(__VA_ARGS__); })
+#define GT_EXPECT_LE_MSG(a, b, ...)	({ EXPECT_LE(a, b) TH_LOG(__VA_ARGS__); })
+#define GT_EXPECT_GT_MSG(a, b, ...)	({ EXPECT_GT(a, b) TH_LOG(__VA_ARGS__); })
+#define GT_EXPECT_TRUE_MSG(c, ...)	({ EXPECT_TRUE(c) TH_LOG(__VA_ARGS__); })
+#define GT_EXPECT_FALSE_MSG(c, ...)	({ EXPECT_FALSE(c) TH_LOG(__VA_ARGS__); })
+#define GT_ASSERT_EQ_MSG(a, b, ...)	({ ASSERT_EQ(a, b) TH_LOG(__VA_ARGS__); })
+#define GT_ASSERT_LT_MSG(a, b, ...)	({ ASSERT_LT(a, b) TH_LOG(__VA_ARGS__); })
+#define GT_ASSERT_LE_MSG(a, b, ...)	({ ASSERT_LE(a, b) TH_LOG(__VA_ARGS__); })
+#define GT_ASSERT_TRUE_MSG(c, ...)	({ ASSERT_TRUE(c) TH_LOG(__VA_ARGS__); })
 #define GT_ASSERT_MEMEQ_MSG(a, b, size, ...) \
-	do { ASSERT_EQ(0, memcmp(a, b, size)) TH_LOG(__VA_ARGS__); } while (0)
+	({ ASSERT_EQ(0, memcmp(a, b, size)) TH_LOG(__VA_ARGS__); })
 #define GT_FAIL(...) do {						\
 	TH_LOG(__VA_ARGS__);						\
 	_metadata->exit_code = KSFT_FAIL;				\
