@@ -173,33 +173,61 @@ static inline void *gt_zalloc(size_t size)
 
 #define GT_PARAM_DESC_SIZE	128
 
-/* Every element in turn; a failing one is named after the fact. */
-#define __GT_PARAM_CASE(name, array, describe)				\
-	static void name##_one(struct __test_metadata *_metadata,	\
-			       typeof(&(array)[0]) param);	\
-	TEST(name)							\
+/*
+ * One host test per element, named case.description as KUnit names them:
+ * the constructor registers them with the harness in source order.
+ */
+struct gt_param_test {
+	struct __test_metadata meta;
+	size_t index;
+	char name[2 * GT_PARAM_DESC_SIZE];
+};
+
+#define __GT_PARAM_CASE(tc, array, describe)				\
+	static void tc##_one(struct __test_metadata *_metadata,	\
+			       typeof(&(array)[0]) param);		\
+	static void tc##_run(struct __test_metadata *_metadata,	\
+			       struct __fixture_variant_metadata *variant) \
 	{								\
+		struct gt_param_test *t = (struct gt_param_test *)_metadata; \
+									\
+		_metadata->setup_completed = true;			\
+		if (setjmp(_metadata->env) == 0)			\
+			tc##_one(_metadata, &(array)[t->index]);	\
+		gt_run_deferred();					\
+		__test_check_assert(_metadata);				\
+	}								\
+	static void __attribute__((constructor(KSELFTEST_PRIO_TEST)))	\
+	tc##_register(void)						\
+	{								\
+		static struct gt_param_test tests[ARRAY_SIZE(array)];	\
 		char desc[GT_PARAM_DESC_SIZE];				\
-		size_t i;						\
+		size_t n = ARRAY_SIZE(array), k, i;			\
 									\
-		for (i = 0; i < ARRAY_SIZE(array); i++) {		\
-			int failed = _metadata->exit_code == KSFT_FAIL;	\
-									\
-			name##_one(_metadata, &(array)[i]);		\
-			gt_run_deferred();				\
-			if (!failed && _metadata->exit_code == KSFT_FAIL) { \
-				describe;				\
-				TH_LOG("in %s", desc);			\
-			}						\
+		for (k = 0; k < n; k++) {				\
+			/* The harness prepends if constructors run backwards. */ \
+			i = __constructor_order_forward ? k : n - 1 - k; \
+			describe;					\
+			snprintf(tests[i].name, sizeof(tests[i].name), "%s.%s", \
+				 #tc, desc);				\
+			tests[i].index = i;				\
+			tests[i].meta = (struct __test_metadata){	\
+				.name = tests[i].name,			\
+				.fn = tc##_run,			\
+				.fixture = &_fixture_global,		\
+				.termsig = -1,				\
+				.timeout = TEST_TIMEOUT_DEFAULT,	\
+			};						\
+			__register_test(&tests[i].meta);		\
 		}							\
 	}								\
-	static void name##_one(struct __test_metadata *_metadata,	\
+	static void tc##_one(struct __test_metadata *_metadata,	\
 			       typeof(&(array)[0]) param)
 
-#define GT_PARAM_CASE(name, array, desc_fn) \
-	__GT_PARAM_CASE(name, array, desc_fn(&(array)[i], desc))
-#define GT_PARAM_CASE_DESC(name, array, member) \
-	__GT_PARAM_CASE(name, array, snprintf(desc, sizeof(desc), "%s", (array)[i].member))
+#define GT_PARAM_CASE(tc, array, desc_fn) \
+	__GT_PARAM_CASE(tc, array, desc_fn(&(array)[i], desc))
+#define GT_PARAM_CASE_DESC(tc, array, member) \
+	__GT_PARAM_CASE(tc, array, snprintf(desc, sizeof(desc), "%s", (array)[i].member))
 
 #define GT_EXPECT_EQ(a, b)	({ EXPECT_EQ(a, b); })
 #define GT_EXPECT_NE(a, b)	({ EXPECT_NE(a, b); })
