@@ -32,10 +32,10 @@
 
 #define GT_CASE(name)		static void name(struct kunit *test)
 
-#define GT_PARAM_CASE(name, array, desc)				\
+#define __GT_PARAM_CASE(name, array, gen_params)			\
 	static void name##_one(struct kunit *test,			\
-			       typeof(&(array)[0]) param);	\
-	KUNIT_ARRAY_PARAM(name, array, desc);				\
+			       typeof(&(array)[0]) param);		\
+	gen_params;							\
 	static void name(struct kunit *test)				\
 	{								\
 		name##_one(test, test->param_value);			\
@@ -43,17 +43,12 @@
 	static void name##_one(struct kunit *test,			\
 			       typeof(&(array)[0]) param)
 
+#define GT_PARAM_CASE(name, array, desc) \
+	__GT_PARAM_CASE(name, array, KUNIT_ARRAY_PARAM(name, array, desc))
+
 /* Like GT_PARAM_CASE(), named by a const char * member of the element. */
-#define GT_PARAM_CASE_DESC(name, array, member)				\
-	static void name##_one(struct kunit *test,			\
-			       typeof(&(array)[0]) param);	\
-	KUNIT_ARRAY_PARAM_DESC(name, array, member);			\
-	static void name(struct kunit *test)				\
-	{								\
-		name##_one(test, test->param_value);			\
-	}								\
-	static void name##_one(struct kunit *test,			\
-			       typeof(&(array)[0]) param)
+#define GT_PARAM_CASE_DESC(name, array, member) \
+	__GT_PARAM_CASE(name, array, KUNIT_ARRAY_PARAM_DESC(name, array, member))
 
 #define GT_PARAM_DESC_SIZE	KUNIT_PARAM_DESC_SIZE
 

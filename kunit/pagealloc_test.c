@@ -71,28 +71,48 @@ static void invert_bits(u64 *b)
 		b[w] = ~b[w];
 }
 
-/* Naive run lengths over pages [first, first + n), bit by bit. */
-static void naive_runs_bits(const u64 *b, unsigned int nbits, unsigned long *start,
-			    unsigned long *max, unsigned long *end)
+/* A naive free-run scan: pages fed in order, in use or free. */
+struct naive_scan {
+	unsigned long start, max, cur;
+};
+
+/* An in-use page (or a boundary no run crosses) ends the current run. */
+static void scan_break(struct naive_scan *r)
 {
-	unsigned long st = ~0UL, mx = 0, cur = 0;
+	if (r->start == ~0UL)
+		r->start = r->cur;
+	r->max = r->cur > r->max ? r->cur : r->max;
+	r->cur = 0;
+}
+
+static void scan_bits(struct naive_scan *r, const u64 *b, unsigned int nbits)
+{
 	unsigned int k;
 
 	for (k = 0; k < nbits; k++) {
-		if ((b[k / 64] >> (k % 64)) & 1) {
-			if (st == ~0UL)
-				st = cur;
-			mx = cur > mx ? cur : mx;
-			cur = 0;
-		} else {
-			cur++;
-		}
+		if ((b[k / 64] >> (k % 64)) & 1)
+			scan_break(r);
+		else
+			r->cur++;
 	}
-	if (st == ~0UL)
-		st = cur;
-	*start = st;
-	*max = cur > mx ? cur : mx;
-	*end = cur;
+}
+
+static void scan_result(const struct naive_scan *r, unsigned long *start,
+			unsigned long *max, unsigned long *end)
+{
+	*start = r->start == ~0UL ? r->cur : r->start;
+	*max = r->cur > r->max ? r->cur : r->max;
+	*end = r->cur;
+}
+
+/* Naive run lengths over bits [0, nbits) of @b, bit by bit. */
+static void naive_runs_bits(const u64 *b, unsigned int nbits, unsigned long *start,
+			    unsigned long *max, unsigned long *end)
+{
+	struct naive_scan r = { ~0UL, 0, 0 };
+
+	scan_bits(&r, b, nbits);
+	scan_result(&r, start, max, end);
 }
 
 /* Go's SummarizeSlow. */
@@ -113,53 +133,30 @@ static void naive_runs(const struct goalloc_pagealloc *p, unsigned long c0,
 		       unsigned long c1, unsigned long *start, unsigned long *max,
 		       unsigned long *end)
 {
-	unsigned long st = ~0UL, mx = 0, cur = 0, c;
-	unsigned int k, w, ones, zeros;
+	struct naive_scan r = { ~0UL, 0, 0 };
+	unsigned int w, ones, zeros;
+	unsigned long c;
 
 	for (c = c0; c < c1; c++) {
 		const u64 *b = c < p->max_chunks ? p->chunks[c].pallocbits : NULL;
 
 		/* Disjoint chunks: a run ends at every chunk boundary. */
-		if (p->disjoint && c > c0) {
-			if (st == ~0UL)
-				st = cur;
-			mx = cur > mx ? cur : mx;
-			cur = 0;
-		}
+		if (p->disjoint && c > c0)
+			scan_break(&r);
 		ones = zeros = 0;
 		for (w = 0; b && w < GOALLOC_PALLOC_CHUNK_WORDS; w++) {
 			ones += b[w] == ~0ULL;
 			zeros += b[w] == 0;
 		}
-		if (!b || ones == GOALLOC_PALLOC_CHUNK_WORDS) {
-			if (st == ~0UL)
-				st = cur;
-			mx = cur > mx ? cur : mx;
-			cur = 0;
-			continue;
-		}
-		if (zeros == GOALLOC_PALLOC_CHUNK_WORDS) {
-			cur += CP;
-			continue;
-		}
-		for (k = 0; k < CP; k++) {
-			if (goalloc_pagebits_get(b, k)) {
-				if (st == ~0UL)
-					st = cur;
-				mx = cur > mx ? cur : mx;
-				cur = 0;
-			} else {
-				cur++;
-			}
-		}
+		if (!b || ones == GOALLOC_PALLOC_CHUNK_WORDS)
+			scan_break(&r);
+		else if (zeros == GOALLOC_PALLOC_CHUNK_WORDS)
+			r.cur += CP;
+		else
+			scan_bits(&r, b, CP);
 	}
-	if (st == ~0UL)
-		st = cur;
-	*start = st;
-	*max = cur > mx ? cur : mx;
-	*end = cur;
+	scan_result(&r, start, max, end);
 }
-
 
 /* goalloc_pagealloc_check() plus every summary against a naive rescan. */
 static void pa_test_consistent(GT_CTX, const struct goalloc_pagealloc *p)
