@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for goalloc's page allocator (mod/pagealloc.c) and per-CPU page
- * cache (mod/pagecache.c): the deterministic cases of Go 1.19's
- * mpallocbits_test.go, mpagealloc_test.go and mpagecache_test.go in
- * page-index form, and a short randomised run against a flat model.
+ * Tests for goalloc's page allocator (mod/pagealloc.c) and per-CPU page
+ * cache (mod/pagecache.c): the cases of Go 1.19's mpallocbits_test.go,
+ * mpagealloc_test.go and mpagecache_test.go in page-index form, and a
+ * randomised differential run against a flat one-byte-per-page model.
+ * One source for two builds (kunit/expect.h): the goalloc_pagealloc and
+ * goalloc_pagecache KUnit suites, and tools/testing/goalloc's pagealloc
+ * program, which runs the table cases on every tree shape and the random
+ * parts much longer (GOALLOC_SEED reseeds).
  *
  * Pure logic: page indices are never turned into memory, so no heap is
  * involved.  After each step the summaries are recomputed from the bitmaps
- * with a naive run scan.  The userspace harness
- * (tools/testing/goalloc/pagealloc_test.c) runs the same cases on more tree
- * shapes and a much longer randomised run.
+ * with a naive run scan.
  */
-#include <kunit/test.h>
-#include <kunit/resource.h>
-#include <linux/slab.h>
+#include <linux/array_size.h>
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
 #include <linux/string.h>
 
 #include "goalloc/pagealloc.h"
 #include "goalloc/pagecache.h"
+#include "expect.h"
 
 #define CP	GOALLOC_PALLOC_CHUNK_PAGES
 #define NONE	GOALLOC_NO_PAGE
@@ -27,9 +32,12 @@
 #define PB(c, i)	((BASE + (c)) * (unsigned long)CP + (i))
 #define JUMP	0x1000UL	/* Go's chunkIdxBigJump, scaled down */
 
-/* Slots for the cases: a 3-level tree; far-apart cases need 5 levels. */
-#define SMALL_SHAPE	300UL
-#define BIG_SHAPE	(1UL << 14)
+/*
+ * Tree shapes the table cases run on: 3, 5 and 5 levels (root 8, 2, 4).
+ * The host runs every case on each shape that holds it; the kernel on the
+ * smallest only.
+ */
+static const unsigned long pa_shapes[] = { 300, 5000, 1UL << 14 };
 
 struct bit_range {
 	unsigned int i, n;
@@ -45,21 +53,7 @@ struct pa_range {
 
 /* ---------------------------------------------------------------- helpers */
 
-KUNIT_DEFINE_ACTION_WRAPPER(pa_test_destroy, goalloc_pagealloc_destroy,
-			    struct goalloc_pagealloc *);
-
-static u64 pa_test_rand(u64 *s)
-{
-	u64 x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static void pa_test_make_bits(u64 *b, const struct bit_range *r, unsigned int nr)
+static void make_bits(u64 *b, const struct bit_range *r, unsigned int nr)
 {
 	unsigned int k;
 
@@ -69,81 +63,128 @@ static void pa_test_make_bits(u64 *b, const struct bit_range *r, unsigned int nr
 			goalloc_pagebits_set_range(b, r[k].i, r[k].n);
 }
 
-/*
- * Naive (start, max, end) of whole chunks [c0, c1), read bit by bit from the
- * bitmaps (whole words short-cut); slots past max_chunks count as in use.
- */
-static void pa_test_naive_runs(const struct goalloc_pagealloc *p, unsigned long c0,
-			       unsigned long c1, unsigned long *start,
-			       unsigned long *max, unsigned long *end)
+static void invert_bits(u64 *b)
 {
-	unsigned long st = ~0UL, mx = 0, cur = 0, c;
-	unsigned int k, w, ones, zeros;
+	unsigned int w;
+
+	for (w = 0; w < GOALLOC_PALLOC_CHUNK_WORDS; w++)
+		b[w] = ~b[w];
+}
+
+/* A naive free-run scan: pages fed in order, in use or free. */
+struct naive_scan {
+	unsigned long start, max, cur;
+};
+
+/* An in-use page (or a boundary no run crosses) ends the current run. */
+static void scan_break(struct naive_scan *r)
+{
+	if (r->start == ~0UL)
+		r->start = r->cur;
+	r->max = r->cur > r->max ? r->cur : r->max;
+	r->cur = 0;
+}
+
+static void scan_bits(struct naive_scan *r, const u64 *b, unsigned int nbits)
+{
+	unsigned int k;
+
+	for (k = 0; k < nbits; k++) {
+		if ((b[k / 64] >> (k % 64)) & 1)
+			scan_break(r);
+		else
+			r->cur++;
+	}
+}
+
+static void scan_result(const struct naive_scan *r, unsigned long *start,
+			unsigned long *max, unsigned long *end)
+{
+	*start = r->start == ~0UL ? r->cur : r->start;
+	*max = r->cur > r->max ? r->cur : r->max;
+	*end = r->cur;
+}
+
+/* Naive run lengths over bits [0, nbits) of @b, bit by bit. */
+static void naive_runs_bits(const u64 *b, unsigned int nbits, unsigned long *start,
+			    unsigned long *max, unsigned long *end)
+{
+	struct naive_scan r = { ~0UL, 0, 0 };
+
+	scan_bits(&r, b, nbits);
+	scan_result(&r, start, max, end);
+}
+
+/* Go's SummarizeSlow. */
+static u64 summarize_slow(const u64 *b)
+{
+	unsigned long s, m, e;
+
+	naive_runs_bits(b, CP, &s, &m, &e);
+	return goalloc_pallocsum_pack(s, m, e);
+}
+
+/*
+ * From-scratch (start, max, end) of the page range covered by whole chunks
+ * [c0, c1) of @p, read from the bitmaps; slots past max_chunks count as in
+ * use.  Whole-word shortcuts keep the big tree shapes affordable.
+ */
+static void naive_runs(const struct goalloc_pagealloc *p, unsigned long c0,
+		       unsigned long c1, unsigned long *start, unsigned long *max,
+		       unsigned long *end)
+{
+	struct naive_scan r = { ~0UL, 0, 0 };
+	unsigned int w, ones, zeros;
+	unsigned long c;
 
 	for (c = c0; c < c1; c++) {
 		const u64 *b = c < p->max_chunks ? p->chunks[c].pallocbits : NULL;
 
-		ones = 0;
-		zeros = 0;
+		/* Disjoint chunks: a run ends at every chunk boundary. */
+		if (p->disjoint && c > c0)
+			scan_break(&r);
+		ones = zeros = 0;
 		for (w = 0; b && w < GOALLOC_PALLOC_CHUNK_WORDS; w++) {
 			ones += b[w] == ~0ULL;
 			zeros += b[w] == 0;
 		}
-		if (!b || ones == GOALLOC_PALLOC_CHUNK_WORDS) {
-			if (st == ~0UL)
-				st = cur;
-			mx = max(mx, cur);
-			cur = 0;
-			continue;
-		}
-		if (zeros == GOALLOC_PALLOC_CHUNK_WORDS) {
-			cur += CP;
-			continue;
-		}
-		for (k = 0; k < CP; k++) {
-			if (goalloc_pagebits_get(b, k)) {
-				if (st == ~0UL)
-					st = cur;
-				mx = max(mx, cur);
-				cur = 0;
-			} else {
-				cur++;
-			}
-		}
+		if (!b || ones == GOALLOC_PALLOC_CHUNK_WORDS)
+			scan_break(&r);
+		else if (zeros == GOALLOC_PALLOC_CHUNK_WORDS)
+			r.cur += CP;
+		else
+			scan_bits(&r, b, CP);
 	}
-	*start = st == ~0UL ? cur : st;
-	*max = max(mx, cur);
-	*end = cur;
+	scan_result(&r, start, max, end);
 }
 
 /* goalloc_pagealloc_check() plus every summary against a naive rescan. */
-static void pa_test_consistent(struct kunit *test, const struct goalloc_pagealloc *p)
+static void pa_test_consistent(GT_CTX, const struct goalloc_pagealloc *p)
 {
 	unsigned long where, i, n, cpe, s, m, e;
 	const char *why;
 	unsigned int l;
 
-	KUNIT_ASSERT_EQ_MSG(test, goalloc_pagealloc_check(p, &why, &where), 0,
-			    "%s at %lu", why, where);
+	GT_ASSERT_EQ_MSG(goalloc_pagealloc_check(p, &why, &where), 0, "%s at %lu", why, where);
 	for (l = 0; l < p->nlevels; l++) {
 		n = 1UL << (p->level_bits[0] + GOALLOC_SUMMARY_LEVEL_BITS * l);
 		cpe = 1UL << (p->level_log_pages[l] - GOALLOC_PALLOC_CHUNK_PAGES_SHIFT);
 		for (i = 0; i < n; i++) {
 			u64 sum = p->summary[l][i];
 
-			pa_test_naive_runs(p, i * cpe, (i + 1) * cpe, &s, &m, &e);
-			KUNIT_ASSERT_TRUE_MSG(test, goalloc_pallocsum_start(sum) == s &&
-					      goalloc_pallocsum_max(sum) == m &&
-					      goalloc_pallocsum_end(sum) == e,
-					      "level %u entry %lu: (%u,%u,%u) want (%lu,%lu,%lu)",
-					      l, i, goalloc_pallocsum_start(sum),
-					      goalloc_pallocsum_max(sum),
-					      goalloc_pallocsum_end(sum), s, m, e);
+			naive_runs(p, i * cpe, (i + 1) * cpe, &s, &m, &e);
+			GT_ASSERT_TRUE_MSG(goalloc_pallocsum_start(sum) == s &&
+					   goalloc_pallocsum_max(sum) == m &&
+					   goalloc_pallocsum_end(sum) == e,
+					   "level %u entry %lu: (%u,%u,%u) want (%lu,%lu,%lu)",
+					   l, i, goalloc_pallocsum_start(sum),
+					   goalloc_pallocsum_max(sum),
+					   goalloc_pallocsum_end(sum), s, m, e);
 		}
 	}
 }
 
-static void pa_test_chunk_bits(const struct pa_range *r, long chunk, u64 *b)
+static void chunk_bits_of(const struct pa_range *r, long chunk, u64 *b)
 {
 	memset(b, 0, GOALLOC_PALLOC_CHUNK_WORDS * sizeof(u64));
 	for (; r && r->chunk >= 0; r++)
@@ -151,14 +192,19 @@ static void pa_test_chunk_bits(const struct pa_range *r, long chunk, u64 *b)
 			goalloc_pagebits_set_range(b, r->i, r->n);
 }
 
-/* A page allocator freed at the end of the case. */
-static struct goalloc_pagealloc *pa_test_init(struct kunit *test, unsigned long max_chunks)
+static void pa_test_destroy(void *p)
 {
-	struct goalloc_pagealloc *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	goalloc_pagealloc_destroy(p);
+}
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_init(p, max_chunks), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pa_test_destroy, p), 0);
+/* A page allocator freed at the end of the case. */
+static struct goalloc_pagealloc *pa_test_init(GT_CTX, unsigned long max_chunks)
+{
+	struct goalloc_pagealloc *p = GT_ZALLOC(sizeof(*p));
+
+	GT_ASSERT_NOT_NULL(p);
+	GT_ASSERT_EQ(goalloc_pagealloc_init(p, max_chunks), 0);
+	GT_DEFER(pa_test_destroy, p);
 	return p;
 }
 
@@ -166,116 +212,135 @@ static struct goalloc_pagealloc *pa_test_init(struct kunit *test, unsigned long 
  * Go's NewPageAlloc: grow every chunk named in @alloc and load its in-use
  * and scavenged bits (in-use pages lose their scavenged bit).
  */
-static struct goalloc_pagealloc *pa_test_new(struct kunit *test, unsigned long max_chunks,
+static struct goalloc_pagealloc *pa_test_new(GT_CTX, unsigned long max_chunks,
 					     const struct pa_range *alloc,
 					     const struct pa_range *scav)
 {
-	struct goalloc_pagealloc *p = pa_test_init(test, max_chunks);
+	struct goalloc_pagealloc *p = pa_test_init(GT_ARG, max_chunks);
 	u64 a[GOALLOC_PALLOC_CHUNK_WORDS], s[GOALLOC_PALLOC_CHUNK_WORDS];
 	const struct pa_range *r;
 
 	for (r = alloc; r->chunk >= 0; r++) {
 		if (p->chunk_state[BASE + r->chunk] != GOALLOC_CHUNK_ABSENT)
 			continue;
-		KUNIT_ASSERT_EQ(test, goalloc_pagealloc_grow(p, BASE + r->chunk), 0);
+		GT_ASSERT_EQ(goalloc_pagealloc_grow(p, BASE + r->chunk), 0);
 	}
 	for (r = alloc; r->chunk >= 0; r++) {
-		pa_test_chunk_bits(alloc, r->chunk, a);
-		pa_test_chunk_bits(scav, r->chunk, s);
-		KUNIT_ASSERT_EQ(test, goalloc_pagealloc_load_chunk(p, BASE + r->chunk, a, s), 0);
+		chunk_bits_of(alloc, r->chunk, a);
+		chunk_bits_of(scav, r->chunk, s);
+		GT_ASSERT_EQ(goalloc_pagealloc_load_chunk(p, BASE + r->chunk, a, s), 0);
 	}
-	pa_test_consistent(test, p);
+	pa_test_consistent(GT_ARG, p);
 	return p;
 }
 
 /* Go's checkPageAlloc, plus summaries and counters. */
-static void pa_test_same(struct kunit *test, const struct goalloc_pagealloc *want,
+static void pa_test_same(GT_CTX, const struct goalloc_pagealloc *want,
 			 const struct goalloc_pagealloc *got)
 {
 	unsigned long c, n;
 	unsigned int l;
 
-	KUNIT_ASSERT_EQ(test, want->max_chunks, got->max_chunks);
+	GT_ASSERT_EQ(want->max_chunks, got->max_chunks);
 	for (c = 0; c < got->max_chunks; c++) {
-		KUNIT_ASSERT_EQ_MSG(test, want->chunk_state[c], got->chunk_state[c],
-				    "chunk %lu", c);
-		KUNIT_ASSERT_MEMEQ_MSG(test, &want->chunks[c], &got->chunks[c],
-				       sizeof(got->chunks[c]), "chunk %lu bitmaps", c);
+		GT_ASSERT_EQ_MSG(want->chunk_state[c], got->chunk_state[c], "chunk %lu", c);
+		GT_ASSERT_MEMEQ_MSG(&want->chunks[c], &got->chunks[c], sizeof(got->chunks[c]),
+				    "chunk %lu bitmaps", c);
 	}
 	for (l = 0; l < got->nlevels; l++) {
 		n = 1UL << (got->level_bits[0] + GOALLOC_SUMMARY_LEVEL_BITS * l);
-		KUNIT_ASSERT_MEMEQ_MSG(test, want->summary[l], got->summary[l],
-				       n * sizeof(u64), "summary level %u", l);
+		GT_ASSERT_MEMEQ_MSG(want->summary[l], got->summary[l], n * sizeof(u64),
+				    "summary level %u", l);
 	}
-	KUNIT_ASSERT_EQ(test, want->free_pages, got->free_pages);
-	KUNIT_ASSERT_EQ(test, want->scav_pages, got->scav_pages);
-	KUNIT_ASSERT_EQ(test, want->nr_chunks, got->nr_chunks);
-	pa_test_consistent(test, got);
+	GT_ASSERT_EQ(want->free_pages, got->free_pages);
+	GT_ASSERT_EQ(want->scav_pages, got->scav_pages);
+	GT_ASSERT_EQ(want->nr_chunks, got->nr_chunks);
+	pa_test_consistent(GT_ARG, got);
+}
+
+/*
+ * The shapes a case with @need chunk slots runs on: all that hold it on
+ * the host, the smallest that does in the kernel.
+ */
+static bool pa_test_shape(unsigned long need, unsigned int s, bool *ran)
+{
+	if (need > pa_shapes[s] || (!GT_HOST && *ran))
+		return false;
+	*ran = true;
+	return true;
 }
 
 /* ------------------------------------------------------- pallocsum / bits */
 
-static void pallocsum_pack_test(struct kunit *test)
+GT_CASE(pallocsum_pack_test)
 {
 	unsigned int k, s, m, e;
-	u64 seed = 0x5eed, sum;
+	u64 seed = gt_seed(), sum;
 
-	KUNIT_EXPECT_EQ(test, goalloc_pallocsum_pack(CP, CP, CP),
-			GOALLOC_PALLOC_FREE_CHUNK_SUM);
-	KUNIT_EXPECT_EQ(test, goalloc_pallocsum_pack(0, 0, 0), 0);
+	GT_EXPECT_EQ(goalloc_pallocsum_pack(CP, CP, CP), GOALLOC_PALLOC_FREE_CHUNK_SUM);
+	GT_EXPECT_EQ(goalloc_pallocsum_pack(0, 0, 0), 0);
 	sum = goalloc_pallocsum_pack(GOALLOC_PALLOC_SUM_MAX, GOALLOC_PALLOC_SUM_MAX,
 				     GOALLOC_PALLOC_SUM_MAX);
-	KUNIT_EXPECT_EQ(test, sum, BIT_ULL(63));
+	GT_EXPECT_EQ(sum, BIT_ULL(63));
 	goalloc_pallocsum_unpack(sum, &s, &m, &e);
-	KUNIT_EXPECT_EQ(test, s, GOALLOC_PALLOC_SUM_MAX);
-	KUNIT_EXPECT_EQ(test, m, GOALLOC_PALLOC_SUM_MAX);
-	KUNIT_EXPECT_EQ(test, e, GOALLOC_PALLOC_SUM_MAX);
-	for (k = 0; k < 1000; k++) {
-		unsigned int a = pa_test_rand(&seed) % GOALLOC_PALLOC_SUM_MAX;
-		unsigned int b = pa_test_rand(&seed) % GOALLOC_PALLOC_SUM_MAX;
-		unsigned int c = pa_test_rand(&seed) % GOALLOC_PALLOC_SUM_MAX;
+	GT_EXPECT_EQ(s, GOALLOC_PALLOC_SUM_MAX);
+	GT_EXPECT_EQ(m, GOALLOC_PALLOC_SUM_MAX);
+	GT_EXPECT_EQ(e, GOALLOC_PALLOC_SUM_MAX);
+	for (k = 0; k < GT_PICK(10000, 1000); k++) {
+		unsigned int a = gt_rand(&seed) % GOALLOC_PALLOC_SUM_MAX;
+		unsigned int b = gt_rand(&seed) % GOALLOC_PALLOC_SUM_MAX;
+		unsigned int c = gt_rand(&seed) % GOALLOC_PALLOC_SUM_MAX;
 
-		goalloc_pallocsum_unpack(goalloc_pallocsum_pack(a, b, c), &s, &m, &e);
-		KUNIT_ASSERT_EQ(test, s, a);
-		KUNIT_ASSERT_EQ(test, m, b);
-		KUNIT_ASSERT_EQ(test, e, c);
+		sum = goalloc_pallocsum_pack(a, b, c);
+		GT_ASSERT_EQ(sum >> 63, 0);
+		goalloc_pallocsum_unpack(sum, &s, &m, &e);
+		GT_ASSERT_EQ(s, a);
+		GT_ASSERT_EQ(m, b);
+		GT_ASSERT_EQ(e, c);
 	}
 }
 
-struct fbr_case {
-	u64 x;
-	unsigned int n, want;	/* want 64: no run */
-};
-
-/* Go's TestFindBitRange64 vectors. */
-static const struct fbr_case fbr_cases[] = {
-	{ 0x8000000000000000, 1, 63 },
-	{ 0xc000010001010000, 2, 62 },
-	{ 0xc000010001030000, 2, 16 },
-	{ 0xe000030001030000, 3, 61 },
-	{ 0xe000030001070000, 3, 16 },
-	{ 0xffff03ff01070000, 16, 48 },
-	{ 0xffff03ff0107ffff, 16, 0 },
-	{ 0x0fff03ff01079fff, 16, 64 },
-};
-
-static void find_bit_range64_test(struct kunit *test)
+/* Go's TestPallocBitsAllocRange. */
+GT_CASE(pallocbits_alloc_range_test)
 {
-	unsigned int k, n;
+	static const struct {
+		struct bit_range r;
+		unsigned int w0, w1;	/* words [w0, w1) all ones ... */
+		int word;		/* ... plus this word = val (-1: none) */
+		u64 val;
+	} cases[] = {
+		{ { 0, 1 }, 0, 0, 0, 0x1 },
+		{ { CP - 1, 1 }, 0, 0, 7, 1ULL << 63 },
+		{ { 129, 5 }, 0, 0, 2, 0x3e },
+		{ { 128, 128 }, 2, 4, -1, 0 },
+		{ { 0, 321 }, 0, 5, 5, 0x1 },
+		{ { CP - (64 * 3 + 1), 64 * 3 + 1 }, 5, 8, 4, 1ULL << 63 },
+		{ { 0, CP }, 0, 8, -1, 0 },
+	};
+	u64 got[8], want[8];
+	unsigned int k, w;
 
-	for (n = 1; n <= 64; n++) {
-		KUNIT_EXPECT_EQ(test, goalloc_find_bit_range64(~0ULL, n), 0);
-		KUNIT_EXPECT_GE(test, goalloc_find_bit_range64(0, n), 64);
+	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		make_bits(got, &cases[k].r, 1);
+		memset(want, 0, sizeof(want));
+		for (w = cases[k].w0; w < cases[k].w1; w++)
+			want[w] = ~0ULL;
+		if (cases[k].word >= 0)
+			want[cases[k].word] = cases[k].val;
+		for (w = 0; w < 8; w++)
+			GT_ASSERT_EQ_MSG(want[w], got[w], "case %u word %u", k, w);
+		goalloc_pagebits_clear_range(got, cases[k].r.i, cases[k].r.n);
+		for (w = 0; w < 8; w++)
+			GT_ASSERT_EQ(0, got[w]);
 	}
-	for (k = 0; k < ARRAY_SIZE(fbr_cases); k++)
-		KUNIT_EXPECT_EQ_MSG(test, min(goalloc_find_bit_range64(fbr_cases[k].x,
-								       fbr_cases[k].n), 64U),
-				    fbr_cases[k].want, "case %u", k);
 }
 
-/* Go's TestMallocBitsPopcntRange, "Scattered" and "OddBound". */
-static void pallocbits_popcnt_test(struct kunit *test)
+/* Go's TestMallocBitsPopcntRange. */
+GT_CASE(pallocbits_popcnt_test)
 {
+	static const struct bit_range half[] = { { CP / 2, CP / 2 } };
+	static const struct bit_range odd[] = { { 0, 111 } };
+	static const struct bit_range all[] = { { 0, CP } };
 	static const struct bit_range scattered[] = {
 		{1, 3}, {5, 1}, {7, 1}, {10, 2}, {13, 1}, {15, 4},
 		{21, 1}, {23, 1}, {26, 2}, {30, 5}, {36, 2}, {40, 3},
@@ -283,27 +348,105 @@ static void pallocbits_popcnt_test(struct kunit *test)
 		{71, 10}, {84, 1}, {89, 7}, {99, 2}, {103, 1}, {107, 2},
 		{111, 1}, {113, 1}, {115, 1}, {118, 1}, {120, 2}, {125, 5},
 	};
-	static const struct bit_range odd[] = { { 0, 111 } };
-	static const unsigned int sc[][3] = {
-		{ 0, 11, 6 }, { 0, 64, 39 }, { 13, 64, 40 }, { 64, 64, 34 },
-		{ 0, 128, 73 }, { 1, 128, 74 }, { 0, CP, 75 },
+	static const struct {
+		const struct bit_range *init;
+		unsigned int ninit, i, n, want;
+	} cases[] = {
+		{ NULL, 0, 0, 1, 0 }, { NULL, 0, 5, 3, 0 }, { NULL, 0, 2, 11, 0 },
+		{ NULL, 0, CP / 4 + 1, CP / 2, 0 }, { NULL, 0, 0, CP, 0 },
+		{ all, 1, 0, 1, 1 }, { all, 1, 5, 3, 3 }, { all, 1, 2, 11, 11 },
+		{ all, 1, CP / 4 + 1, CP / 2, CP / 2 }, { all, 1, 0, CP, CP },
+		{ half, 1, 0, 1, 0 }, { half, 1, 5, 3, 0 }, { half, 1, 2, 11, 0 },
+		{ half, 1, CP / 2 - 1, 1, 0 }, { half, 1, CP / 2, 1, 1 },
+		{ half, 1, CP / 2 + 10, 1, 1 }, { half, 1, CP / 2 - 1, 2, 1 },
+		{ half, 1, CP / 4, CP / 4, 0 }, { half, 1, CP / 4, CP / 4 + 1, 1 },
+		{ half, 1, CP / 4 + 1, CP / 2, CP / 4 + 1 }, { half, 1, 0, CP, CP / 2 },
+		{ odd, 1, 0, 1, 1 }, { odd, 1, 5, 3, 3 }, { odd, 1, 2, 11, 11 },
+		{ odd, 1, 110, 2, 1 }, { odd, 1, 99, 50, 12 }, { odd, 1, 110, 1, 1 },
+		{ odd, 1, 111, 1, 0 }, { odd, 1, 99, 1, 1 }, { odd, 1, 120, 1, 0 },
+		{ odd, 1, CP / 2, CP / 2, 0 }, { odd, 1, 0, CP, 111 },
+		{ scattered, ARRAY_SIZE(scattered), 0, 11, 6 },
+		{ scattered, ARRAY_SIZE(scattered), 0, 64, 39 },
+		{ scattered, ARRAY_SIZE(scattered), 13, 64, 40 },
+		{ scattered, ARRAY_SIZE(scattered), 64, 64, 34 },
+		{ scattered, ARRAY_SIZE(scattered), 0, 128, 73 },
+		{ scattered, ARRAY_SIZE(scattered), 1, 128, 74 },
+		{ scattered, ARRAY_SIZE(scattered), 0, CP, 75 },
 	};
-	static const unsigned int oc[][3] = {
-		{ 0, 1, 1 }, { 5, 3, 3 }, { 2, 11, 11 }, { 110, 2, 1 }, { 99, 50, 12 },
-		{ 110, 1, 1 }, { 111, 1, 0 }, { 99, 1, 1 }, { 120, 1, 0 },
-		{ CP / 2, CP / 2, 0 }, { 0, CP, 111 },
-	};
-	u64 b[GOALLOC_PALLOC_CHUNK_WORDS];
 	unsigned int k;
+	u64 b[8];
 
-	pa_test_make_bits(b, scattered, ARRAY_SIZE(scattered));
-	for (k = 0; k < ARRAY_SIZE(sc); k++)
-		KUNIT_EXPECT_EQ_MSG(test, goalloc_pagebits_popcnt_range(b, sc[k][0], sc[k][1]),
-				    sc[k][2], "scattered %u", k);
-	pa_test_make_bits(b, odd, 1);
-	for (k = 0; k < ARRAY_SIZE(oc); k++)
-		KUNIT_EXPECT_EQ_MSG(test, goalloc_pagebits_popcnt_range(b, oc[k][0], oc[k][1]),
-				    oc[k][2], "oddbound %u", k);
+	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		make_bits(b, cases[k].init, cases[k].ninit);
+		GT_ASSERT_EQ_MSG(cases[k].want, goalloc_pagebits_popcnt_range(b, cases[k].i, cases[k].n), "case %u", k);
+	}
+}
+
+/* mergeSummaries of 8 chunks equals the summary of the 4096 joined pages. */
+GT_CASE(pallocsum_merge_test)
+{
+	u64 (*bits)[GOALLOC_PALLOC_CHUNK_WORDS] = GT_ZALLOC(8 * sizeof(*bits));
+	u64 *all = GT_ZALLOC(8 * GOALLOC_PALLOC_CHUNK_WORDS * sizeof(*all));
+	u64 seed = gt_seed(), sums[8];
+	unsigned long s, m, e;
+	unsigned int k, c, w;
+
+	GT_ASSERT_NOT_NULL(bits);
+	GT_ASSERT_NOT_NULL(all);
+	for (k = 0; k < GT_PICK(3000, 100); k++) {
+		for (c = 0; c < 8; c++) {
+			unsigned int kind = gt_rand(&seed) % 4;
+
+			for (w = 0; w < 8; w++) {
+				u64 x = gt_rand(&seed) | gt_rand(&seed);
+
+				bits[c][w] = kind == 0 ? 0 : kind == 1 ? ~0ULL : x;
+				if (kind == 3 && gt_rand(&seed) % 3 == 0)
+					bits[c][w] = 0;
+			}
+			sums[c] = goalloc_pallocbits_summarize(bits[c]);
+			memcpy(&all[c * 8], bits[c], sizeof(bits[c]));
+		}
+		naive_runs_bits(all, 8 * CP, &s, &m, &e);
+		GT_ASSERT_EQ_MSG(goalloc_pallocsum_pack(s, m, e),
+				 goalloc_pallocsum_merge(sums, 8, 9), "iteration %u", k);
+	}
+}
+
+/* Go's TestPallocBitsSummarizeRandom and the benchmark's word patterns. */
+GT_CASE(pallocbits_summarize_random_test)
+{
+	static const u64 patterns[] = {
+		0, ~0ULL, 0xaa, 0xaaaaaaaaaaaaaaaa, 0x80000000aaaaaaaa,
+		0xaaaaaaaa00000001, 0xbbbbbbbbbbbbbbbb, 0x80000000bbbbbbbb,
+		0xbbbbbbbb00000001, 0xcccccccccccccccc, 0x4444444444444444,
+		0x4040404040404040, 0x4000400040004000, 0x1000404044ccaaff,
+	};
+	u64 seed = gt_seed(), b[GOALLOC_PALLOC_CHUNK_WORDS];
+	unsigned int k, w;
+
+	for (k = 0; k < ARRAY_SIZE(patterns); k++) {
+		for (w = 0; w < GOALLOC_PALLOC_CHUNK_WORDS; w++)
+			b[w] = patterns[k];
+		GT_ASSERT_EQ_MSG(summarize_slow(b), goalloc_pallocbits_summarize(b),
+				 "pattern %#llx", (unsigned long long)patterns[k]);
+	}
+	/* Random words (sparse, dense, mixed) with long runs. */
+	for (k = 0; k < GT_PICK(30000, 300); k++) {
+		for (w = 0; w < GOALLOC_PALLOC_CHUNK_WORDS; w++) {
+			u64 x = gt_rand(&seed);
+
+			if (k % 3 == 1)
+				x &= gt_rand(&seed) & gt_rand(&seed);
+			else if (k % 3 == 2)
+				x |= gt_rand(&seed) | gt_rand(&seed);
+			if (gt_rand(&seed) % 8 == 0)
+				x = gt_rand(&seed) & 1 ? 0 : ~0ULL;
+			b[w] = x;
+		}
+		GT_ASSERT_EQ_MSG(summarize_slow(b), goalloc_pallocbits_summarize(b),
+				 "iteration %u", k);
+	}
 }
 
 struct sum_case {
@@ -325,47 +468,14 @@ static const struct sum_case sum_cases[] = {
 	{ "AllFree", { { 0, CP } }, 1, CP, CP, CP },
 };
 
-KUNIT_ARRAY_PARAM_DESC(sum, sum_cases, name);
-
-static void pallocbits_summarize_test(struct kunit *test)
+GT_PARAM_CASE_DESC(pallocbits_summarize_test, sum_cases, name)
 {
-	const struct sum_case *tc = test->param_value;
 	u64 b[GOALLOC_PALLOC_CHUNK_WORDS];
-	unsigned int w;
 
-	pa_test_make_bits(b, tc->free, tc->nfree);
-	for (w = 0; w < GOALLOC_PALLOC_CHUNK_WORDS; w++)
-		b[w] = ~b[w];
-	KUNIT_EXPECT_EQ(test, goalloc_pallocbits_summarize(b),
-			goalloc_pallocsum_pack(tc->s, tc->m, tc->e));
-}
-
-/* Random bitmaps (sparse, dense, mixed) against a bit-by-bit scan. */
-static void pallocbits_summarize_random_test(struct kunit *test)
-{
-	struct goalloc_pagealloc p = { .max_chunks = 1 };
-	struct goalloc_palloc_data d;
-	unsigned long s, m, e;
-	unsigned int k, w;
-	u64 seed = 0x5a11;
-
-	p.chunks = &d;
-	for (k = 0; k < 300; k++) {
-		for (w = 0; w < GOALLOC_PALLOC_CHUNK_WORDS; w++) {
-			u64 x = pa_test_rand(&seed);
-
-			if (k % 3 == 1)
-				x &= pa_test_rand(&seed) & pa_test_rand(&seed);
-			else if (k % 3 == 2)
-				x |= pa_test_rand(&seed) | pa_test_rand(&seed);
-			if (pa_test_rand(&seed) % 8 == 0)
-				x = pa_test_rand(&seed) & 1 ? 0 : ~0ULL;
-			d.pallocbits[w] = x;
-		}
-		pa_test_naive_runs(&p, 0, 1, &s, &m, &e);
-		KUNIT_ASSERT_EQ_MSG(test, goalloc_pallocbits_summarize(d.pallocbits),
-				    goalloc_pallocsum_pack(s, m, e), "iteration %u", k);
-	}
+	make_bits(b, param->free, param->nfree);
+	invert_bits(b);
+	GT_EXPECT_EQ(goalloc_pallocbits_summarize(b),
+		     goalloc_pallocsum_pack(param->s, param->m, param->e));
 }
 
 struct find_case {
@@ -399,23 +509,149 @@ static const struct find_case find_cases[] = {
 	  2, 2, 161, { 332 }, 1 },
 };
 
-KUNIT_ARRAY_PARAM_DESC(find, find_cases, name);
-
-static void pallocbits_find_test(struct kunit *test)
+GT_PARAM_CASE_DESC(pallocbits_find_test, find_cases, name)
 {
-	const struct find_case *tc = test->param_value;
 	u64 b[GOALLOC_PALLOC_CHUNK_WORDS], want[GOALLOC_PALLOC_CHUNK_WORDS];
 	unsigned int h, got, sidx;
 
-	pa_test_make_bits(b, tc->before, tc->nbefore);
-	for (h = 0; h < tc->nhits; h++) {
-		got = goalloc_pallocbits_find(b, tc->npages, 0, &sidx);
-		KUNIT_ASSERT_EQ_MSG(test, got, tc->hits[h], "hit %u", h);
+	make_bits(b, param->before, param->nbefore);
+	for (h = 0; h < param->nhits; h++) {
+		got = goalloc_pallocbits_find(b, param->npages, 0, &sidx);
+		GT_ASSERT_EQ_MSG(got, param->hits[h], "hit %u", h);
 		if (got != GOALLOC_PALLOC_NOT_FOUND)
-			goalloc_pagebits_set_range(b, got, tc->npages);
+			goalloc_pagebits_set_range(b, got, param->npages);
 	}
-	pa_test_make_bits(want, tc->after, tc->nafter);
-	KUNIT_EXPECT_MEMEQ(test, b, want, sizeof(b));
+	make_bits(want, param->after, param->nafter);
+	GT_ASSERT_MEMEQ_MSG(b, want, sizeof(b), "bitmap after");
+}
+
+/* Go's TestPallocBitsFree (ranges are the *free* pages). */
+GT_CASE(pallocbits_free_test)
+{
+	static const struct {
+		struct bit_range before[3], after[3];
+		unsigned int nbefore, nafter, npages, frees[6], nfrees;
+	} cases[] = {
+		{ { { 0, 32 }, { 64, 32 }, { 100, 1 } }, { { 0, 33 }, { 64, 32 }, { 100, 1 } },
+		  3, 3, 1, { 32 }, 1 },
+		{ {}, { { 0, 6 } }, 0, 1, 1, { 0, 1, 2, 3, 4, 5 }, 6 },
+		{ {}, { { 0, 12 } }, 0, 1, 2, { 0, 2, 4, 6, 8, 10 }, 6 },
+		{ {}, { { 0, 25 } }, 0, 1, 5, { 0, 5, 10, 15, 20 }, 5 },
+		{ {}, { { 0, 192 } }, 0, 1, 64, { 0, 64, 128 }, 3 },
+		{ {}, { { 0, 195 } }, 0, 1, 65, { 0, 65, 130 }, 3 },
+	};
+	unsigned int k, f, w;
+	u64 b[8], want[8];
+
+	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		make_bits(b, cases[k].before, cases[k].nbefore);
+		invert_bits(b);
+		for (f = 0; f < cases[k].nfrees; f++)
+			goalloc_pagebits_clear_range(b, cases[k].frees[f], cases[k].npages);
+		make_bits(want, cases[k].after, cases[k].nafter);
+		invert_bits(want);
+		for (w = 0; w < 8; w++)
+			GT_ASSERT_EQ_MSG(want[w], b[w], "case %u word %u", k, w);
+	}
+}
+
+static unsigned int naive_bit_range64(u64 c, unsigned int n)
+{
+	unsigned int i, k;
+
+	for (i = 0; i + n <= 64; i++) {
+		for (k = 0; k < n && ((c >> (i + k)) & 1); k++)
+			;
+		if (k == n)
+			return i;
+	}
+	return 64;
+}
+
+/* Go's TestFindBitRange64, plus random words against a naive scan. */
+GT_CASE(find_bit_range64_test)
+{
+	static const struct {
+		u64 x;
+		unsigned int n, want;
+	} cases[] = {
+		{ 0x8000000000000000, 1, 63 },
+		{ 0xc000010001010000, 2, 62 },
+		{ 0xc000010001030000, 2, 16 },
+		{ 0xe000030001030000, 3, 61 },
+		{ 0xe000030001070000, 3, 16 },
+		{ 0xffff03ff01070000, 16, 48 },
+		{ 0xffff03ff0107ffff, 16, 0 },
+		{ 0x0fff03ff01079fff, 16, ~0U },
+	};
+	u64 seed = gt_seed();
+	unsigned int k, n, got;
+
+	for (n = 1; n <= 64; n++) {
+		GT_ASSERT_EQ(0, goalloc_find_bit_range64(~0ULL, n));
+		GT_ASSERT_LE(64, goalloc_find_bit_range64(0, n));
+	}
+	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		unsigned int want = cases[k].want;
+
+		if (want == ~0U)
+			want = 64;
+		got = goalloc_find_bit_range64(cases[k].x, cases[k].n);
+		GT_ASSERT_EQ_MSG(want, min(got, 64U), "case %u", k);
+	}
+	for (k = 0; k < GT_PICK(200000, 2000); k++) {
+		u64 x = gt_rand(&seed);
+
+		if (k & 1)
+			x |= gt_rand(&seed) | gt_rand(&seed);
+		n = 1 + gt_rand(&seed) % (k & 2 ? 64 : 12);
+		got = goalloc_find_bit_range64(x, n);
+		GT_ASSERT_EQ_MSG(naive_bit_range64(x, n), got < 64 ? got : 64, "x=%#llx n=%u",
+				 (unsigned long long)x, n);
+	}
+}
+
+/* pallocbits find with hints: first fit at or after the hint's word. */
+GT_CASE(pallocbits_find_random_test)
+{
+	u64 seed = gt_seed();
+	unsigned int k, w, n, sidx, got, want, first, i, run;
+	u64 b[8];
+
+	for (k = 0; k < GT_PICK(20000, 500); k++) {
+		unsigned int hint = gt_rand(&seed) % CP;
+
+		for (w = 0; w < 8; w++)
+			b[w] = gt_rand(&seed) | gt_rand(&seed) |
+			       (k & 1 ? gt_rand(&seed) : 0);
+		if (k % 5 == 0)
+			goalloc_pagebits_clear_range(b, gt_rand(&seed) % 400,
+						     1 + gt_rand(&seed) % 100);
+		/* Pages below the hint are in use, as the allocator guarantees. */
+		if (hint)
+			goalloc_pagebits_set_range(b, 0, hint);
+		n = 1 + gt_rand(&seed) % (k & 2 ? 130 : 10);
+		want = ~0U;
+		first = ~0U;
+		for (i = 0, run = 0; i < CP; i++) {
+			if (goalloc_pagebits_get(b, i)) {
+				run = 0;
+				continue;
+			}
+			if (first == ~0U)
+				first = i;
+			if (++run == n) {
+				want = i + 1 - n;
+				break;
+			}
+		}
+		got = goalloc_pallocbits_find(b, n, hint, &sidx);
+		GT_ASSERT_EQ_MSG(want, got, "iteration %u n %u hint %u", k, n, hint);
+		if (got != ~0U) {
+			/* The new hint is a free page no later than the fit. */
+			GT_ASSERT_EQ(first, sidx);
+		}
+	}
 }
 
 /* ------------------------------------------------------------ page alloc */
@@ -428,82 +664,81 @@ struct pa_hit {
 
 struct pa_alloc_case {
 	const char *name;
-	unsigned long shape;
+	unsigned long need_chunks;
 	const struct pa_range *before, *scav, *after;
 	const struct pa_hit *hits;
 };
 
 /* Go's TestPageAllocAlloc; scav counts are in pages. */
 static const struct pa_alloc_case alloc_cases[] = {
-	{ "AllFree1", SMALL_SHAPE, RANGES({ 0, 0, 0 }), RANGES({ 0, 0, 1 }, { 0, 2, 2 }),
+	{ "AllFree1", 0, RANGES({ 0, 0, 0 }), RANGES({ 0, 0, 1 }, { 0, 2, 2 }),
 	  RANGES({ 0, 0, 5 }),
 	  HITS({ 1, PB(0, 0), 1 }, { 1, PB(0, 1), 0 }, { 1, PB(0, 2), 1 },
 	       { 1, PB(0, 3), 1 }, { 1, PB(0, 4), 0 }) },
-	{ "ManyArena1", SMALL_SHAPE, RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP - 1 }),
+	{ "ManyArena1", 0, RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP - 1 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP }),
 	  HITS({ 1, PB(2, CP - 1), 1 }) },
-	{ "NotContiguous1", SMALL_SHAPE, RANGES({ 0, 0, CP }, { 0xff, 0, 0 }),
+	{ "NotContiguous1", 0, RANGES({ 0, 0, CP }, { 0xff, 0, 0 }),
 	  RANGES({ 0, 0, CP }, { 0xff, 0, CP }),
 	  RANGES({ 0, 0, CP }, { 0xff, 0, 1 }),
 	  HITS({ 1, PB(0xff, 0), 1 }) },
-	{ "AllFree2", SMALL_SHAPE, RANGES({ 0, 0, 0 }), RANGES({ 0, 0, 3 }, { 0, 7, 1 }),
+	{ "AllFree2", 0, RANGES({ 0, 0, 0 }), RANGES({ 0, 0, 3 }, { 0, 7, 1 }),
 	  RANGES({ 0, 0, 10 }),
 	  HITS({ 2, PB(0, 0), 2 }, { 2, PB(0, 2), 1 }, { 2, PB(0, 4), 0 },
 	       { 2, PB(0, 6), 1 }, { 2, PB(0, 8), 0 }) },
-	{ "Straddle2", SMALL_SHAPE, RANGES({ 0, 0, CP - 1 }, { 1, 1, CP - 1 }),
+	{ "Straddle2", 0, RANGES({ 0, 0, CP - 1 }, { 1, 1, CP - 1 }),
 	  RANGES({ 0, CP - 1, 1 }, { 1, 0, 0 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }),
 	  HITS({ 2, PB(0, CP - 1), 1 }) },
-	{ "AllFree5", SMALL_SHAPE, RANGES({ 0, 0, 0 }),
-	  RANGES({ 0, 0, 8 }, { 0, 9, 1 }, { 0, 17, 5 }), RANGES({ 0, 0, 25 }),
+	{ "AllFree5", 0, RANGES({ 0, 0, 0 }), RANGES({ 0, 0, 8 }, { 0, 9, 1 }, { 0, 17, 5 }),
+	  RANGES({ 0, 0, 25 }),
 	  HITS({ 5, PB(0, 0), 5 }, { 5, PB(0, 5), 4 }, { 5, PB(0, 10), 0 },
 	       { 5, PB(0, 15), 3 }, { 5, PB(0, 20), 2 }) },
-	{ "AllFree64", SMALL_SHAPE, RANGES({ 0, 0, 0 }), RANGES({ 0, 21, 1 }, { 0, 63, 65 }),
+	{ "AllFree64", 0, RANGES({ 0, 0, 0 }), RANGES({ 0, 21, 1 }, { 0, 63, 65 }),
 	  RANGES({ 0, 0, 192 }),
 	  HITS({ 64, PB(0, 0), 2 }, { 64, PB(0, 64), 64 }, { 64, PB(0, 128), 0 }) },
-	{ "AllFree65", SMALL_SHAPE, RANGES({ 0, 0, 0 }), RANGES({ 0, 129, 1 }),
+	{ "AllFree65", 0, RANGES({ 0, 0, 0 }), RANGES({ 0, 129, 1 }),
 	  RANGES({ 0, 0, 195 }),
 	  HITS({ 65, PB(0, 0), 0 }, { 65, PB(0, 65), 1 }, { 65, PB(0, 130), 0 }) },
-	{ "ExhaustPallocChunkPages-3", SMALL_SHAPE, RANGES({ 0, 0, 0 }), RANGES({ 0, 10, 1 }),
+	{ "ExhaustPallocChunkPages-3", 0, RANGES({ 0, 0, 0 }), RANGES({ 0, 10, 1 }),
 	  RANGES({ 0, 0, CP }),
 	  HITS({ CP - 3, PB(0, 0), 1 }, { CP - 3, NONE, 0 }, { 1, PB(0, CP - 3), 0 },
 	       { 2, PB(0, CP - 2), 0 }, { 1, NONE, 0 }, { CP - 3, NONE, 0 }) },
-	{ "AllFreePallocChunkPages", SMALL_SHAPE, RANGES({ 0, 0, 0 }),
+	{ "AllFreePallocChunkPages", 0, RANGES({ 0, 0, 0 }),
 	  RANGES({ 0, 0, 1 }, { 0, CP - 1, 1 }), RANGES({ 0, 0, CP }),
 	  HITS({ CP, PB(0, 0), 2 }, { CP, NONE, 0 }, { 1, NONE, 0 }) },
-	{ "StraddlePallocChunkPages", SMALL_SHAPE,
-	  RANGES({ 0, 0, CP / 2 }, { 1, CP / 2, CP / 2 }),
+	{ "StraddlePallocChunkPages", 0, RANGES({ 0, 0, CP / 2 }, { 1, CP / 2, CP / 2 }),
 	  RANGES({ 0, 0, 0 }, { 1, 3, 100 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }),
 	  HITS({ CP, PB(0, CP / 2), 100 }, { CP, NONE, 0 }, { 1, NONE, 0 }) },
-	{ "StraddlePallocChunkPages+1", SMALL_SHAPE, RANGES({ 0, 0, CP / 2 }, { 1, 0, 0 }),
+	{ "StraddlePallocChunkPages+1", 0, RANGES({ 0, 0, CP / 2 }, { 1, 0, 0 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP / 2 + 2 }),
 	  HITS({ CP + 1, PB(0, CP / 2), CP + 1 }, { CP, NONE, 0 },
 	       { 1, PB(1, CP / 2 + 1), 1 }) },
-	{ "AllFreePallocChunkPages*2", SMALL_SHAPE, RANGES({ 0, 0, 0 }, { 1, 0, 0 }),
+	{ "AllFreePallocChunkPages*2", 0, RANGES({ 0, 0, 0 }, { 1, 0, 0 }),
 	  RANGES({ 0, 0, 0 }, { 1, 0, 0 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }),
 	  HITS({ CP * 2, PB(0, 0), 0 }, { CP * 2, NONE, 0 }, { 1, NONE, 0 }) },
-	{ "NotContiguousPallocChunkPages*2", SMALL_SHAPE,
+	{ "NotContiguousPallocChunkPages*2", 0,
 	  RANGES({ 0, 0, 0 }, { 0x40, 0, 0 }, { 0x41, 0, 0 }),
 	  RANGES({ 0, 0, CP }, { 0x40, 0, 0 }, { 0x41, 0, 0 }),
 	  RANGES({ 0, 0, 22 }, { 0x40, 0, CP }, { 0x41, 0, CP }),
 	  HITS({ CP * 2, PB(0x40, 0), 0 }, { 21, PB(0, 0), 21 }, { 1, PB(0, 21), 1 }) },
-	{ "StraddlePallocChunkPages*2", SMALL_SHAPE,
+	{ "StraddlePallocChunkPages*2", 0,
 	  RANGES({ 0, 0, CP / 2 }, { 1, 0, 0 }, { 2, CP / 2, CP / 2 }),
 	  RANGES({ 0, 0, 7 }, { 1, 3, 5 }, { 1, 121, 10 }, { 2, CP / 2 + 12, 2 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP }),
 	  HITS({ CP * 2, PB(0, CP / 2), 15 }, { CP * 2, NONE, 0 }, { 1, NONE, 0 }) },
-	{ "StraddlePallocChunkPages*5/4", SMALL_SHAPE,
+	{ "StraddlePallocChunkPages*5/4", 0,
 	  RANGES({ 0, 0, CP }, { 1, 0, CP * 3 / 4 }, { 2, 0, CP * 3 / 4 }, { 3, 0, 0 }),
 	  RANGES({ 0, 0, CP }, { 1, CP / 2, CP / 4 + 1 }, { 2, CP / 3, 1 },
 		 { 3, CP * 2 / 3, 1 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP * 3 / 4 + 1 }, { 2, 0, CP }, { 3, 0, CP }),
 	  HITS({ CP * 5 / 4, PB(2, CP * 3 / 4), 1 }, { CP * 5 / 4, NONE, 0 },
 	       { 1, PB(1, CP * 3 / 4), 1 }) },
-	{ "AllFreePallocChunkPages*7+5", SMALL_SHAPE,
+	{ "AllFreePallocChunkPages*7+5", 0,
 	  RANGES({ 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 4, 0, 0 },
 		 { 5, 0, 0 }, { 6, 0, 0 }, { 7, 0, 0 }),
 	  RANGES({ 0, 50, 1 }, { 1, 31, 1 }, { 2, 7, 1 }, { 3, 200, 1 }, { 4, 3, 1 },
@@ -512,13 +747,16 @@ static const struct pa_alloc_case alloc_cases[] = {
 		 { 5, 0, CP }, { 6, 0, CP }, { 7, 0, 6 }),
 	  HITS({ CP * 7 + 5, PB(0, 0), 8 }, { CP * 7 + 5, NONE, 0 }, { 1, PB(7, 5), 0 }) },
 	/* Free chunks far apart (Go's DiscontiguousMappedSumBoundary). */
-	{ "DiscontiguousSumBoundary", BIG_SHAPE,
+	{ "DiscontiguousSumBoundary", BASE + JUMP + 1,
 	  RANGES({ 508, 0, 0 }, { JUMP, 0, 0 }), RANGES({ 508, 0, 0 }, { JUMP, 0, 0 }),
 	  RANGES({ 508, 0, CP }, { JUMP, 0, CP }),
 	  HITS({ CP - 1, PB(508, 0), 0 }, { 1, PB(508, CP - 1), 0 },
 	       { 1, PB(JUMP, 0), 0 }, { CP - 1, PB(JUMP, 1), 0 }, { 1, NONE, 0 }) },
-	/* Go's DiscontiguousBadSearchAddr (issue 40191). */
-	{ "DiscontiguousBadSearchAddr", BIG_SHAPE,
+	/*
+	 * Go's DiscontiguousBadSearchAddr (issue 40191): the search address
+	 * that find estimates lands in slots that were never grown.
+	 */
+	{ "DiscontiguousBadSearchAddr", BASE + 2 * JUMP + 1,
 	  RANGES({ 0, 0, CP - 1 }, { JUMP + 0x503, 0, CP - 10 },
 		 { JUMP + 0x503, CP - 1, 1 }, { 2 * JUMP, 0, 0 }),
 	  RANGES({ 0, 0, 0 }, { JUMP + 0x503, 0, 0 }, { 2 * JUMP, 0, 0 }),
@@ -527,25 +765,29 @@ static const struct pa_alloc_case alloc_cases[] = {
 	       { 9, PB(JUMP + 0x503, CP - 10), 0 }) },
 };
 
-KUNIT_ARRAY_PARAM_DESC(alloc, alloc_cases, name);
-
-static void pagealloc_alloc_test(struct kunit *test)
+GT_PARAM_CASE_DESC(pagealloc_alloc_test, alloc_cases, name)
 {
-	const struct pa_alloc_case *tc = test->param_value;
 	struct goalloc_pagealloc *got, *want;
 	unsigned long base, scav;
-	unsigned int h;
+	unsigned int s, h;
+	bool ran = false;
 
-	got = pa_test_new(test, tc->shape, tc->before, tc->scav);
-	for (h = 0; tc->hits[h].npages; h++) {
-		scav = ~0UL;
-		base = goalloc_pagealloc_alloc(got, tc->hits[h].npages, &scav);
-		KUNIT_ASSERT_EQ_MSG(test, base, tc->hits[h].base, "alloc #%u", h + 1);
-		KUNIT_ASSERT_EQ_MSG(test, scav, tc->hits[h].scav, "alloc #%u scav", h + 1);
-		pa_test_consistent(test, got);
+	for (s = 0; s < ARRAY_SIZE(pa_shapes); s++) {
+		if (!pa_test_shape(param->need_chunks, s, &ran))
+			continue;
+		got = pa_test_new(GT_ARG, pa_shapes[s], param->before, param->scav);
+		for (h = 0; param->hits[h].npages; h++) {
+			scav = ~0UL;
+			base = goalloc_pagealloc_alloc(got, param->hits[h].npages, &scav);
+			GT_ASSERT_EQ_MSG(base, param->hits[h].base, "shape %lu: alloc #%u",
+					 pa_shapes[s], h + 1);
+			GT_ASSERT_EQ_MSG(scav, param->hits[h].scav, "shape %lu: alloc #%u scav",
+					 pa_shapes[s], h + 1);
+			pa_test_consistent(GT_ARG, got);
+		}
+		want = pa_test_new(GT_ARG, pa_shapes[s], param->after, param->scav);
+		pa_test_same(GT_ARG, want, got);
 	}
-	want = pa_test_new(test, tc->shape, tc->after, tc->scav);
-	pa_test_same(test, want, got);
 }
 
 static const unsigned long exhaust_sizes[] = {
@@ -554,35 +796,34 @@ static const unsigned long exhaust_sizes[] = {
 
 static void exhaust_desc(const unsigned long *npages, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "npages_%lu", *npages);
+	snprintf(desc, GT_PARAM_DESC_SIZE, "npages_%lu", *npages);
 }
 
-KUNIT_ARRAY_PARAM(exhaust, exhaust_sizes, exhaust_desc);
-
 /* Go's TestPageAllocExhaust: four chunks, fixed-size allocations. */
-static void pagealloc_exhaust_test(struct kunit *test)
+GT_PARAM_CASE(pagealloc_exhaust_test, exhaust_sizes, exhaust_desc)
 {
-	unsigned long npages = *(const unsigned long *)test->param_value;
+	unsigned long npages = *param;
 	unsigned long n = 4 * CP / npages, left = n * npages, i, take;
 	struct goalloc_pagealloc *got, *want;
 	struct pa_range after[5];
 	unsigned int c;
 
-	got = pa_test_new(test, SMALL_SHAPE,
+	got = pa_test_new(GT_ARG, pa_shapes[0],
 			  RANGES({ 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }), NULL);
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ_MSG(test, goalloc_pagealloc_alloc(got, npages, NULL),
-				    PB(0, i * npages), "alloc #%lu", i + 1);
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_alloc(got, npages, NULL), NONE);
+		GT_ASSERT_EQ_MSG(goalloc_pagealloc_alloc(got, npages, NULL), PB(0, i * npages),
+				 "alloc #%lu", i + 1);
+	GT_ASSERT_EQ(goalloc_pagealloc_alloc(got, npages, NULL), NONE);
 	for (c = 0; c < 4; c++) {
 		take = min_t(unsigned long, left, CP);
 		after[c] = (struct pa_range){ c, 0, take };
 		left -= take;
 	}
 	after[4] = (struct pa_range){ -1, 0, 0 };
-	want = pa_test_new(test, SMALL_SHAPE, after, NULL);
-	pa_test_same(test, want, got);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_largest_free(got), 4 * CP - n * npages);
+	want = pa_test_new(GT_ARG, pa_shapes[0], after, NULL);
+	pa_test_same(GT_ARG, want, got);
+	/* What is left is one run at the end. */
+	GT_EXPECT_EQ(goalloc_pagealloc_largest_free(got), 4 * CP - n * npages);
 }
 
 struct pa_free_case {
@@ -632,26 +873,28 @@ static const struct pa_free_case free_cases[] = {
 	  FREES(PB(0, 0)) },
 };
 
-KUNIT_ARRAY_PARAM_DESC(free, free_cases, name);
-
-static void pagealloc_free_test(struct kunit *test)
+GT_PARAM_CASE_DESC(pagealloc_free_test, free_cases, name)
 {
-	const struct pa_free_case *tc = test->param_value;
 	struct goalloc_pagealloc *got, *want;
-	unsigned int f;
+	unsigned int s, f;
+	bool ran = false;
 
-	got = pa_test_new(test, SMALL_SHAPE, tc->before, NULL);
-	for (f = 0; tc->frees[f] != NONE; f++) {
-		goalloc_pagealloc_free(got, tc->frees[f], tc->npages);
-		KUNIT_ASSERT_LE(test, got->search_addr, tc->frees[f]);
-		pa_test_consistent(test, got);
+	for (s = 0; s < ARRAY_SIZE(pa_shapes); s++) {
+		if (!pa_test_shape(0, s, &ran))
+			continue;
+		got = pa_test_new(GT_ARG, pa_shapes[s], param->before, NULL);
+		for (f = 0; param->frees[f] != NONE; f++) {
+			goalloc_pagealloc_free(got, param->frees[f], param->npages);
+			GT_ASSERT_LE(got->search_addr, param->frees[f]);
+			pa_test_consistent(GT_ARG, got);
+		}
+		want = pa_test_new(GT_ARG, pa_shapes[s], param->after, NULL);
+		pa_test_same(GT_ARG, want, got);
 	}
-	want = pa_test_new(test, SMALL_SHAPE, tc->after, NULL);
-	pa_test_same(test, want, got);
 }
 
 /* Go's TestPageAllocAllocAndFree ("Chunks8"). */
-static void pagealloc_alloc_and_free_test(struct kunit *test)
+GT_CASE(pagealloc_alloc_and_free_test)
 {
 	static const struct {
 		bool alloc;
@@ -662,362 +905,145 @@ static void pagealloc_alloc_and_free_test(struct kunit *test)
 		{ true, CP * 8 },
 	};
 	struct goalloc_pagealloc *p;
-	unsigned int k;
+	unsigned int s, k;
+	bool ran = false;
 
-	p = pa_test_new(test, SMALL_SHAPE,
-			RANGES({ 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 },
-			       { 4, 0, 0 }, { 5, 0, 0 }, { 6, 0, 0 }, { 7, 0, 0 }), NULL);
-	for (k = 0; k < ARRAY_SIZE(hits); k++) {
-		if (hits[k].alloc)
-			KUNIT_ASSERT_EQ_MSG(test, goalloc_pagealloc_alloc(p, hits[k].npages, NULL),
-					    PB(0, 0), "hit %u", k);
-		else
-			goalloc_pagealloc_free(p, PB(0, 0), hits[k].npages);
-		pa_test_consistent(test, p);
+	for (s = 0; s < ARRAY_SIZE(pa_shapes); s++) {
+		if (!pa_test_shape(0, s, &ran))
+			continue;
+		p = pa_test_new(GT_ARG, pa_shapes[s],
+				RANGES({ 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 },
+				       { 4, 0, 0 }, { 5, 0, 0 }, { 6, 0, 0 }, { 7, 0, 0 }), NULL);
+		for (k = 0; k < ARRAY_SIZE(hits); k++) {
+			if (hits[k].alloc)
+				GT_ASSERT_EQ_MSG(goalloc_pagealloc_alloc(p, hits[k].npages, NULL),
+						 PB(0, 0), "hit %u", k);
+			else
+				goalloc_pagealloc_free(p, PB(0, 0), hits[k].npages);
+			pa_test_consistent(GT_ARG, p);
+		}
+		GT_EXPECT_EQ(p->free_pages, 0);
 	}
-	KUNIT_EXPECT_EQ(test, p->free_pages, 0);
 }
 
 /* grow, release, regrow and the chunk-level queries. */
-static void pagealloc_grow_release_test(struct kunit *test)
+GT_CASE(pagealloc_grow_release_test)
 {
-	struct goalloc_pagealloc *p, bad = {};
+	struct goalloc_pagealloc *p, *bad = GT_ZALLOC(sizeof(*bad));
 	unsigned long base, scav;
 
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_init(&bad, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_init(&bad, GOALLOC_PAGEALLOC_MAX_CHUNKS + 1),
-			-EINVAL);
-	p = pa_test_init(test, 64);
-	KUNIT_EXPECT_EQ(test, p->nlevels, 2);
-	KUNIT_EXPECT_EQ(test, p->level_bits[0], 3);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_alloc(p, 1, NULL), NONE);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_largest_free(p), 0);
+	GT_ASSERT_NOT_NULL(bad);
+	GT_EXPECT_EQ(goalloc_pagealloc_init(bad, 0), -EINVAL);
+	GT_EXPECT_EQ(goalloc_pagealloc_init(bad, GOALLOC_PAGEALLOC_MAX_CHUNKS + 1), -EINVAL);
+	p = pa_test_init(GT_ARG, 64);
+	GT_EXPECT_EQ(p->nlevels, 2);
+	GT_EXPECT_EQ(p->level_bits[0], 3);
+	pa_test_consistent(GT_ARG, p);
+	/* Nothing grown: everything is in use. */
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 1, NULL), NONE);
+	GT_EXPECT_EQ(goalloc_pagealloc_largest_free(p), 0);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_free_chunk(p), GOALLOC_NO_CHUNK);
 
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_grow(p, 9), 0);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_grow(p, 9), -EINVAL);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_grow(p, 64), -EINVAL);
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_grow(p, 10), 0);
-	KUNIT_EXPECT_EQ(test, p->search_addr, 9 * CP);
-	KUNIT_EXPECT_EQ(test, p->free_pages, 2 * CP);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_largest_free(p), 2 * CP);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_find_free_chunk(p), 10);
-	pa_test_consistent(test, p);
+	GT_ASSERT_EQ(goalloc_pagealloc_grow(p, 9), 0);
+	GT_EXPECT_EQ(goalloc_pagealloc_grow(p, 9), -EINVAL);
+	GT_EXPECT_EQ(goalloc_pagealloc_grow(p, 64), -EINVAL);
+	GT_ASSERT_EQ(goalloc_pagealloc_grow(p, 10), 0);
+	GT_EXPECT_EQ(p->search_addr, 9 * CP);
+	GT_EXPECT_EQ(p->free_pages, 2 * CP);
+	GT_EXPECT_EQ(p->nr_chunks, 2);
+	GT_EXPECT_EQ(goalloc_pagealloc_largest_free(p), 2 * CP);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_free_chunk(p), 10);
+	pa_test_consistent(GT_ARG, p);
 
 	base = goalloc_pagealloc_alloc(p, 3, &scav);
-	KUNIT_ASSERT_EQ(test, base, 9 * CP);
-	KUNIT_EXPECT_EQ(test, scav, 0);
-	KUNIT_EXPECT_FALSE(test, goalloc_pagealloc_release_chunk(p, 9));
-	KUNIT_EXPECT_FALSE(test, goalloc_pagealloc_release_chunk(p, 11));
-	KUNIT_ASSERT_TRUE(test, goalloc_pagealloc_release_chunk(p, 10));
-	KUNIT_EXPECT_FALSE(test, goalloc_pagealloc_release_chunk(p, 10));
-	KUNIT_EXPECT_EQ(test, p->nr_released, 1);
-	KUNIT_EXPECT_EQ(test, p->scav_pages, CP);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_largest_free(p), CP - 3);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_find_free_chunk(p), GOALLOC_NO_CHUNK);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_find_released(p), 10);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_alloc(p, CP, NULL), NONE);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_grow(p, 10), -EINVAL);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_regrow_chunk(p, 9), -EINVAL);
-	pa_test_consistent(test, p);
+	GT_ASSERT_EQ(base, 9 * CP);
+	GT_EXPECT_EQ(scav, 0);
+	GT_EXPECT_FALSE(goalloc_pagealloc_release_chunk(p, 9));	/* in use */
+	GT_EXPECT_FALSE(goalloc_pagealloc_release_chunk(p, 11));	/* absent */
+	GT_ASSERT_TRUE(goalloc_pagealloc_release_chunk(p, 10));
+	GT_EXPECT_FALSE(goalloc_pagealloc_release_chunk(p, 10));	/* already */
+	GT_EXPECT_EQ(p->nr_released, 1);
+	GT_EXPECT_EQ(p->scav_pages, CP);
+	GT_EXPECT_EQ(p->free_pages, CP - 3);
+	GT_EXPECT_EQ(goalloc_pagealloc_largest_free(p), CP - 3);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_free_chunk(p), GOALLOC_NO_CHUNK);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_released(p), 10);
+	pa_test_consistent(GT_ARG, p);
+	/* A released slot can't be allocated from, grown or regrown twice. */
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, CP, NULL), NONE);
+	GT_EXPECT_EQ(goalloc_pagealloc_grow(p, 10), -EINVAL);
+	GT_EXPECT_EQ(goalloc_pagealloc_regrow_chunk(p, 9), -EINVAL);
+	pa_test_consistent(GT_ARG, p);
 
 	goalloc_pagealloc_free(p, base, 3);
-	KUNIT_ASSERT_TRUE(test, goalloc_pagealloc_release_chunk(p, 9));
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_find_released(p), 9);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_alloc(p, 1, NULL), NONE);
-	KUNIT_EXPECT_EQ(test, p->search_addr, NONE);
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_regrow_chunk(p, 10), 0);
-	KUNIT_EXPECT_EQ(test, p->search_addr, 10 * CP);
-	KUNIT_EXPECT_EQ(test, p->scav_pages, CP);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_alloc(p, CP, &scav), 10 * CP);
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_regrow_chunk(p, 9), 0);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_find_released(p), GOALLOC_NO_CHUNK);
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_alloc(p, 1, NULL), 9 * CP);
-	KUNIT_EXPECT_EQ(test, p->scav_pages, 0);
-	pa_test_consistent(test, p);
+	GT_ASSERT_TRUE(goalloc_pagealloc_release_chunk(p, 9));
+	GT_EXPECT_EQ(p->free_pages, 0);
+	GT_EXPECT_EQ(p->scav_pages, 2 * CP);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_released(p), 9);
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 1, NULL), NONE);
+	GT_EXPECT_EQ(p->search_addr, NONE);
+	pa_test_consistent(GT_ARG, p);
+
+	GT_ASSERT_EQ(goalloc_pagealloc_regrow_chunk(p, 10), 0);
+	GT_EXPECT_EQ(p->search_addr, 10 * CP);
+	GT_EXPECT_EQ(p->scav_pages, CP);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_released(p), 9);
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, CP, &scav), 10 * CP);
+	GT_EXPECT_EQ(scav, 0);
+	GT_ASSERT_EQ(goalloc_pagealloc_regrow_chunk(p, 9), 0);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_released(p), GOALLOC_NO_CHUNK);
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 1, NULL), 9 * CP);
+	GT_EXPECT_EQ(p->scav_pages, 0);
+	pa_test_consistent(GT_ARG, p);
 }
 
 /* 2^14 slots: root entries of 2^21 pages use the bit-63 summary form. */
-static void pagealloc_big_tree_test(struct kunit *test)
+GT_CASE(pagealloc_big_tree_test)
 {
-	unsigned long c, n = BIG_SHAPE, big = GOALLOC_PALLOC_SUM_MAX + 5, base;
-	struct goalloc_pagealloc *p = pa_test_init(test, n);
+	unsigned long c, n = 1UL << 14, big = GOALLOC_PALLOC_SUM_MAX + 5, base;
+	struct goalloc_pagealloc *p = pa_test_init(GT_ARG, n);
 	const char *why;
 
-	KUNIT_ASSERT_EQ(test, p->nlevels, 5);
-	KUNIT_ASSERT_EQ(test, p->level_bits[0], 2);
+	GT_ASSERT_EQ(p->nlevels, 5);
+	GT_ASSERT_EQ(p->level_bits[0], 2);
+	GT_ASSERT_EQ(p->level_log_pages[0], 21);
 	for (c = 0; c < n; c++)
-		KUNIT_ASSERT_EQ(test, goalloc_pagealloc_grow(p, c), 0);
+		GT_ASSERT_EQ(goalloc_pagealloc_grow(p, c), 0);
 	for (c = 0; c < 4; c++)
-		KUNIT_EXPECT_EQ(test, p->summary[0][c], BIT_ULL(63));
-	KUNIT_EXPECT_EQ(test, goalloc_pagealloc_largest_free(p), n * CP);
+		GT_EXPECT_EQ(p->summary[0][c], BIT_ULL(63));
+	GT_EXPECT_EQ(goalloc_pagealloc_largest_free(p), n * CP);
+	pa_test_consistent(GT_ARG, p);
 
 	/* Straddle the first root boundary. */
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_alloc(p, 3, NULL), 0);
+	GT_ASSERT_EQ(goalloc_pagealloc_alloc(p, 3, NULL), 0);
 	base = goalloc_pagealloc_alloc(p, big, NULL);
-	KUNIT_ASSERT_EQ(test, base, 3);
-	KUNIT_EXPECT_EQ(test, p->summary[0][0], 0);
-	KUNIT_EXPECT_EQ(test, p->summary[0][1],
-			goalloc_pallocsum_pack(0, GOALLOC_PALLOC_SUM_MAX - 8,
-					       GOALLOC_PALLOC_SUM_MAX - 8));
-	KUNIT_ASSERT_EQ_MSG(test, goalloc_pagealloc_check(p, &why, NULL), 0, "%s", why);
+	GT_ASSERT_EQ(base, 3);
+	GT_EXPECT_EQ(p->summary[0][0], 0);
+	GT_EXPECT_EQ(p->summary[0][1],
+		     goalloc_pallocsum_pack(0, GOALLOC_PALLOC_SUM_MAX - 8,
+					    GOALLOC_PALLOC_SUM_MAX - 8));
+	GT_ASSERT_EQ_MSG(goalloc_pagealloc_check(p, &why, NULL), 0, "%s", why);
+	pa_test_consistent(GT_ARG, p);
 	goalloc_pagealloc_free(p, 0, 3);
 	goalloc_pagealloc_free(p, base, big);
 	for (c = 0; c < 4; c++)
-		KUNIT_EXPECT_EQ(test, p->summary[0][c], BIT_ULL(63));
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_alloc(p, n * CP, NULL), 0);
-	KUNIT_EXPECT_EQ(test, p->free_pages, 0);
+		GT_EXPECT_EQ(p->summary[0][c], BIT_ULL(63));
+	/* A run of every page in the heap. */
+	GT_ASSERT_EQ(goalloc_pagealloc_alloc(p, n * CP, NULL), 0);
+	GT_EXPECT_EQ(p->free_pages, 0);
 	goalloc_pagealloc_free(p, 0, n * CP);
-	KUNIT_ASSERT_EQ_MSG(test, goalloc_pagealloc_check(p, &why, NULL), 0, "%s", why);
+	GT_ASSERT_EQ_MSG(goalloc_pagealloc_check(p, &why, NULL), 0, "%s", why);
+	pa_test_consistent(GT_ARG, p);
+
+	/* Non-power-of-two slot count: padded leaves stay in use. */
+	p = pa_test_init(GT_ARG, 4097);
+	GT_ASSERT_EQ(goalloc_pagealloc_grow(p, 4095), 0);
+	GT_ASSERT_EQ(goalloc_pagealloc_grow(p, 4096), 0);
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 2 * CP - 10, NULL), 4095 * CP);
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 11, NULL), NONE);
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 10, NULL), 4096 * CP + CP - 10);
+	pa_test_consistent(GT_ARG, p);
 }
-
-/* ------------------------------------------------ randomised differential */
-
-#define DIFF_CHUNKS	12UL
-#define DIFF_PAGES	(DIFF_CHUNKS * CP)
-#define DIFF_OPS	300
-#define DIFF_LIVE	256
-
-struct pa_model {
-	u8 alloc[DIFF_PAGES], scav[DIFF_PAGES], state[DIFF_CHUNKS];
-	struct goalloc_pagecache cache;
-	unsigned long live[DIFF_LIVE][2];
-	unsigned int nlive;
-};
-
-static unsigned long pa_model_first_fit(const struct pa_model *m, unsigned long n)
-{
-	unsigned long i, run = 0;
-
-	for (i = 0; i < DIFF_PAGES; i++) {
-		run = m->alloc[i] ? 0 : run + 1;
-		if (run == n)
-			return i + 1 - n;
-	}
-	return NONE;
-}
-
-static void pa_model_chunk(struct pa_model *m, unsigned long c, u8 a, u8 s, u8 state)
-{
-	memset(m->alloc + c * CP, a, CP);
-	memset(m->scav + c * CP, s, CP);
-	m->state[c] = state;
-}
-
-static void pa_model_flush(struct pa_model *m, struct goalloc_pagealloc *p)
-{
-	unsigned int i;
-
-	for (i = 0; i < 64; i++) {
-		if ((m->cache.cache >> i) & 1) {
-			m->alloc[m->cache.base + i] = 0;
-			m->scav[m->cache.base + i] = (m->cache.scav >> i) & 1;
-		}
-	}
-	goalloc_pagecache_flush(&m->cache, p);
-}
-
-static void pa_model_check(struct kunit *test, const struct pa_model *m,
-			   const struct goalloc_pagealloc *p, unsigned int op)
-{
-	unsigned long c, i, free = 0, scav = 0;
-
-	for (c = 0; c < DIFF_CHUNKS; c++) {
-		KUNIT_ASSERT_EQ_MSG(test, p->chunk_state[c], m->state[c], "op %u chunk %lu", op, c);
-		for (i = c * CP; i < (c + 1) * CP; i++) {
-			KUNIT_ASSERT_EQ_MSG(test, goalloc_pagebits_get(p->chunks[c].pallocbits,
-								       i % CP),
-					    m->alloc[i], "op %u page %lu", op, i);
-			KUNIT_ASSERT_EQ_MSG(test, goalloc_pagebits_get(p->chunks[c].scavenged,
-								       i % CP),
-					    m->scav[i], "op %u page %lu scav", op, i);
-			free += m->state[c] == GOALLOC_CHUNK_GROWN && !m->alloc[i];
-			scav += m->scav[i];
-		}
-	}
-	KUNIT_ASSERT_EQ_MSG(test, p->free_pages, free, "op %u", op);
-	KUNIT_ASSERT_EQ_MSG(test, p->scav_pages, scav, "op %u", op);
-	pa_test_consistent(test, p);
-}
-
-/*
- * Random alloc / free / grow / release / regrow / page-cache operations; the
- * first fit, scavenged counts, bitmaps, counters and every summary must
- * match the flat model after each one.
- */
-static void pagealloc_differential_test(struct kunit *test)
-{
-	struct pa_model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
-	struct goalloc_pagealloc *p = pa_test_init(test, DIFF_CHUNKS);
-	unsigned long c, i, n, got, want, scav, wscav;
-	u64 seed = 0x9E3779B97F4A7C15ULL, wcache;
-	unsigned int op, k, r, ran[9] = {};
-
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	memset(m->alloc, 1, sizeof(m->alloc));
-	for (c = 0; c < DIFF_CHUNKS; c += 2) {
-		KUNIT_ASSERT_EQ(test, goalloc_pagealloc_grow(p, c), 0);
-		pa_model_chunk(m, c, 0, 0, GOALLOC_CHUNK_GROWN);
-	}
-	for (op = 1; op <= DIFF_OPS; op++) {
-		r = pa_test_rand(&seed) % 100;
-		if (r < 35 && m->nlive < DIFF_LIVE) {		/* alloc */
-			n = pa_test_rand(&seed) % 4 ? 1 + pa_test_rand(&seed) % 40 :
-						     1 + pa_test_rand(&seed) % 1200;
-			want = pa_model_first_fit(m, n);
-			got = goalloc_pagealloc_alloc(p, n, &scav);
-			KUNIT_ASSERT_EQ_MSG(test, got, want, "op %u alloc %lu", op, n);
-			if (got == NONE)
-				continue;
-			for (i = got, wscav = 0; i < got + n; i++) {
-				wscav += m->scav[i];
-				m->alloc[i] = 1;
-				m->scav[i] = 0;
-			}
-			KUNIT_ASSERT_EQ_MSG(test, scav, wscav, "op %u", op);
-			m->live[m->nlive][0] = got;
-			m->live[m->nlive++][1] = n;
-			ran[0]++;
-		} else if (r < 60) {				/* free */
-			if (!m->nlive)
-				continue;
-			k = pa_test_rand(&seed) % m->nlive;
-			goalloc_pagealloc_free(p, m->live[k][0], m->live[k][1]);
-			memset(m->alloc + m->live[k][0], 0, m->live[k][1]);
-			m->nlive--;
-			m->live[k][0] = m->live[m->nlive][0];
-			m->live[k][1] = m->live[m->nlive][1];
-			ran[1]++;
-		} else if (r < 65) {				/* grow */
-			c = pa_test_rand(&seed) % DIFF_CHUNKS;
-			KUNIT_ASSERT_EQ(test, goalloc_pagealloc_grow(p, c),
-					m->state[c] == GOALLOC_CHUNK_ABSENT ? 0 : -EINVAL);
-			if (m->state[c] == GOALLOC_CHUNK_ABSENT)
-				pa_model_chunk(m, c, 0, 0, GOALLOC_CHUNK_GROWN);
-			ran[2]++;
-		} else if (r < 72) {				/* release */
-			c = goalloc_pagealloc_find_free_chunk(p);
-			if (c == GOALLOC_NO_CHUNK || pa_test_rand(&seed) % 2)
-				c = pa_test_rand(&seed) % DIFF_CHUNKS;
-			k = m->state[c] == GOALLOC_CHUNK_GROWN &&
-			    !memchr(m->alloc + c * CP, 1, CP);
-			KUNIT_ASSERT_EQ_MSG(test, goalloc_pagealloc_release_chunk(p, c), !!k,
-					    "op %u chunk %lu", op, c);
-			if (k) {
-				pa_model_chunk(m, c, 1, 1, GOALLOC_CHUNK_RELEASED);
-				ran[3]++;
-			}
-		} else if (r < 77) {				/* regrow */
-			want = GOALLOC_NO_CHUNK;
-			for (c = 0; c < DIFF_CHUNKS && want == GOALLOC_NO_CHUNK; c++)
-				if (m->state[c] == GOALLOC_CHUNK_RELEASED)
-					want = c;
-			KUNIT_ASSERT_EQ(test, goalloc_pagealloc_find_released(p), want);
-			if (want == GOALLOC_NO_CHUNK)
-				continue;
-			KUNIT_ASSERT_EQ(test, goalloc_pagealloc_regrow_chunk(p, want), 0);
-			pa_model_chunk(m, want, 0, 0, GOALLOC_CHUNK_GROWN);
-			ran[4]++;
-		} else if (r < 85) {				/* refill the cache */
-			pa_model_flush(m, p);
-			want = pa_model_first_fit(m, 1);
-			c = want == NONE ? 0 : round_down(want, 64);
-			wcache = 0;
-			for (i = 0; want != NONE && i < 64; i++)
-				wcache |= (u64)!m->alloc[c + i] << i;
-			KUNIT_ASSERT_EQ(test, goalloc_pagealloc_alloc_to_cache(p, &m->cache),
-					want != NONE);
-			KUNIT_ASSERT_EQ_MSG(test, m->cache.base, c, "op %u", op);
-			KUNIT_ASSERT_EQ_MSG(test, m->cache.cache, wcache, "op %u", op);
-			KUNIT_ASSERT_EQ(test, m->cache.scav & ~wcache, 0);
-			for (i = 0; i < 64; i++) {
-				if ((wcache >> i) & 1) {
-					KUNIT_ASSERT_EQ(test, (m->cache.scav >> i) & 1,
-							(u64)m->scav[c + i]);
-					m->alloc[c + i] = 1;
-					m->scav[c + i] = 0;
-				}
-			}
-			ran[5]++;
-		} else if (r < 95 && m->nlive < DIFF_LIVE) {	/* cache alloc */
-			n = 1 + pa_test_rand(&seed) % 6;
-			want = NONE;
-			for (i = 0; i + n <= 64 && want == NONE && m->cache.cache; i++)
-				if (((m->cache.cache >> i) & goalloc_pagebits_mask(0, n)) ==
-				    goalloc_pagebits_mask(0, n))
-					want = m->cache.base + i;
-			wscav = want == NONE ? 0 :
-				hweight64(m->cache.scav &
-					  goalloc_pagebits_mask(want - m->cache.base, n));
-			got = goalloc_pagecache_alloc(&m->cache, n, &scav);
-			KUNIT_ASSERT_EQ_MSG(test, got, want, "op %u cache alloc %lu", op, n);
-			KUNIT_ASSERT_EQ(test, scav, wscav);
-			if (got == NONE)
-				continue;
-			m->live[m->nlive][0] = got;
-			m->live[m->nlive++][1] = n;
-			ran[6]++;
-		} else if (r == 99) {				/* drain, release */
-			pa_model_flush(m, p);
-			for (k = 0; k < m->nlive; k++) {
-				goalloc_pagealloc_free(p, m->live[k][0], m->live[k][1]);
-				memset(m->alloc + m->live[k][0], 0, m->live[k][1]);
-			}
-			m->nlive = 0;
-			c = goalloc_pagealloc_find_free_chunk(p);
-			if (c != GOALLOC_NO_CHUNK) {
-				KUNIT_ASSERT_TRUE(test, goalloc_pagealloc_release_chunk(p, c));
-				pa_model_chunk(m, c, 1, 1, GOALLOC_CHUNK_RELEASED);
-			}
-			ran[7]++;
-		} else {					/* mark free pages scavenged */
-			u64 a[GOALLOC_PALLOC_CHUNK_WORDS], s[GOALLOC_PALLOC_CHUNK_WORDS];
-
-			c = pa_test_rand(&seed) % DIFF_CHUNKS;
-			if (m->state[c] != GOALLOC_CHUNK_GROWN)
-				continue;
-			for (k = 0; k < GOALLOC_PALLOC_CHUNK_WORDS; k++) {
-				a[k] = p->chunks[c].pallocbits[k];
-				s[k] = p->chunks[c].scavenged[k] |
-				       (pa_test_rand(&seed) & pa_test_rand(&seed) & ~a[k]);
-			}
-			KUNIT_ASSERT_EQ(test, goalloc_pagealloc_load_chunk(p, c, a, s), 0);
-			for (i = 0; i < CP; i++)
-				m->scav[c * CP + i] = goalloc_pagebits_get(s, i);
-			ran[8]++;
-		}
-		pa_model_check(test, m, p, op);
-	}
-	/* The fixed seed must have reached every kind of operation. */
-	for (k = 0; k < ARRAY_SIZE(ran); k++)
-		KUNIT_EXPECT_GT_MSG(test, ran[k], 0, "operation kind %u never ran", k);
-	pa_model_flush(m, p);
-	for (k = 0; k < m->nlive; k++)
-		goalloc_pagealloc_free(p, m->live[k][0], m->live[k][1]);
-	KUNIT_EXPECT_EQ(test, p->free_pages, p->nr_chunks * CP);
-	pa_test_consistent(test, p);
-}
-
-static struct kunit_case goalloc_pagealloc_cases[] = {
-	KUNIT_CASE(pallocsum_pack_test),
-	KUNIT_CASE(find_bit_range64_test),
-	KUNIT_CASE(pallocbits_popcnt_test),
-	KUNIT_CASE_PARAM(pallocbits_summarize_test, sum_gen_params),
-	KUNIT_CASE(pallocbits_summarize_random_test),
-	KUNIT_CASE_PARAM(pallocbits_find_test, find_gen_params),
-	KUNIT_CASE_PARAM(pagealloc_alloc_test, alloc_gen_params),
-	KUNIT_CASE_PARAM(pagealloc_exhaust_test, exhaust_gen_params),
-	KUNIT_CASE_PARAM(pagealloc_free_test, free_gen_params),
-	KUNIT_CASE(pagealloc_alloc_and_free_test),
-	KUNIT_CASE(pagealloc_grow_release_test),
-	KUNIT_CASE(pagealloc_big_tree_test),
-	KUNIT_CASE(pagealloc_differential_test),
-	{}
-};
-
-static struct kunit_suite goalloc_pagealloc_suite = {
-	.name = "goalloc_pagealloc",
-	.test_cases = goalloc_pagealloc_cases,
-};
 
 /* ------------------------------------------------------------ page cache */
 
@@ -1065,124 +1091,500 @@ static const struct pc_alloc_case pc_alloc_cases[] = {
 	  { 62, NONE, 0 }, { 1, NONE, 0 } } },
 };
 
-KUNIT_ARRAY_PARAM_DESC(pc_alloc, pc_alloc_cases, name);
-
-static void pagecache_alloc_test(struct kunit *test)
+GT_PARAM_CASE_DESC(pagecache_alloc_test, pc_alloc_cases, name)
 {
-	const struct pc_alloc_case *tc = test->param_value;
-	struct goalloc_pagecache c = { B0, tc->cache, tc->scav };
+	struct goalloc_pagecache c = { B0, param->cache, param->scav };
 	unsigned long base, scav;
 	unsigned int h;
 
-	for (h = 0; tc->hits[h].npages; h++) {
+	for (h = 0; param->hits[h].npages; h++) {
 		scav = ~0UL;
-		base = goalloc_pagecache_alloc(&c, tc->hits[h].npages, &scav);
-		KUNIT_ASSERT_EQ_MSG(test, base, tc->hits[h].base, "hit %u", h);
-		KUNIT_ASSERT_EQ_MSG(test, scav, tc->hits[h].scav, "hit %u scav", h);
+		base = goalloc_pagecache_alloc(&c, param->hits[h].npages, &scav);
+		GT_ASSERT_EQ_MSG(base, param->hits[h].base, "hit %u", h);
+		GT_ASSERT_EQ_MSG(scav, param->hits[h].scav, "hit %u scav", h);
 	}
 }
 
-/* Go's TestPageCacheFlush for one cache: pages and scavenged bits return. */
-static void pa_test_flush_one(struct kunit *test, unsigned int base, u64 cache, u64 scav)
+static void bits64_to_ranges(u64 bits, unsigned int base, struct pa_range *r)
 {
-	struct goalloc_pagecache c = { PB(0, base), cache, scav };
-	u64 a[GOALLOC_PALLOC_CHUNK_WORDS] = {}, s[GOALLOC_PALLOC_CHUNK_WORDS] = {};
-	struct goalloc_pagealloc *got, *want;
+	unsigned int i = 0, n = 0;
 
-	got = pa_test_new(test, SMALL_SHAPE, RANGES({ 0, base, 64 }), NULL);
-	goalloc_pagecache_flush(&c, got);
-	KUNIT_ASSERT_TRUE(test, goalloc_pagecache_empty(&c));
-	want = pa_test_new(test, SMALL_SHAPE, RANGES({ 0, 0, 0 }), NULL);
-	a[base / 64] = ~cache;
-	s[base / 64] = scav;
-	KUNIT_ASSERT_EQ(test, goalloc_pagealloc_load_chunk(want, BASE, a, s), 0);
-	pa_test_same(test, want, got);
+	r[n++] = (struct pa_range){ 0, 0, 0 };
+	while (i < 64) {
+		unsigned int j = i;
+
+		while (j < 64 && ((bits >> j) & 1))
+			j++;
+		if (j > i)
+			r[n++] = (struct pa_range){ 0, base + i, j - i };
+		i = j + 1;
+	}
+	r[n] = (struct pa_range){ -1, 0, 0 };
 }
 
-static void pagecache_flush_test(struct kunit *test)
+/* Go's TestPageCacheFlush for one cache: pages and scavenged bits return. */
+static void pa_test_flush_one(GT_CTX, unsigned int base, u64 cache, u64 scav)
 {
-	u64 seed = 0xf1a5, cache;
-	unsigned int k;
+	struct pa_range after[40], after_scav[40];
+	struct goalloc_pagecache c = { PB(0, base), cache, scav };
+	struct goalloc_pagealloc *got, *want;
 
-	pa_test_flush_one(test, 0, 0, 0);
-	pa_test_flush_one(test, 0, ~0ULL, ~0ULL);
-	for (k = 0; k < 20; k++) {
-		cache = pa_test_rand(&seed);
-		pa_test_flush_one(test, (pa_test_rand(&seed) % (CP / 64)) * 64, cache,
-				  pa_test_rand(&seed) & cache);
+	got = pa_test_new(GT_ARG, pa_shapes[0], RANGES({ 0, base, 64 }), NULL);
+	goalloc_pagecache_flush(&c, got);
+	GT_ASSERT_TRUE(goalloc_pagecache_empty(&c));
+	GT_ASSERT_LE(got->search_addr, cache ? PB(0, base) : PB(0, 0));
+	bits64_to_ranges(~cache, base, after);
+	bits64_to_ranges(scav, base, after_scav);
+	want = pa_test_new(GT_ARG, pa_shapes[0], after, after_scav);
+	pa_test_same(GT_ARG, want, got);
+}
+
+GT_CASE(pagecache_flush_test)
+{
+	u64 seed = gt_seed(), cache;
+	unsigned int k, base;
+
+	pa_test_flush_one(GT_ARG, 0, 0, 0);
+	pa_test_flush_one(GT_ARG, 0, ~0ULL, ~0ULL);
+	for (k = 0; k < GT_PICK(100, 20); k++) {
+		base = (gt_rand(&seed) % (CP / 64)) * 64;
+		cache = gt_rand(&seed);
+		pa_test_flush_one(GT_ARG, base, cache, gt_rand(&seed) & cache);
 	}
 }
 
 struct pc_to_cache_case {
 	const char *name;
-	unsigned long shape;
+	unsigned long need_chunks;
 	const struct pa_range *before, *scav;
-	struct goalloc_pagecache hits[4];
+	const struct goalloc_pagecache *hits;
 	unsigned int nhits;
 	const struct pa_range *after, *after_scav;
 };
 
+#define CACHES(...) \
+	.hits = (const struct goalloc_pagecache[]){ __VA_ARGS__ }, \
+	.nhits = sizeof((const struct goalloc_pagecache[]){ __VA_ARGS__ }) / \
+		 sizeof(struct goalloc_pagecache)
+
 /* Go's TestPageAllocAllocToCache. */
 static const struct pc_to_cache_case to_cache_cases[] = {
-	{ "AllFree", SMALL_SHAPE, RANGES({ 0, 0, 0 }), RANGES({ 0, 1, 1 }, { 0, 64, 64 }),
-	  { { PB(0, 0), ~0ULL, 0x2 }, { PB(0, 64), ~0ULL, ~0ULL },
-	    { PB(0, 128), ~0ULL, 0 }, { PB(0, 192), ~0ULL, 0 } }, 4,
+	{ "AllFree", 0, RANGES({ 0, 0, 0 }), RANGES({ 0, 1, 1 }, { 0, 64, 64 }),
+	  CACHES({ PB(0, 0), ~0ULL, 0x2 }, { PB(0, 64), ~0ULL, ~0ULL },
+		 { PB(0, 128), ~0ULL, 0 }, { PB(0, 192), ~0ULL, 0 }),
 	  RANGES({ 0, 0, 256 }), NULL },
-	{ "ManyArena", SMALL_SHAPE, RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP - 64 }),
+	{ "ManyArena", 0, RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP - 64 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, 0 }),
-	  { { PB(2, CP - 64), ~0ULL, 0 } }, 1,
+	  CACHES({ PB(2, CP - 64), ~0ULL, 0 }),
 	  RANGES({ 0, 0, CP }, { 1, 0, CP }, { 2, 0, CP }), NULL },
-	{ "NotContiguous", SMALL_SHAPE, RANGES({ 0, 0, CP }, { 0xff, 0, 0 }),
+	{ "NotContiguous", 0, RANGES({ 0, 0, CP }, { 0xff, 0, 0 }),
 	  RANGES({ 0, 0, CP }, { 0xff, 31, 67 }),
-	  { { PB(0xff, 0), ~0ULL, ((1ULL << 33) - 1) << 31 } }, 1,
+	  CACHES({ PB(0xff, 0), ~0ULL, ((1ULL << 33) - 1) << 31 }),
 	  RANGES({ 0, 0, CP }, { 0xff, 0, 64 }),
 	  RANGES({ 0, 0, CP }, { 0xff, 64, 34 }) },
-	{ "First", SMALL_SHAPE, RANGES({ 0, 0, 32 }, { 0, 33, 31 }, { 0, 96, 32 }),
+	{ "First", 0, RANGES({ 0, 0, 32 }, { 0, 33, 31 }, { 0, 96, 32 }),
 	  RANGES({ 0, 1, 4 }, { 0, 31, 5 }, { 0, 66, 2 }),
-	  { { PB(0, 0), 1ULL << 32, 1ULL << 32 },
-	    { PB(0, 64), (1ULL << 32) - 1, 0x3 << 2 } }, 2,
+	  CACHES({ PB(0, 0), 1ULL << 32, 1ULL << 32 },
+		 { PB(0, 64), (1ULL << 32) - 1, 0x3 << 2 }),
 	  RANGES({ 0, 0, 128 }), NULL },
-	{ "Fail", SMALL_SHAPE, RANGES({ 0, 0, CP }), NULL,
-	  { { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 } }, 3,
+	{ "Fail", 0, RANGES({ 0, 0, CP }), NULL,
+	  CACHES({ 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }),
 	  RANGES({ 0, 0, CP }), NULL },
-	{ "RetainScavBits", SMALL_SHAPE, RANGES({ 0, 0, 1 }, { 0, 10, 2 }),
+	{ "RetainScavBits", 0, RANGES({ 0, 0, 1 }, { 0, 10, 2 }),
 	  RANGES({ 0, 0, 4 }, { 0, 11, 1 }),
-	  { { PB(0, 0), ~(0x1ULL | (0x3ULL << 10)), 0x7 << 1 } }, 1,
+	  CACHES({ PB(0, 0), ~(0x1ULL | (0x3ULL << 10)), 0x7 << 1 }),
 	  RANGES({ 0, 0, 64 }), RANGES({ 0, 0, 1 }, { 0, 11, 1 }) },
-	{ "DiscontiguousSumBoundary", BIG_SHAPE,
+	{ "DiscontiguousSumBoundary", BASE + JUMP + 1,
 	  RANGES({ 508, 0, CP - 1 }, { JUMP, 1, CP - 1 }),
 	  RANGES({ 508, 0, 0 }, { JUMP, 0, 0 }),
-	  { { PB(508, CP - 64), 1ULL << 63, 0 }, { PB(JUMP, 0), 1, 0 }, { 0, 0, 0 } }, 3,
+	  CACHES({ PB(508, CP - 64), 1ULL << 63, 0 }, { PB(JUMP, 0), 1, 0 },
+		 { 0, 0, 0 }),
 	  RANGES({ 508, 0, CP }, { JUMP, 0, CP }), NULL },
 };
-
-KUNIT_ARRAY_PARAM_DESC(to_cache, to_cache_cases, name);
-
-static void pagealloc_alloc_to_cache_test(struct kunit *test)
+GT_PARAM_CASE_DESC(pagealloc_alloc_to_cache_test, to_cache_cases, name)
 {
-	const struct pc_to_cache_case *tc = test->param_value;
 	struct goalloc_pagealloc *got, *want;
 	struct goalloc_pagecache c;
-	unsigned int h;
-	bool ok;
+	unsigned int s, h;
+	bool ok, ran = false;
 
-	got = pa_test_new(test, tc->shape, tc->before, tc->scav);
-	for (h = 0; h < tc->nhits; h++) {
-		ok = goalloc_pagealloc_alloc_to_cache(got, &c);
-		KUNIT_ASSERT_EQ_MSG(test, ok, tc->hits[h].cache != 0, "#%u", h);
-		KUNIT_ASSERT_EQ_MSG(test, c.base, tc->hits[h].base, "#%u", h);
-		KUNIT_ASSERT_EQ_MSG(test, c.cache, tc->hits[h].cache, "#%u", h);
-		KUNIT_ASSERT_EQ_MSG(test, c.scav, tc->hits[h].scav, "#%u", h);
-		pa_test_consistent(test, got);
+	for (s = 0; s < ARRAY_SIZE(pa_shapes); s++) {
+		if (!pa_test_shape(param->need_chunks, s, &ran))
+			continue;
+		got = pa_test_new(GT_ARG, pa_shapes[s], param->before, param->scav);
+		for (h = 0; h < param->nhits; h++) {
+			ok = goalloc_pagealloc_alloc_to_cache(got, &c);
+			GT_ASSERT_EQ_MSG(ok, param->hits[h].cache != 0, "shape %lu #%u",
+					 pa_shapes[s], h);
+			GT_ASSERT_EQ_MSG(c.base, param->hits[h].base, "shape %lu #%u",
+					 pa_shapes[s], h);
+			GT_ASSERT_EQ_MSG(c.cache, param->hits[h].cache, "shape %lu #%u",
+					 pa_shapes[s], h);
+			GT_ASSERT_EQ_MSG(c.scav, param->hits[h].scav, "shape %lu #%u",
+					 pa_shapes[s], h);
+			pa_test_consistent(GT_ARG, got);
+		}
+		want = pa_test_new(GT_ARG, pa_shapes[s], param->after, param->after_scav);
+		pa_test_same(GT_ARG, want, got);
 	}
-	want = pa_test_new(test, tc->shape, tc->after, tc->after_scav);
-	pa_test_same(test, want, got);
 }
 
+/* ------------------------------------------------ randomised differential */
+
+#define NCACHES	4
+
+/*
+ * The flat model: one byte per page, slot states, page caches, and the runs
+ * the caller holds (at most one per page).
+ */
+struct model {
+	unsigned long max_chunks, npages;
+	u8 *alloc, *scav, *state;
+	struct goalloc_pagecache cache[NCACHES];
+	unsigned long (*live)[2];
+	unsigned long nlive;
+	bool disjoint;	/* runs may not cross chunk boundaries (goalloc's arenas) */
+};
+
+static unsigned long model_first_fit(const struct model *m, unsigned long n)
+{
+	unsigned long i, run = 0;
+
+	for (i = 0; i < m->npages; i++) {
+		if (m->disjoint && i % CP == 0)
+			run = 0;
+		run = m->alloc[i] ? 0 : run + 1;
+		if (run == n)
+			return i + 1 - n;
+	}
+	return NONE;
+}
+
+static void model_live_add(struct model *m, unsigned long base, unsigned long n)
+{
+	m->live[m->nlive][0] = base;
+	m->live[m->nlive][1] = n;
+	m->nlive++;
+}
+
+static void model_chunk_set(struct model *m, unsigned long c, u8 a, u8 s, u8 state)
+{
+	memset(m->alloc + c * CP, a, CP);
+	memset(m->scav + c * CP, s, CP);
+	m->state[c] = state;
+}
+
+static void model_flush(struct model *m, struct goalloc_pagecache *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		if ((c->cache >> i) & 1) {
+			m->alloc[c->base + i] = 0;
+			m->scav[c->base + i] = (c->scav >> i) & 1;
+		}
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+/* Compare everything the page allocator exposes with the model. */
+static void model_check(GT_CTX, const struct model *m,
+			const struct goalloc_pagealloc *p, unsigned long op)
+{
+	unsigned long i, c, free = 0, scav = 0, run = 0, best = 0, free_chunk = NONE;
+
+	for (c = 0; c < m->max_chunks; c++) {
+		GT_ASSERT_EQ_MSG(m->state[c], p->chunk_state[c], "op %lu chunk %lu", op, c);
+		for (i = c * CP; i < (c + 1) * CP; i++) {
+			const u64 *a = p->chunks[c].pallocbits, *s = p->chunks[c].scavenged;
+
+			GT_ASSERT_EQ_MSG(m->alloc[i], goalloc_pagebits_get(a, i % CP),
+					 "op %lu page %lu", op, i);
+			GT_ASSERT_EQ_MSG(m->scav[i], goalloc_pagebits_get(s, i % CP),
+					 "op %lu page %lu scav", op, i);
+			free += m->state[c] == GOALLOC_CHUNK_GROWN && !m->alloc[i];
+			scav += m->scav[i];
+			if (m->disjoint && i % CP == 0)
+				run = 0;
+			run = m->alloc[i] ? 0 : run + 1;
+			best = run > best ? run : best;
+		}
+		if (m->state[c] == GOALLOC_CHUNK_GROWN &&
+		    !memchr(m->alloc + c * CP, 1, CP))
+			free_chunk = c;
+	}
+	GT_ASSERT_EQ_MSG(free, p->free_pages, "op %lu", op);
+	GT_ASSERT_EQ_MSG(scav, p->scav_pages, "op %lu", op);
+	GT_ASSERT_EQ_MSG(best, goalloc_pagealloc_largest_free(p), "op %lu", op);
+	GT_ASSERT_EQ_MSG(free_chunk, goalloc_pagealloc_find_free_chunk(p), "op %lu", op);
+	if (p->search_addr != NONE) {
+		GT_ASSERT_LT(p->search_addr, m->npages);
+		for (i = 0; i < p->search_addr; i++)
+			GT_ASSERT_EQ_MSG(1, m->alloc[i], "op %lu: free page %lu below search",
+					 op, i);
+	} else {
+		GT_ASSERT_EQ_MSG(0, free, "op %lu: exhausted with free pages", op);
+	}
+	pa_test_consistent(GT_ARG, p);
+}
+
+static unsigned long rand_npages(u64 *seed)
+{
+	unsigned int r = gt_rand(seed) % 100;
+
+	if (r < 60)
+		return 1 + gt_rand(seed) % 8;
+	if (r < 85)
+		return 9 + gt_rand(seed) % 56;
+	if (r < 95)
+		return 65 + gt_rand(seed) % 600;
+	return 600 + gt_rand(seed) % 1500;
+}
+
+struct pa_diff_config {
+	const char *name;
+	unsigned long max_chunks, host_ops, kernel_ops, seed;
+	bool disjoint;
+};
+
+/* Go's contiguous address space, then goalloc's heap of unrelated arenas. */
+static const struct pa_diff_config pa_diff_configs[] = {
+	{ "1_chunk", 1, 2000, 300, 1, false },
+	{ "5_chunks", 5, 4000, 300, 5, false },
+	{ "12_chunks", 12, 4000, 300, 12, false },
+	{ "70_chunks", 70, 2000, 200, 70, false },
+	{ "disjoint_12_chunks", 12, 4000, 300, 112, true },
+	{ "disjoint_70_chunks", 70, 2000, 200, 170, true },
+};
+
+/*
+ * Random alloc / free / grow / release / regrow / page-cache / scavenge
+ * operations; the first fit, scavenged counts, bitmaps, counters, queries
+ * and every summary must match the flat model after each one.
+ */
+GT_PARAM_CASE_DESC(pagealloc_differential_test, pa_diff_configs, name)
+{
+	unsigned long max_chunks = param->max_chunks;
+	unsigned long nops = GT_PICK(param->host_ops, param->kernel_ops);
+	u64 seed = gt_seed() + param->seed;
+	struct goalloc_pagealloc *p = pa_test_init(GT_ARG, max_chunks);
+	unsigned long op, c, i, n, got, want, scav, wscav;
+	unsigned int k, cnt[10] = {};
+	struct model m;
+
+	m = (struct model){ .max_chunks = max_chunks, .npages = max_chunks * CP,
+			    .disjoint = param->disjoint };
+	GT_LOG("max_chunks %lu seed %#llx", max_chunks, (unsigned long long)seed);
+	p->disjoint = param->disjoint;
+	m.alloc = GT_ZALLOC(m.npages);
+	m.scav = GT_ZALLOC(m.npages);
+	m.state = GT_ZALLOC(max_chunks);
+	m.live = GT_ZALLOC(m.npages * sizeof(*m.live));
+	GT_ASSERT_TRUE(m.alloc && m.scav && m.state && m.live);
+	memset(m.alloc, 1, m.npages);
+	for (c = 0; c < max_chunks; c += 2) {
+		GT_ASSERT_EQ(0, goalloc_pagealloc_grow(p, c));
+		model_chunk_set(&m, c, 0, 0, GOALLOC_CHUNK_GROWN);
+	}
+	model_check(GT_ARG, &m, p, 0);
+
+	for (op = 1; op <= nops; op++) {
+		unsigned int r = gt_rand(&seed) % 100;
+
+		if (r < 33) {			/* alloc */
+			n = rand_npages(&seed);
+			want = model_first_fit(&m, n);
+			got = goalloc_pagealloc_alloc(p, n, &scav);
+			GT_ASSERT_EQ_MSG(want, got, "op %lu alloc %lu", op, n);
+			if (got != NONE) {
+				for (i = got, wscav = 0; i < got + n; i++) {
+					wscav += m.scav[i];
+					m.alloc[i] = 1;
+					m.scav[i] = 0;
+				}
+				GT_ASSERT_EQ_MSG(wscav, scav, "op %lu", op);
+				model_live_add(&m, got, n);
+			}
+			cnt[0]++;
+		} else if (r < 58) {		/* free */
+			if (!m.nlive)
+				continue;
+			k = gt_rand(&seed) % m.nlive;
+			goalloc_pagealloc_free(p, m.live[k][0], m.live[k][1]);
+			memset(m.alloc + m.live[k][0], 0, m.live[k][1]);
+			m.live[k][0] = m.live[--m.nlive][0];
+			m.live[k][1] = m.live[m.nlive][1];
+			cnt[1]++;
+		} else if (r < 62) {		/* grow a never-used slot */
+			c = gt_rand(&seed) % max_chunks;
+			GT_ASSERT_EQ(m.state[c] == GOALLOC_CHUNK_ABSENT ? 0 : -EINVAL,
+				     goalloc_pagealloc_grow(p, c));
+			if (m.state[c] == GOALLOC_CHUNK_ABSENT)
+				model_chunk_set(&m, c, 0, 0, GOALLOC_CHUNK_GROWN);
+			cnt[2]++;
+		} else if (r < 67) {		/* release */
+			c = goalloc_pagealloc_find_free_chunk(p);
+			if (c == NONE || gt_rand(&seed) % 2)
+				c = gt_rand(&seed) % max_chunks;
+			k = m.state[c] == GOALLOC_CHUNK_GROWN &&
+			    !memchr(m.alloc + c * CP, 1, CP);
+			GT_ASSERT_EQ_MSG(k, goalloc_pagealloc_release_chunk(p, c), "op %lu", op);
+			if (k) {
+				model_chunk_set(&m, c, 1, 1, GOALLOC_CHUNK_RELEASED);
+				cnt[3]++;	/* count only releases that happened */
+			}
+		} else if (r < 71) {		/* regrow the lowest released slot */
+			want = NONE;
+			for (c = 0; c < max_chunks && want == NONE; c++)
+				if (m.state[c] == GOALLOC_CHUNK_RELEASED)
+					want = c;
+			GT_ASSERT_EQ(want, goalloc_pagealloc_find_released(p));
+			if (want == NONE)
+				continue;
+			GT_ASSERT_EQ(0, goalloc_pagealloc_regrow_chunk(p, want));
+			model_chunk_set(&m, want, 0, 0, GOALLOC_CHUNK_GROWN);
+			cnt[4]++;
+		} else if (r < 79) {		/* refill a cache */
+			struct goalloc_pagecache *pc = &m.cache[gt_rand(&seed) % NCACHES];
+			unsigned long base;
+			u64 wcache = 0, wsc = 0;
+
+			if (!goalloc_pagecache_empty(pc)) {
+				struct goalloc_pagecache copy = *pc;
+
+				goalloc_pagecache_flush(pc, p);
+				model_flush(&m, &copy);
+			}
+			want = model_first_fit(&m, 1);
+			base = want == NONE ? 0 : round_down(want, 64);
+			for (i = 0; want != NONE && i < 64; i++) {
+				wcache |= (u64)!m.alloc[base + i] << i;
+				wsc |= (u64)(!m.alloc[base + i] && m.scav[base + i]) << i;
+			}
+			GT_ASSERT_EQ(want != NONE, goalloc_pagealloc_alloc_to_cache(p, pc));
+			GT_ASSERT_EQ_MSG(base, pc->base, "op %lu", op);
+			GT_ASSERT_EQ_MSG(wcache, pc->cache, "op %lu", op);
+			GT_ASSERT_EQ_MSG(wsc, pc->scav, "op %lu", op);
+			for (i = 0; i < 64; i++) {
+				if ((wcache >> i) & 1) {
+					m.alloc[base + i] = 1;
+					m.scav[base + i] = 0;
+				}
+			}
+			cnt[5]++;
+		} else if (r < 91) {		/* allocate from a cache */
+			struct goalloc_pagecache *pc = &m.cache[gt_rand(&seed) % NCACHES];
+			u64 bits = pc->cache;
+
+			n = gt_rand(&seed) % 4 ? 1 + gt_rand(&seed) % 4 :
+						 1 + gt_rand(&seed) % 16;
+			want = NONE;
+			for (i = 0; i + n <= 64 && want == NONE; i++)
+				if (((bits >> i) & goalloc_pagebits_mask(0, n)) ==
+				    goalloc_pagebits_mask(0, n))
+					want = pc->base + i;
+			wscav = want == NONE ? 0 :
+				hweight64(pc->scav & goalloc_pagebits_mask(want - pc->base, n));
+			got = goalloc_pagecache_alloc(pc, n, &scav);
+			GT_ASSERT_EQ_MSG(want, got, "op %lu cache alloc %lu", op, n);
+			GT_ASSERT_EQ(wscav, scav);
+			if (got != NONE)
+				model_live_add(&m, got, n);
+			cnt[6]++;
+		} else if (r < 95) {		/* flush a cache */
+			struct goalloc_pagecache *pc = &m.cache[gt_rand(&seed) % NCACHES];
+			struct goalloc_pagecache copy = *pc;
+
+			goalloc_pagecache_flush(pc, p);
+			GT_ASSERT_TRUE(goalloc_pagecache_empty(pc));
+			model_flush(&m, &copy);
+			cnt[7]++;
+		} else if (r == 99) {		/* drain: everything back to the heap */
+			for (k = 0; k < NCACHES; k++) {
+				struct goalloc_pagecache copy = m.cache[k];
+
+				goalloc_pagecache_flush(&m.cache[k], p);
+				model_flush(&m, &copy);
+			}
+			for (i = 0; i < m.nlive; i++) {
+				goalloc_pagealloc_free(p, m.live[i][0], m.live[i][1]);
+				memset(m.alloc + m.live[i][0], 0, m.live[i][1]);
+			}
+			m.nlive = 0;
+			/* Every grown slot is free now: release the highest. */
+			c = goalloc_pagealloc_find_free_chunk(p);
+			if (c != NONE) {
+				GT_ASSERT_EQ(GOALLOC_CHUNK_GROWN, m.state[c]);
+				GT_ASSERT_TRUE(goalloc_pagealloc_release_chunk(p, c));
+				model_chunk_set(&m, c, 1, 1, GOALLOC_CHUNK_RELEASED);
+				cnt[3]++;
+			}
+			cnt[9]++;
+		} else {			/* scavenge some free pages of a chunk */
+			u64 a[8], s[8];
+
+			c = gt_rand(&seed) % max_chunks;
+			if (m.state[c] != GOALLOC_CHUNK_GROWN)
+				continue;
+			for (k = 0; k < 8; k++) {
+				a[k] = p->chunks[c].pallocbits[k];
+				s[k] = p->chunks[c].scavenged[k] |
+				       (gt_rand(&seed) & gt_rand(&seed) & ~a[k]);
+			}
+			GT_ASSERT_EQ(0, goalloc_pagealloc_load_chunk(p, c, a, s));
+			for (i = 0; i < CP; i++)
+				m.scav[c * CP + i] = goalloc_pagebits_get(s, i);
+			cnt[8]++;
+		}
+		model_check(GT_ARG, &m, p, op);
+	}
+	GT_LOG("ops: alloc %u free %u grow %u release %u regrow %u refill %u cache %u",
+	       cnt[0], cnt[1], cnt[2], cnt[3], cnt[4], cnt[5], cnt[6]);
+	GT_LOG("ops: flush %u scav %u drain %u", cnt[7], cnt[8], cnt[9]);
+	/* Every kind of operation must have happened for the run to count. */
+	for (k = 0; k < 10; k++)
+		GT_ASSERT_LT_MSG(0, cnt[k], "operation %u never ran", k);
+
+	/* Give everything back: the heap must end entirely free. */
+	for (k = 0; k < NCACHES; k++)
+		goalloc_pagecache_flush(&m.cache[k], p);
+	for (i = 0; i < m.nlive; i++)
+		goalloc_pagealloc_free(p, m.live[i][0], m.live[i][1]);
+	GT_ASSERT_EQ(p->nr_chunks * CP, p->free_pages);
+	pa_test_consistent(GT_ARG, p);
+}
+
+#ifdef __KERNEL__
+static struct kunit_case goalloc_pagealloc_cases[] = {
+	KUNIT_CASE(pallocsum_pack_test),
+	KUNIT_CASE(pallocbits_alloc_range_test),
+	KUNIT_CASE(pallocbits_popcnt_test),
+	KUNIT_CASE(pallocsum_merge_test),
+	KUNIT_CASE(pallocbits_summarize_random_test),
+	KUNIT_CASE_PARAM(pallocbits_summarize_test, pallocbits_summarize_test_gen_params),
+	KUNIT_CASE_PARAM(pallocbits_find_test, pallocbits_find_test_gen_params),
+	KUNIT_CASE(pallocbits_free_test),
+	KUNIT_CASE(find_bit_range64_test),
+	KUNIT_CASE(pallocbits_find_random_test),
+	KUNIT_CASE_PARAM(pagealloc_alloc_test, pagealloc_alloc_test_gen_params),
+	KUNIT_CASE_PARAM(pagealloc_exhaust_test, pagealloc_exhaust_test_gen_params),
+	KUNIT_CASE_PARAM(pagealloc_free_test, pagealloc_free_test_gen_params),
+	KUNIT_CASE(pagealloc_alloc_and_free_test),
+	KUNIT_CASE(pagealloc_grow_release_test),
+	KUNIT_CASE(pagealloc_big_tree_test),
+	KUNIT_CASE_PARAM(pagealloc_differential_test, pagealloc_differential_test_gen_params),
+	{}
+};
+
+static struct kunit_suite goalloc_pagealloc_suite = {
+	.name = "goalloc_pagealloc",
+	.test_cases = goalloc_pagealloc_cases,
+};
+
 static struct kunit_case goalloc_pagecache_cases[] = {
-	KUNIT_CASE_PARAM(pagecache_alloc_test, pc_alloc_gen_params),
+	KUNIT_CASE_PARAM(pagecache_alloc_test, pagecache_alloc_test_gen_params),
 	KUNIT_CASE(pagecache_flush_test),
-	KUNIT_CASE_PARAM(pagealloc_alloc_to_cache_test, to_cache_gen_params),
+	KUNIT_CASE_PARAM(pagealloc_alloc_to_cache_test, pagealloc_alloc_to_cache_test_gen_params),
 	{}
 };
 
@@ -1192,3 +1594,4 @@ static struct kunit_suite goalloc_pagecache_suite = {
 };
 
 kunit_test_suites(&goalloc_pagealloc_suite, &goalloc_pagecache_suite);
+#endif

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for goalloc's size classes: the properties Go's generator
- * promises (fit, alignment, tail waste, exact divmagic), checked on the
- * tables the module actually uses.
+ * Tests for goalloc's size classes: the properties Go's generator promises
+ * (fit, alignment, tail waste, exact divmagic), checked on the tables the
+ * module actually uses.  One source for two builds (kunit/expect.h): the
+ * goalloc_sizeclasses KUnit suite, and tools/testing/goalloc's sizeclasses
+ * program, which adds the comparison with Go's runtime/sizeclasses.go.
  *
  * Every loop is bounded by the small-object range or one span, a few hundred
  * thousand simple steps per case at most, so KASAN under TCG stays quick.
  */
-#include <kunit/test.h>
+#include <linux/limits.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
 
 #include "goalloc/sizeclasses.h"
+#include "expect.h"
+#include "sizeclasses_go_table.h"
 
 /* Size of class @c, widened so arithmetic on it does not truncate. */
 static u32 sc_size(unsigned int c)
@@ -41,24 +48,24 @@ static u32 sc_walk_align(u32 size)
 	return clamp_t(u32, (1U << ilog2(size)) / 8, 16, 256);
 }
 
-static void goalloc_sc_constants_test(struct kunit *test)
+GT_CASE(goalloc_sc_constants_test)
 {
-	KUNIT_EXPECT_EQ(test, GOALLOC_PAGE_SIZE, 1U << GOALLOC_PAGE_SHIFT);
-	KUNIT_EXPECT_EQ(test, GOALLOC_NUM_SPAN_CLASSES, GOALLOC_NUM_SIZE_CLASSES * 2);
-	KUNIT_EXPECT_EQ(test, sc_size(GOALLOC_NUM_SIZE_CLASSES - 1), GOALLOC_MAX_SMALL_SIZE);
-	KUNIT_EXPECT_EQ(test, sc_size(GOALLOC_TINY_SIZE_CLASS), GOALLOC_TINY_SIZE);
-	KUNIT_EXPECT_EQ(test, GOALLOC_MAX_OBJS_PER_SPAN, (u32)goalloc_class_to_nobjs[1]);
+	GT_EXPECT_EQ(GOALLOC_PAGE_SIZE, 1U << GOALLOC_PAGE_SHIFT);
+	GT_EXPECT_EQ(GOALLOC_NUM_SPAN_CLASSES, GOALLOC_NUM_SIZE_CLASSES * 2);
+	GT_EXPECT_EQ(sc_size(GOALLOC_NUM_SIZE_CLASSES - 1), GOALLOC_MAX_SMALL_SIZE);
+	GT_EXPECT_EQ(sc_size(GOALLOC_TINY_SIZE_CLASS), GOALLOC_TINY_SIZE);
+	GT_EXPECT_EQ(GOALLOC_MAX_OBJS_PER_SPAN, (u32)goalloc_class_to_nobjs[1]);
 
 	/* Class 0 is the large-object marker: no slots, and index 0 always. */
-	KUNIT_EXPECT_EQ(test, sc_size(0), 0);
-	KUNIT_EXPECT_EQ(test, goalloc_class_to_allocnpages[0], 0);
-	KUNIT_EXPECT_EQ(test, goalloc_class_to_nobjs[0], 0);
-	KUNIT_EXPECT_EQ(test, goalloc_class_to_divmagic[0], 0);
-	KUNIT_EXPECT_EQ(test, goalloc_obj_index(123456, 0), 0);
+	GT_EXPECT_EQ(sc_size(0), 0);
+	GT_EXPECT_EQ(goalloc_class_to_allocnpages[0], 0);
+	GT_EXPECT_EQ(goalloc_class_to_nobjs[0], 0);
+	GT_EXPECT_EQ(goalloc_class_to_divmagic[0], 0);
+	GT_EXPECT_EQ(goalloc_obj_index(123456, 0), 0);
 }
 
 /* Every small size maps to the smallest class that holds it. */
-static void goalloc_sc_lookup_test(struct kunit *test)
+GT_CASE(goalloc_sc_lookup_test)
 {
 	u32 size, bad = 0, first_bad = 0;
 	unsigned int want = 1;
@@ -72,32 +79,32 @@ static void goalloc_sc_lookup_test(struct kunit *test)
 		if (c != want && !bad++)
 			first_bad = size;
 	}
-	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "first bad size %u -> class %u", first_bad,
+	GT_EXPECT_EQ_MSG(bad, 0, "first bad size %u -> class %u", first_bad,
 			    bad ? goalloc_size_to_class(first_bad) : 0);
 
 	/* Go's wrap-around range just below 1024 goes to the 1024 class. */
 	for (size = GOALLOC_SMALL_SIZE_MAX - GOALLOC_SMALL_SIZE_DIV + 1;
 	     size <= GOALLOC_SMALL_SIZE_MAX; size++)
-		KUNIT_EXPECT_EQ(test, sc_size(goalloc_size_to_class(size)), GOALLOC_SMALL_SIZE_MAX);
+		GT_EXPECT_EQ(sc_size(goalloc_size_to_class(size)), GOALLOC_SMALL_SIZE_MAX);
 }
 
 /* Each lookup entry is the smallest class for its granule's top size. */
-static void goalloc_sc_lookup_tables_test(struct kunit *test)
+GT_CASE(goalloc_sc_lookup_tables_test)
 {
 	unsigned int i;
 
 	for (i = 0; i < GOALLOC_SIZE_TO_CLASS8_LEN; i++)
-		KUNIT_EXPECT_EQ_MSG(test, goalloc_size_to_class8[i],
+		GT_EXPECT_EQ_MSG(goalloc_size_to_class8[i],
 				    sc_smallest_fit(i * GOALLOC_SMALL_SIZE_DIV), "index %u", i);
 	for (i = 0; i < GOALLOC_SIZE_TO_CLASS128_LEN; i++)
-		KUNIT_EXPECT_EQ_MSG(test, goalloc_size_to_class128[i],
+		GT_EXPECT_EQ_MSG(goalloc_size_to_class128[i],
 				    sc_smallest_fit(GOALLOC_SMALL_SIZE_MAX +
 						    i * GOALLOC_LARGE_SIZE_DIV),
 				    "index %u", i);
 }
 
 /* Sizes increase and respect the generator's alignment and merge rules. */
-static void goalloc_sc_order_align_test(struct kunit *test)
+GT_CASE(goalloc_sc_order_align_test)
 {
 	unsigned int c;
 
@@ -106,30 +113,29 @@ static void goalloc_sc_order_align_test(struct kunit *test)
 		u32 nobjs = span / size;
 		u32 widest = (span / nobjs) & ~(GOALLOC_LARGE_SIZE_DIV - 1);
 
-		KUNIT_EXPECT_GT_MSG(test, size, sc_size(c - 1), "class %u", c);
-		KUNIT_EXPECT_EQ_MSG(test, size % 8, 0, "class %u", c);
+		GT_EXPECT_GT_MSG(size, sc_size(c - 1), "class %u", c);
+		GT_EXPECT_EQ_MSG(size % 8, 0, "class %u", c);
 		if (size >= 32)
-			KUNIT_EXPECT_EQ_MSG(test, size % 16, 0, "class %u", c);
+			GT_EXPECT_EQ_MSG(size % 16, 0, "class %u", c);
 		/* The 128-byte lookup needs class edges on its granules. */
 		if (size > GOALLOC_SMALL_SIZE_MAX)
-			KUNIT_EXPECT_EQ_MSG(test, size % GOALLOC_LARGE_SIZE_DIV, 0, "class %u", c);
+			GT_EXPECT_EQ_MSG(size % GOALLOC_LARGE_SIZE_DIV, 0, "class %u", c);
 		/* Either a walked size, or widened to the largest 128 multiple. */
-		KUNIT_EXPECT_TRUE_MSG(test, size % sc_walk_align(size) == 0 || size == widest,
+		GT_EXPECT_TRUE_MSG(size % sc_walk_align(size) == 0 || size == widest,
 				      "class %u size %u", c, size);
 		/* Widening is complete: no bigger size packs as many objects. */
-		KUNIT_EXPECT_LE_MSG(test, widest, size, "class %u", c);
+		GT_EXPECT_LE_MSG(widest, size, "class %u", c);
 		/* Neighbours with the same pages and count would have merged. */
 		if (c > 1)
-			KUNIT_EXPECT_FALSE_MSG(test,
-					       goalloc_class_to_allocnpages[c] ==
-					       goalloc_class_to_allocnpages[c - 1] &&
-					       goalloc_class_to_nobjs[c] ==
-					       goalloc_class_to_nobjs[c - 1],
-					       "class %u", c);
+			GT_EXPECT_FALSE_MSG(goalloc_class_to_allocnpages[c] ==
+					    goalloc_class_to_allocnpages[c - 1] &&
+					    goalloc_class_to_nobjs[c] ==
+					    goalloc_class_to_nobjs[c - 1],
+					    "class %u", c);
 	}
 }
 
-static void goalloc_sc_spanclass_test(struct kunit *test)
+GT_CASE(goalloc_sc_spanclass_test)
 {
 	unsigned int c, noscan;
 
@@ -137,10 +143,10 @@ static void goalloc_sc_spanclass_test(struct kunit *test)
 		for (noscan = 0; noscan < 2; noscan++) {
 			goalloc_spanclass_t sc = goalloc_make_spanclass(c, noscan);
 
-			KUNIT_EXPECT_LT(test, sc, GOALLOC_NUM_SPAN_CLASSES);
-			KUNIT_EXPECT_EQ(test, sc, c * 2 + noscan);
-			KUNIT_EXPECT_EQ(test, goalloc_spanclass_sizeclass(sc), c);
-			KUNIT_EXPECT_EQ(test, goalloc_spanclass_noscan(sc), (bool)noscan);
+			GT_EXPECT_LT(sc, GOALLOC_NUM_SPAN_CLASSES);
+			GT_EXPECT_EQ(sc, c * 2 + noscan);
+			GT_EXPECT_EQ(goalloc_spanclass_sizeclass(sc), c);
+			GT_EXPECT_EQ(goalloc_spanclass_noscan(sc), (bool)noscan);
 		}
 	}
 }
@@ -157,15 +163,13 @@ static_assert(ARRAY_SIZE(goalloc_sc_classes) == GOALLOC_NUM_SIZE_CLASSES - 1);
 
 static void goalloc_sc_class_desc(const u8 *c, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "class_%u_size_%u", *c, sc_size(*c));
+	snprintf(desc, GT_PARAM_DESC_SIZE, "class_%u_size_%u", *c, sc_size(*c));
 }
 
-KUNIT_ARRAY_PARAM(goalloc_sc_class, goalloc_sc_classes, goalloc_sc_class_desc);
-
 /* Span geometry and the debugfs summary of one class. */
-static void goalloc_sc_span_test(struct kunit *test)
+GT_PARAM_CASE(goalloc_sc_span_test, goalloc_sc_classes, goalloc_sc_class_desc)
 {
-	unsigned int c = *(const u8 *)test->param_value;
+	unsigned int c = *param;
 	u32 size = sc_size(c), span = sc_span(c), prev = sc_size(c - 1);
 	u32 nobjs = goalloc_class_to_nobjs[c];
 	u32 tail = span - nobjs * size;
@@ -173,37 +177,47 @@ static void goalloc_sc_span_test(struct kunit *test)
 	struct goalloc_class_info info;
 	s64 err;
 
-	KUNIT_EXPECT_GE(test, goalloc_class_to_allocnpages[c], 1);
-	KUNIT_EXPECT_EQ(test, nobjs, span / size);
-	KUNIT_EXPECT_GE(test, nobjs, 1);
-	KUNIT_EXPECT_LE(test, nobjs, GOALLOC_MAX_OBJS_PER_SPAN);
-	KUNIT_EXPECT_LE(test, tail, span / 8);
+	GT_EXPECT_GE(goalloc_class_to_allocnpages[c], 1);
+	GT_EXPECT_EQ(nobjs, span / size);
+	GT_EXPECT_GE(nobjs, 1);
+	GT_EXPECT_LE(nobjs, GOALLOC_MAX_OBJS_PER_SPAN);
+	GT_EXPECT_LE(tail, span / 8);
 
 	goalloc_class_info(c, &info);
-	KUNIT_EXPECT_EQ(test, info.size, size);
-	KUNIT_EXPECT_EQ(test, info.span_bytes, span);
-	KUNIT_EXPECT_EQ(test, info.nobjs, nobjs);
-	KUNIT_EXPECT_EQ(test, info.tail_waste, tail);
+	GT_EXPECT_EQ(info.size, size);
+	GT_EXPECT_EQ(info.span_bytes, span);
+	GT_EXPECT_EQ(info.nobjs, nobjs);
+	GT_EXPECT_EQ(info.tail_waste, tail);
 	/* Hundredths of a percent, within rounding of worst / span. */
 	err = (s64)info.max_waste * span - (s64)worst * 10000;
-	KUNIT_EXPECT_LE(test, 2 * abs(err), (s64)span);
-	KUNIT_EXPECT_LT(test, info.max_waste, 10000);
+	GT_EXPECT_LE(2 * (err < 0 ? -err : err), (s64)span);
+	GT_EXPECT_LT(info.max_waste, 10000);
 	/* The largest power of two dividing the size, capped at a page. */
-	KUNIT_EXPECT_TRUE(test, is_power_of_2(info.min_align));
-	KUNIT_EXPECT_EQ(test, size % info.min_align, 0);
-	KUNIT_EXPECT_TRUE(test, info.min_align == GOALLOC_PAGE_SIZE ||
+	GT_EXPECT_TRUE(is_power_of_2(info.min_align));
+	GT_EXPECT_EQ(size % info.min_align, 0);
+	GT_EXPECT_TRUE(info.min_align == GOALLOC_PAGE_SIZE ||
 			  (size / info.min_align) % 2 == 1);
 }
 
-/* The reciprocal yields the right object for every byte of the span. */
-static void goalloc_sc_divmagic_test(struct kunit *test)
+/* Class 0 (large objects) describes as all zeroes, whatever was there. */
+GT_CASE(goalloc_sc_class_info_large_test)
 {
-	unsigned int c = *(const u8 *)test->param_value;
+	struct goalloc_class_info info, zero = { 0 };
+
+	memset(&info, 0xa5, sizeof(info));
+	goalloc_class_info(0, &info);
+	GT_EXPECT_EQ(memcmp(&info, &zero, sizeof(info)), 0);
+}
+
+/* The reciprocal yields the right object for every byte of the span. */
+GT_PARAM_CASE(goalloc_sc_divmagic_test, goalloc_sc_classes, goalloc_sc_class_desc)
+{
+	unsigned int c = *param;
 	u32 size = sc_size(c), span = sc_span(c);
 	u32 nobjs = goalloc_class_to_nobjs[c];
 	u32 off = 0, idx, bad = 0, first_bad = 0;
 
-	KUNIT_EXPECT_EQ(test, goalloc_class_to_divmagic[c], U32_MAX / size + 1);
+	GT_EXPECT_EQ(goalloc_class_to_divmagic[c], U32_MAX / size + 1);
 
 	/* Walk each object's bytes, then the tail and the span end itself. */
 	for (idx = 0; idx <= nobjs; idx++) {
@@ -214,19 +228,21 @@ static void goalloc_sc_divmagic_test(struct kunit *test)
 				first_bad = off;
 		}
 	}
-	KUNIT_EXPECT_EQ(test, off, span + 1);
-	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "first bad offset %u -> %u", first_bad,
+	GT_EXPECT_EQ(off, span + 1);
+	GT_EXPECT_EQ_MSG(bad, 0, "first bad offset %u -> %u", first_bad,
 			    goalloc_obj_index(first_bad, c));
 }
 
+#ifdef __KERNEL__
 static struct kunit_case goalloc_sizeclasses_cases[] = {
 	KUNIT_CASE(goalloc_sc_constants_test),
 	KUNIT_CASE(goalloc_sc_lookup_test),
 	KUNIT_CASE(goalloc_sc_lookup_tables_test),
 	KUNIT_CASE(goalloc_sc_order_align_test),
 	KUNIT_CASE(goalloc_sc_spanclass_test),
-	KUNIT_CASE_PARAM(goalloc_sc_span_test, goalloc_sc_class_gen_params),
-	KUNIT_CASE_PARAM(goalloc_sc_divmagic_test, goalloc_sc_class_gen_params),
+	KUNIT_CASE_PARAM(goalloc_sc_span_test, goalloc_sc_span_test_gen_params),
+	KUNIT_CASE(goalloc_sc_class_info_large_test),
+	KUNIT_CASE_PARAM(goalloc_sc_divmagic_test, goalloc_sc_divmagic_test_gen_params),
 	{}
 };
 
@@ -236,3 +252,4 @@ static struct kunit_suite goalloc_sizeclasses_suite = {
 };
 
 kunit_test_suite(goalloc_sizeclasses_suite);
+#endif

@@ -5,7 +5,17 @@
  * mpallocbits.go).  See include/goalloc/pagealloc.h for the model and the
  * locking rules; everything here runs under the mheap lock.
  */
-#include "goalloc/kernel.h"
+#include <linux/bitops.h>
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/log2.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
 #include "goalloc/pagealloc.h"
 
 #define CHUNK_PAGES	GOALLOC_PALLOC_CHUNK_PAGES
@@ -310,10 +320,10 @@ int goalloc_pagealloc_init(struct goalloc_pagealloc *p, unsigned long max_chunks
 		total += 1UL << (chunk_bits - below);
 	}
 
-	sums = goalloc_kvcalloc(total, sizeof(*sums));
+	sums = kvcalloc(total, sizeof(*sums), GFP_KERNEL);
 	p->summary[0] = sums;
-	p->chunks = goalloc_kvcalloc(max_chunks, sizeof(*p->chunks));
-	p->chunk_state = goalloc_kvcalloc(max_chunks, sizeof(*p->chunk_state));
+	p->chunks = kvcalloc(max_chunks, sizeof(*p->chunks), GFP_KERNEL);
+	p->chunk_state = kvcalloc(max_chunks, sizeof(*p->chunk_state), GFP_KERNEL);
 	if (!sums || !p->chunks || !p->chunk_state) {
 		goalloc_pagealloc_destroy(p);
 		return -ENOMEM;
@@ -339,9 +349,9 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_init);
  */
 void goalloc_pagealloc_destroy(struct goalloc_pagealloc *p)
 {
-	goalloc_kvfree(p->summary[0]);
-	goalloc_kvfree(p->chunks);
-	goalloc_kvfree(p->chunk_state);
+	kvfree(p->summary[0]);
+	kvfree(p->chunks);
+	kvfree(p->chunk_state);
 	memset(p, 0, sizeof(*p));
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_destroy);
@@ -811,6 +821,7 @@ unsigned long goalloc_pagealloc_find_released(const struct goalloc_pagealloc *p)
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_find_released);
 
+#ifdef GOALLOC_DEBUG
 /**
  * goalloc_pagealloc_find_free_chunk() - Highest grown slot that is entirely
  *	free, a candidate for goalloc_pagealloc_release_chunk().
@@ -834,6 +845,7 @@ unsigned long goalloc_pagealloc_find_free_chunk(const struct goalloc_pagealloc *
 	return GOALLOC_NO_CHUNK;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_find_free_chunk);
+#endif /* GOALLOC_DEBUG */
 
 /**
  * goalloc_pagealloc_largest_free() - Longest run of free pages in the heap.
@@ -864,6 +876,12 @@ unsigned long goalloc_pagealloc_largest_free(const struct goalloc_pagealloc *p)
 	return best;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_largest_free);
+
+#ifdef GOALLOC_DEBUG
+/*
+ * Tests and debugging only (GOALLOC_DEBUG in Kbuild, as CONFIG_DEBUG_MAPLE_TREE
+ * for lib/maple_tree.c): not in a stock build of goalloc.ko.
+ */
 
 /**
  * goalloc_pagealloc_load_chunk() - Overwrite a grown chunk's bitmaps (test
@@ -1016,3 +1034,4 @@ int goalloc_pagealloc_check(const struct goalloc_pagealloc *p, const char **why,
 	return msg ? -EINVAL : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_check);
+#endif /* GOALLOC_DEBUG */

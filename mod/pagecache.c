@@ -6,7 +6,13 @@
  * (goalloc_pagealloc_alloc_to_cache()) or to give the pages back
  * (goalloc_pagecache_flush()).
  */
-#include "goalloc/kernel.h"
+#include <linux/bitops.h>
+#include <linux/bug.h>
+#include <linux/export.h>
+#include <linux/math.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
 #include "goalloc/pagecache.h"
 
 /**

@@ -6,6 +6,14 @@
  * scripts/mksizeclasses.py generates with Go 1.19's algorithm; this file only
  * instantiates them and derives per-class statistics for display.
  */
+#include <linux/bitops.h>
+#include <linux/bug.h>
+#include <linux/build_bug.h>
+#include <linux/export.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
 #include "goalloc/sizeclasses.h"
 
 #include "sizeclasses_table.h"

@@ -100,8 +100,6 @@ static_assert(GOALLOC_LARGE_SIZE_DIV == 128);
 static_assert(GOALLOC_NUM_SIZE_CLASSES == 68);
 static_assert(GOALLOC_PAGE_SHIFT == 13);
 static_assert(GOALLOC_PAGE_SIZE == 8192);
-static_assert(GOALLOC_SIZE_TO_CLASS8_LEN == 129);
-static_assert(GOALLOC_SIZE_TO_CLASS128_LEN == 249);
 static_assert(GOALLOC_SIZE_TO_CLASS_FULL_LEN == 4097);
 
 const u16 goalloc_class_to_size[GOALLOC_NUM_SIZE_CLASSES] = {
@@ -113,7 +111,7 @@ const u16 goalloc_class_to_size[GOALLOC_NUM_SIZE_CLASSES] = {
 	6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568, 14336, 16384,
 	18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
 };
-EXPORT_SYMBOL_GPL(goalloc_class_to_size);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_class_to_size);
 
 const u8 goalloc_class_to_allocnpages[GOALLOC_NUM_SIZE_CLASSES] = {
 	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -122,7 +120,7 @@ const u8 goalloc_class_to_allocnpages[GOALLOC_NUM_SIZE_CLASSES] = {
 	4, 5, 6, 1, 7, 6, 5, 4, 3, 5, 7, 2, 9, 7, 5, 8,
 	3, 10, 7, 4,
 };
-EXPORT_SYMBOL_GPL(goalloc_class_to_allocnpages);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_class_to_allocnpages);
 
 const u16 goalloc_class_to_nobjs[GOALLOC_NUM_SIZE_CLASSES] = {
 	0, 1024, 512, 341, 256, 170, 128, 102, 85, 73,
@@ -133,7 +131,7 @@ const u16 goalloc_class_to_nobjs[GOALLOC_NUM_SIZE_CLASSES] = {
 	7, 1, 6, 5, 4, 3, 2, 3, 4, 1,
 	4, 3, 2, 3, 1, 3, 2, 1,
 };
-EXPORT_SYMBOL_GPL(goalloc_class_to_nobjs);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_class_to_nobjs);
 
 const u32 goalloc_class_to_divmagic[GOALLOC_NUM_SIZE_CLASSES] = {
 	0, 536870912, 268435456, 178956971, 134217728, 89478486,
@@ -149,40 +147,7 @@ const u32 goalloc_class_to_divmagic[GOALLOC_NUM_SIZE_CLASSES] = {
 	233017, 225198, 209716, 197380, 174763, 157533,
 	149797, 131072,
 };
-EXPORT_SYMBOL_GPL(goalloc_class_to_divmagic);
-
-const u8 goalloc_size_to_class8[GOALLOC_SIZE_TO_CLASS8_LEN] = {
-	0, 1, 2, 3, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10,
-	10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18,
-	18, 19, 19, 19, 19, 20, 20, 20, 20, 21, 21, 21, 21, 22, 22, 22,
-	22, 23, 23, 23, 23, 24, 24, 24, 24, 25, 25, 25, 25, 26, 26, 26,
-	26, 27, 27, 27, 27, 27, 27, 27, 27, 28, 28, 28, 28, 28, 28, 28,
-	28, 29, 29, 29, 29, 29, 29, 29, 29, 30, 30, 30, 30, 30, 30, 30,
-	30, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
-	31, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
-	32,
-};
-EXPORT_SYMBOL_GPL(goalloc_size_to_class8);
-
-const u8 goalloc_size_to_class128[GOALLOC_SIZE_TO_CLASS128_LEN] = {
-	32, 33, 34, 35, 36, 37, 37, 38, 38, 39, 39, 40, 40, 40, 41, 41,
-	41, 42, 43, 43, 44, 44, 44, 44, 44, 45, 45, 45, 45, 45, 45, 46,
-	46, 46, 46, 47, 47, 47, 47, 47, 47, 48, 48, 48, 49, 49, 50, 51,
-	51, 51, 51, 51, 51, 51, 51, 51, 51, 52, 52, 52, 52, 52, 52, 52,
-	52, 52, 52, 53, 53, 54, 54, 54, 54, 55, 55, 55, 55, 55, 56, 56,
-	56, 56, 56, 56, 56, 56, 56, 56, 56, 57, 57, 57, 57, 57, 57, 57,
-	57, 57, 57, 58, 58, 58, 58, 58, 58, 59, 59, 59, 59, 59, 59, 59,
-	59, 59, 59, 59, 59, 59, 59, 59, 59, 60, 60, 60, 60, 60, 60, 60,
-	60, 60, 60, 60, 60, 60, 60, 60, 60, 61, 61, 61, 61, 61, 62, 62,
-	62, 62, 62, 62, 62, 62, 62, 62, 62, 63, 63, 63, 63, 63, 63, 63,
-	63, 63, 63, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-	64, 64, 64, 64, 64, 64, 64, 64, 64, 65, 65, 65, 65, 65, 65, 65,
-	65, 65, 65, 65, 65, 65, 65, 65, 65, 65, 65, 65, 65, 65, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 67, 67, 67, 67, 67, 67, 67,
-	67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67,
-	67, 67, 67, 67, 67, 67, 67, 67, 67,
-};
-EXPORT_SYMBOL_GPL(goalloc_size_to_class128);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_class_to_divmagic);
 
 const u8 goalloc_size_to_class_full[GOALLOC_SIZE_TO_CLASS_FULL_LEN] = {
 	0, 1, 2, 3, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10,
@@ -443,6 +408,6 @@ const u8 goalloc_size_to_class_full[GOALLOC_SIZE_TO_CLASS_FULL_LEN] = {
 	67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67,
 	67,
 };
-EXPORT_SYMBOL_GPL(goalloc_size_to_class_full);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_size_to_class_full);
 
 #endif /* _GOALLOC_SIZECLASSES_TABLE_H */

@@ -4,6 +4,13 @@
  * and the bitmap half of sweeping, with goalloc's explicit free.
  * Pure logic: see include/goalloc/span.h for the ownership rules.
  */
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/export.h>
+#include <linux/math.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
 #include "goalloc/span.h"
 
 static void load_window(struct goalloc_mspan *s, u16 fi);
@@ -205,6 +212,9 @@ static u64 below_freeindex(u16 fi, unsigned int w)
 	return (1ULL << (fi - lo)) - 1;
 }
 
+#ifdef GOALLOC_DEBUG
+/* For tests and debugging only: see GOALLOC_DEBUG in Kbuild. */
+
 /**
  * goalloc_mspan_count_alloc() - Go's countAlloc
  * @s: the span
@@ -235,6 +245,7 @@ bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx)
 	return goalloc_mspan_is_allocated_fast(s, idx);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_is_allocated);
+#endif /* GOALLOC_DEBUG */
 
 /**
  * goalloc_mspan_sweep_bits() - turn mark bits into the next alloc_bits

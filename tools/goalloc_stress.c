@@ -59,7 +59,10 @@
  * TAP (kselftest.h) on stdout; a "# stress[phase]:" line per phase and a
  * last "# stress:" line have the figures.
  */
-#include "../mod/sizeclasses.c"	/* Go's class table, via goalloc/kernel.h */
+#include "../mod/sizeclasses.c"	/* Go's class table (tools/Makefile) */
+
+#include <linux/align.h>
+#include <linux/math.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -35,13 +35,10 @@
 #ifndef _GOALLOC_PAGEALLOC_H
 #define _GOALLOC_PAGEALLOC_H
 
-#include "goalloc/kernel.h"
-#include "goalloc/sizeclasses.h"
+#include <linux/bitops.h>
+#include <linux/types.h>
 
-#ifndef GOALLOC_PAGE_SHIFT
-#define GOALLOC_PAGE_SHIFT		13
-#define GOALLOC_PAGE_SIZE		(1U << GOALLOC_PAGE_SHIFT)
-#endif
+#include "goalloc/sizeclasses.h"
 
 /* A palloc chunk: one arena, 512 runtime pages, 4 MiB. */
 #define GOALLOC_PALLOC_CHUNK_PAGES_SHIFT	9
@@ -377,11 +374,15 @@ void goalloc_pagealloc_update(struct goalloc_pagealloc *p, unsigned long base,
 bool goalloc_pagealloc_release_chunk(struct goalloc_pagealloc *p, unsigned long chunk);
 int goalloc_pagealloc_regrow_chunk(struct goalloc_pagealloc *p, unsigned long chunk);
 unsigned long goalloc_pagealloc_find_released(const struct goalloc_pagealloc *p);
-unsigned long goalloc_pagealloc_find_free_chunk(const struct goalloc_pagealloc *p);
 unsigned long goalloc_pagealloc_largest_free(const struct goalloc_pagealloc *p);
+
+#ifdef GOALLOC_DEBUG
+/* Tests and debugging only: GOALLOC_DEBUG builds (see Kbuild). */
+unsigned long goalloc_pagealloc_find_free_chunk(const struct goalloc_pagealloc *p);
 int goalloc_pagealloc_load_chunk(struct goalloc_pagealloc *p, unsigned long chunk,
 				 const u64 *alloc, const u64 *scav);
 int goalloc_pagealloc_check(const struct goalloc_pagealloc *p, const char **why,
 			    unsigned long *where);
+#endif
 
 #endif /* _GOALLOC_PAGEALLOC_H */

@@ -15,7 +15,8 @@
 #ifndef _GOALLOC_PAGECACHE_H
 #define _GOALLOC_PAGECACHE_H
 
-#include "goalloc/kernel.h"
+#include <linux/types.h>
+
 #include "goalloc/pagealloc.h"
 
 #define GOALLOC_PAGE_CACHE_PAGES	64

@@ -15,7 +15,8 @@
 #ifndef _GOALLOC_SIZECLASSES_H
 #define _GOALLOC_SIZECLASSES_H
 
-#include "goalloc/kernel.h"
+#include <linux/compiler.h>
+#include <linux/types.h>
 
 /* goalloc's page: independent of the kernel's PAGE_SIZE, as in Go. */
 #define GOALLOC_PAGE_SHIFT		13
@@ -31,12 +32,7 @@
 #define GOALLOC_NUM_SPAN_CLASSES	(GOALLOC_NUM_SIZE_CLASSES << 1)
 #define GOALLOC_MAX_OBJS_PER_SPAN	(GOALLOC_PAGE_SIZE / 8)
 
-/* Lengths of the two size -> class lookup tables. */
-#define GOALLOC_SIZE_TO_CLASS8_LEN \
-	(GOALLOC_SMALL_SIZE_MAX / GOALLOC_SMALL_SIZE_DIV + 1)
-#define GOALLOC_SIZE_TO_CLASS128_LEN \
-	((GOALLOC_MAX_SMALL_SIZE - GOALLOC_SMALL_SIZE_MAX) / GOALLOC_LARGE_SIZE_DIV + 1)
-/* goalloc's 8-byte-granular table over all small sizes (4 KiB). */
+/* goalloc's 8-byte-granular size -> class table over all small sizes (4 KiB). */
 #define GOALLOC_SIZE_TO_CLASS_FULL_LEN \
 	(GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1)
 
@@ -44,8 +40,6 @@ extern const u16 goalloc_class_to_size[GOALLOC_NUM_SIZE_CLASSES];
 extern const u8 goalloc_class_to_allocnpages[GOALLOC_NUM_SIZE_CLASSES];
 extern const u16 goalloc_class_to_nobjs[GOALLOC_NUM_SIZE_CLASSES];
 extern const u32 goalloc_class_to_divmagic[GOALLOC_NUM_SIZE_CLASSES];
-extern const u8 goalloc_size_to_class8[GOALLOC_SIZE_TO_CLASS8_LEN];
-extern const u8 goalloc_size_to_class128[GOALLOC_SIZE_TO_CLASS128_LEN];
 extern const u8 goalloc_size_to_class_full[GOALLOC_SIZE_TO_CLASS_FULL_LEN];
 
 /**
@@ -53,10 +47,10 @@ extern const u8 goalloc_size_to_class_full[GOALLOC_SIZE_TO_CLASS_FULL_LEN];
  * @size: request in bytes, 1 <= @size <= GOALLOC_MAX_SMALL_SIZE (unchecked).
  *
  * Go looks sizes up to 1016 in an 8-byte granular table and bigger ones in
- * a 128-byte one (goalloc_size_to_class8/128 keep Go's tables).  Every
- * class above 1024 bytes is a multiple of 128, so the 8-byte table
- * extended over all small sizes gives the same class with one load and no
- * branch, for 4 KiB of table.
+ * a 128-byte one (kunit/sizeclasses_go_table.h keeps Go's tables, for the
+ * tests).  Every class above 1024 bytes is a multiple of 128, so the 8-byte
+ * table extended over all small sizes gives the same class with one load
+ * and no branch, for 4 KiB of table.
  *
  * Context: Any context.
  * Return: the size class, 1..GOALLOC_NUM_SIZE_CLASSES - 1.

@@ -40,7 +40,13 @@
 #ifndef _GOALLOC_SPAN_H
 #define _GOALLOC_SPAN_H
 
-#include "goalloc/kernel.h"
+#include <linux/bitops.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <kunit/visibility.h>
+
 #include "goalloc/sizeclasses.h"
 
 #define GOALLOC_SPAN_BITMAP_WORDS (GOALLOC_MAX_OBJS_PER_SPAN / 64)
@@ -115,10 +121,12 @@ void goalloc_mspan_init(struct goalloc_mspan *s, unsigned long base,
 			u32 npages, u8 spanclass);
 void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index);
 u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s);
-u16 goalloc_mspan_count_alloc(const struct goalloc_mspan *s);
-bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx);
 u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed);
 void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s);
+#ifdef GOALLOC_DEBUG
+u16 goalloc_mspan_count_alloc(const struct goalloc_mspan *s);
+bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx);
+#endif
 
 /**
  * goalloc_mspan_take_fast() - Go's nextFreeFast

@@ -1,193 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace tests for goalloc's size classes: the generator's promises
- * checked natively over every size and every span offset, and every table
- * compared entry by entry with Go 1.19's runtime/sizeclasses.go.
+ * Host build of goalloc's size-class tests: kunit/sizeclasses_test.c's cases
+ * on mod/sizeclasses.c, plus every table compared entry by entry with Go
+ * 1.19's runtime/sizeclasses.go (host only: it reads Go's source file).
  *
  * GO_SIZECLASSES overrides the path of Go's file.  A missing file fails the
  * run: the build installs Go 1.19, so its absence is a setup bug.
  */
 #include "../../../mod/sizeclasses.c"
+#include "../../../kunit/sizeclasses_test.c"
 
 #include <errno.h>
-#include <stdint.h>
-
-#include "kselftest_harness.h"
+#include <stdio.h>
 
 #define GO_SIZECLASSES_DEFAULT	"/usr/lib/go-1.19/src/runtime/sizeclasses.go"
 #define GO_MAX_ENTRIES		512
-
-static u32 sc_size(unsigned int c)
-{
-	return goalloc_class_to_size[c];
-}
-
-static u32 sc_span(unsigned int c)
-{
-	return goalloc_class_to_allocnpages[c] * GOALLOC_PAGE_SIZE;
-}
-
-static unsigned int sc_smallest_fit(u32 size)
-{
-	unsigned int c;
-
-	for (c = 0; c < GOALLOC_NUM_SIZE_CLASSES; c++)
-		if (sc_size(c) >= size)
-			return c;
-	return GOALLOC_NUM_SIZE_CLASSES;
-}
-
-static u32 sc_walk_align(u32 size)
-{
-	if (size < 32)
-		return 8;
-	return min_t(u32, max_t(u32, (1U << ilog2(size)) / 8, 16), 256);
-}
-
-TEST(constants)
-{
-	EXPECT_EQ(1U << GOALLOC_PAGE_SHIFT, GOALLOC_PAGE_SIZE);
-	EXPECT_EQ(GOALLOC_NUM_SIZE_CLASSES * 2, GOALLOC_NUM_SPAN_CLASSES);
-	EXPECT_EQ(GOALLOC_MAX_SMALL_SIZE, sc_size(GOALLOC_NUM_SIZE_CLASSES - 1));
-	EXPECT_EQ(GOALLOC_TINY_SIZE, sc_size(GOALLOC_TINY_SIZE_CLASS));
-	EXPECT_EQ(GOALLOC_MAX_OBJS_PER_SPAN, goalloc_class_to_nobjs[1]);
-	EXPECT_EQ(0, sc_size(0));
-	EXPECT_EQ(0, goalloc_class_to_allocnpages[0]);
-	EXPECT_EQ(0, goalloc_class_to_nobjs[0]);
-	EXPECT_EQ(0, goalloc_class_to_divmagic[0]);
-	EXPECT_EQ(0, goalloc_obj_index(123456, 0));
-}
-
-TEST(lookup_every_size)
-{
-	unsigned int want = 1;
-	u32 size;
-
-	for (size = 1; size <= GOALLOC_MAX_SMALL_SIZE; size++) {
-		unsigned int c = goalloc_size_to_class(size);
-
-		while (sc_size(want) < size)
-			want++;
-		ASSERT_EQ(want, c) TH_LOG("size %u", size);
-	}
-	/* Go reaches these through unsigned wrap-around. */
-	for (size = 1017; size <= 1024; size++)
-		EXPECT_EQ(1024, sc_size(goalloc_size_to_class(size)));
-}
-
-TEST(lookup_tables)
-{
-	unsigned int i;
-
-	for (i = 0; i < GOALLOC_SIZE_TO_CLASS8_LEN; i++)
-		EXPECT_EQ(sc_smallest_fit(i * GOALLOC_SMALL_SIZE_DIV), goalloc_size_to_class8[i])
-			TH_LOG("size_to_class8[%u]", i);
-	for (i = 0; i < GOALLOC_SIZE_TO_CLASS128_LEN; i++)
-		EXPECT_EQ(sc_smallest_fit(GOALLOC_SMALL_SIZE_MAX + i * GOALLOC_LARGE_SIZE_DIV),
-			  goalloc_size_to_class128[i])
-			TH_LOG("size_to_class128[%u]", i);
-}
-
-TEST(order_and_alignment)
-{
-	unsigned int c;
-
-	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
-		u32 size = sc_size(c), span = sc_span(c);
-		u32 widest = (span / (span / size)) & ~(GOALLOC_LARGE_SIZE_DIV - 1);
-
-		EXPECT_GT(size, sc_size(c - 1)) TH_LOG("class %u", c);
-		EXPECT_EQ(0, size % 8) TH_LOG("class %u", c);
-		if (size >= 32)
-			EXPECT_EQ(0, size % 16) TH_LOG("class %u", c);
-		if (size > GOALLOC_SMALL_SIZE_MAX)
-			EXPECT_EQ(0, size % GOALLOC_LARGE_SIZE_DIV) TH_LOG("class %u", c);
-		EXPECT_TRUE(size % sc_walk_align(size) == 0 || size == widest)
-			TH_LOG("class %u size %u", c, size);
-		EXPECT_LE(widest, size) TH_LOG("class %u", c);
-		if (c > 1)
-			EXPECT_FALSE(goalloc_class_to_allocnpages[c] ==
-				     goalloc_class_to_allocnpages[c - 1] &&
-				     goalloc_class_to_nobjs[c] == goalloc_class_to_nobjs[c - 1])
-				TH_LOG("class %u", c);
-	}
-}
-
-TEST(span_geometry)
-{
-	unsigned int c;
-
-	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
-		u32 size = sc_size(c), span = sc_span(c), nobjs = goalloc_class_to_nobjs[c];
-		u32 tail = span - nobjs * size;
-		u32 worst = (size - sc_size(c - 1) - 1) * nobjs + tail;
-		struct goalloc_class_info info;
-		int64_t err;
-
-		EXPECT_GE(goalloc_class_to_allocnpages[c], 1) TH_LOG("class %u", c);
-		EXPECT_EQ(span / size, nobjs) TH_LOG("class %u", c);
-		EXPECT_GE(nobjs, 1) TH_LOG("class %u", c);
-		EXPECT_LE(nobjs, GOALLOC_MAX_OBJS_PER_SPAN) TH_LOG("class %u", c);
-		EXPECT_LE(tail, span / 8) TH_LOG("class %u", c);
-
-		goalloc_class_info(c, &info);
-		EXPECT_EQ(size, info.size);
-		EXPECT_EQ(span, info.span_bytes);
-		EXPECT_EQ(nobjs, info.nobjs);
-		EXPECT_EQ(tail, info.tail_waste);
-		err = (int64_t)info.max_waste * span - (int64_t)worst * 10000;
-		EXPECT_LE(2 * llabs(err), (int64_t)span) TH_LOG("class %u", c);
-		EXPECT_TRUE(is_power_of_2(info.min_align));
-		EXPECT_EQ(0, size % info.min_align);
-		EXPECT_TRUE(info.min_align == GOALLOC_PAGE_SIZE ||
-			    (size / info.min_align) % 2 == 1) TH_LOG("class %u", c);
-	}
-}
-
-TEST(class_info_large)
-{
-	struct goalloc_class_info info, zero = { 0 };
-
-	memset(&info, 0xa5, sizeof(info));
-	goalloc_class_info(0, &info);
-	EXPECT_EQ(0, memcmp(&info, &zero, sizeof(info)));
-}
-
-TEST(divmagic_every_offset)
-{
-	unsigned int c;
-
-	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
-		u32 size = sc_size(c), span = sc_span(c), nobjs = goalloc_class_to_nobjs[c];
-		u32 off = 0, idx;
-
-		EXPECT_EQ(UINT32_MAX / size + 1, goalloc_class_to_divmagic[c]);
-		for (idx = 0; idx <= nobjs; idx++) {
-			u32 end = min(off + size, span + 1);
-
-			for (; off < end; off++)
-				ASSERT_EQ(idx, goalloc_obj_index(off, c))
-					TH_LOG("class %u offset %u", c, off);
-		}
-		EXPECT_EQ(span + 1, off);
-	}
-}
-
-TEST(spanclass)
-{
-	unsigned int c, noscan;
-
-	for (c = 0; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
-		for (noscan = 0; noscan < 2; noscan++) {
-			goalloc_spanclass_t sc = goalloc_make_spanclass(c, noscan);
-
-			EXPECT_LT(sc, GOALLOC_NUM_SPAN_CLASSES);
-			EXPECT_EQ(c * 2 + noscan, sc);
-			EXPECT_EQ(c, goalloc_spanclass_sizeclass(sc));
-			EXPECT_EQ(!!noscan, goalloc_spanclass_noscan(sc));
-		}
-	}
-}
 
 /* ---- Go's runtime/sizeclasses.go ------------------------------------- */
 
