@@ -117,6 +117,8 @@ static void load_window(struct goalloc_mspan *s, u16 fi)
  * Go's refillAllocCache: the window is the inverted alloc_bits word, so a
  * set bit is a free slot; see window_mask() for the bits it leaves out.
  * The word's free slots become allocatable: their mark bits are set.
+ *
+ * Context: the span's owner; never sleeps.
  */
 void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index)
 {
@@ -129,6 +131,8 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_refill_alloc_cache);
  * @s: span owned by the caller
  *
  * Used when a span is handed to an mcache (Go's cacheSpan "havespan").
+ *
+ * Context: the span's owner; never sleeps.
  */
 void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s)
 {
@@ -147,6 +151,7 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_reset_alloc_cache);
  * Finds the next free slot at or after freeindex, moving the window across
  * bitmap words as needed, and takes it.
  *
+ * Context: the span's owner; never sleeps.
  * Return: the slot index, or nelems when the span is full.
  */
 u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s)
@@ -219,6 +224,7 @@ static u64 below_freeindex(u16 fi, unsigned int w)
  * goalloc_mspan_count_alloc() - Go's countAlloc
  * @s: the span
  *
+ * Context: any; reads the bitmap without a lock.
  * Return: the number of slots allocated as of the last sweep (popcount of
  * alloc_bits).
  */
@@ -260,6 +266,7 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mspan_is_allocated);
  * allocatable until its owner next allocates from its word, which keeps a
  * racing stale free's bit operation from landing on it meanwhile.
  *
+ * Context: the span's owner; never sleeps.
  * Return: the new alloc_count.
  */
 u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed)

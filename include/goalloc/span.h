@@ -58,7 +58,7 @@ enum goalloc_mspan_state {
 	GOALLOC_MSPAN_FREEING,		/* large span claimed by its freer */
 };
 
-/* Per-slot tiny block state of a tiny-class span; defined in mcache.h. */
+/* Per-slot tiny block state of a tiny-class span: span metadata (mheap.h). */
 struct goalloc_tiny_blocks;
 
 struct goalloc_heap_arena;
@@ -135,6 +135,7 @@ bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx);
  *
  * Takes the next free slot from the alloc_cache window without refilling it.
  *
+ * Context: the span's owner (its mcache, under the p lock).
  * Return: true if a slot was taken; false when the window has no slot to
  * give (the caller then uses goalloc_mspan_next_free_index()).
  */
@@ -164,6 +165,7 @@ static __always_inline bool goalloc_mspan_take_fast(struct goalloc_mspan *s,
  * goalloc_mspan_next_free_fast() - Go's nextFreeFast, returning the address
  * @s: span owned by the caller
  *
+ * Context: the span's owner (its mcache, under the p lock).
  * Return: the slot's address, or 0 when the window has no slot to give (see
  * goalloc_mspan_take_fast()).
  */
@@ -232,6 +234,7 @@ static __always_inline int goalloc_mspan_free_index(struct goalloc_mspan *s, uns
  * @s: the span
  * @addr: an address in [base, base + nelems * elemsize)
  *
+ * Context: any.
  * Return: the slot holding @addr, by Go's magic-divisor multiply.
  */
 static inline u16 goalloc_mspan_obj_index(const struct goalloc_mspan *s,
@@ -252,6 +255,7 @@ static inline u16 goalloc_mspan_obj_index(const struct goalloc_mspan *s,
  * both the quotient and the remainder test.  A large span's divmul is 0:
  * none of its offsets is a slot start here.
  *
+ * Context: any.
  * Return: true if @off starts slot *@idx.
  */
 static __always_inline bool goalloc_mspan_slot_start(const struct goalloc_mspan *s,
