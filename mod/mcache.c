@@ -72,6 +72,12 @@ unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
 		*sp = s;
 		return 0;
 	}
+	if (spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true) &&
+	    goalloc_mheap_tiny_attach(s)) {
+		goalloc_mcentral_uncache_span(c, s);
+		*sp = ERR_PTR(-ENOMEM);
+		return 0;
+	}
 	/* Go's heapLive over-estimate: every free slot counts as handed out. */
 	atomic64_add((u64)(s->nelems - s->alloc_count) * s->elemsize,
 		     &goalloc_pacer.heap_live);

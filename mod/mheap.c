@@ -293,7 +293,28 @@ void goalloc_heapcache_drain(struct goalloc_heapcache *hc)
 	}
 }
 
-/* RCU-deferred: a racing goalloc_free() may still be reading them. */
+/**
+ * goalloc_mheap_tiny_attach() - give a tiny-class span its block states
+ * @s: a span of the tiny span class, owned by the caller
+ *
+ * Span metadata, allocated when an mcache first caches the span and freed
+ * with the span by goalloc_mheap_free_span().
+ *
+ * Context: never sleeps (the caller holds its p lock).
+ * Return: 0 or -ENOMEM.
+ */
+int goalloc_mheap_tiny_attach(struct goalloc_mspan *s)
+{
+	if (s->tiny)
+		return 0;
+	s->tiny = kzalloc(sizeof(*s->tiny), GFP_NOWAIT | __GFP_NOWARN);
+	return s->tiny ? 0 : -ENOMEM;
+}
+
+/*
+ * A tiny-class span's block states (goalloc_mheap_tiny_attach()) go with
+ * the span, RCU-deferred: a racing goalloc_free() may still read them.
+ */
 static void tiny_blocks_free(struct goalloc_mspan *s)
 {
 	struct goalloc_tiny_blocks *t = s->tiny;
@@ -310,8 +331,6 @@ static void tiny_blocks_free(struct goalloc_mspan *s)
  * @spanclass: span class for heap spans; ignored for manual spans
  * @state: GOALLOC_MSPAN_IN_USE or GOALLOC_MSPAN_MANUAL
  *
- * A span of the tiny span class comes with its tiny block states.
- *
  * Context: may be called with spinlocks or the p lock held; never sleeps.
  * Return: an initialised span with needzero set from the arena's zeroed
  * watermark; ERR_PTR(-EAGAIN) when the heap must grow first (see
@@ -321,7 +340,6 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 					       u32 npages, u8 spanclass,
 					       u8 state)
 {
-	struct goalloc_tiny_blocks *t = NULL;
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a;
 	struct goalloc_mspan *s;
@@ -334,15 +352,6 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	s = mspan_alloc(hc);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
-	/* A tiny-class span's block states; the caller may not sleep. */
-	if (state == GOALLOC_MSPAN_IN_USE &&
-	    spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true)) {
-		t = kzalloc(sizeof(*t), GFP_NOWAIT | __GFP_NOWARN);
-		if (!t) {
-			mspan_free(hc, s);
-			return ERR_PTR(-ENOMEM);
-		}
-	}
 	base = GOALLOC_NO_PAGE;
 	if (hc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
 		base = pagecache_alloc(hc, npages);
@@ -352,7 +361,6 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 		base = goalloc_pagealloc_alloc(&h->pages, npages, NULL);
 	if (base == GOALLOC_NO_PAGE) {
 		spin_unlock(&h->lock);
-		kfree(t);	/* never published */
 		mspan_free(hc, s);
 		return ERR_PTR(-EAGAIN);
 	}
@@ -374,7 +382,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	/* Go's initSpan: the pages are ours, so no heap lock is needed. */
 	goalloc_mspan_init(s, a->base + ((unsigned long)off << GOALLOC_PAGE_SHIFT),
 			   npages, state == GOALLOC_MSPAN_IN_USE ? spanclass : 0);
-	s->tiny = t;
+	s->tiny = NULL;
 	s->arena = a;
 	s->pageidx = base;
 	s->sweepgen = goalloc_sweepgen();

@@ -56,7 +56,8 @@ struct goalloc_heapcache {
 
 /*
  * Tiny blocks (tiny.c) keep per-slot state beside a tiny-class span: span
- * metadata, allocated with the span and freed with it (through RCU: a
+ * metadata, attached when an mcache first caches the span
+ * (goalloc_mheap_tiny_attach()) and freed with the span (through RCU: a
  * racing goalloc_free() may still read it).  The words' meaning and rules
  * are in tiny.h.
  */
@@ -172,6 +173,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 					       u8 state);
 void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan *s);
 void goalloc_heapcache_drain(struct goalloc_heapcache *hc);
+int goalloc_mheap_tiny_attach(struct goalloc_mspan *s);
 int goalloc_mheap_grow(u32 npages);
 struct goalloc_mspan *goalloc_span_of(unsigned long addr);
 unsigned long goalloc_mheap_release(bool all);

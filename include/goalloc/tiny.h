@@ -3,7 +3,8 @@
  * Tiny blocks (Go's tiny allocator, mallocgc): several tiny noscan objects
  * share one 16 B slot of the tiny span class; with an explicit free the
  * block dies with its last object (mod/tiny.c).  The block states are span
- * metadata the heap allocates with the span (struct goalloc_tiny_blocks).
+ * metadata (struct goalloc_tiny_blocks), attached when an mcache first
+ * caches the span and freed with the span by the heap.
  */
 #ifndef _GOALLOC_TINY_H
 #define _GOALLOC_TINY_H
