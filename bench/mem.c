@@ -2,10 +2,17 @@
 /*
  * goalloc_bench: the memory passes of "trace mem=1".  The loaded trace is
  * replayed untimed, sampling after every allocation what goalloc (from its
- * MemStats) or SLUB (from the slab counter, on private caches) holds.
+ * MemStats) or SLUB (from the slab counter, on private caches) holds; once
+ * everything is freed, what it still holds BENCH_AFTER_FREE_MS later.
+ *
+ * The trace's size-class floor (the least any allocator with Go's classes
+ * could hold) is computed on the host from the trace by scripts/trace2bin.py
+ * --floor; the passes give it the one figure it cannot know, the size of
+ * goalloc's mspan (the "mspan_bytes" row).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -15,7 +22,17 @@
 #include <linux/string.h>
 #include <linux/vmstat.h>
 
+#include <goalloc/span.h>
+
 #include "bench.h"
+
+/*
+ * After the replay freed everything: the guest time the memory passes wait,
+ * with no explicit goalloc_gc(), goalloc_drain() or goalloc_release(),
+ * before they read what is still held.  The icount boot runs QEMU with
+ * sleep=off, so an idle guest's time costs no host time.
+ */
+#define BENCH_AFTER_FREE_MS	5000
 
 /*
  * Slab memory (slab pages plus kmalloc's large page allocations, which are
@@ -107,50 +124,59 @@ static void kmc_free(struct kmem_cache **kmc, void *p, u32 size)
  * @peak_requested: their peak
  * @slab0: slab bytes before the replay
  * @peak_held: peak memory held, i.e. kept from the kernel: for goalloc the
- *	backed arenas (HeapSys + StackSys - HeapReleased, free pages in them
- *	included: nobody else can use those), their metadata and MSpanInuse;
- *	for SLUB the rise of the slab counter (empty slabs it keeps included)
+ *	pages it owns (HeapSys + StackSys - HeapReleased, free ones included:
+ *	nobody else can use those), its arena structs and MSpanInuse; for SLUB
+ *	the rise of the slab counter (empty slabs it keeps included)
+ * @after_free: memory held (as @peak_held) BENCH_AFTER_FREE_MS after the
+ *	replay freed every object, with no explicit call in between
  * @peak_inspans: goalloc: peak HeapInuse + StackInuse + MSpanInuse + arena
- *	metadata, i.e. held without the free pages of backed arenas
+ *	structs, i.e. held without the free pages the heap owns
  * @peak_inuse: goalloc: peak HeapInuse
- * @peak_arenas: goalloc: peak bytes of backed arenas plus their metadata
- * @arenas: goalloc: backed arena bytes at the last sample
- * @arena_grows: goalloc: arenas backed during the replay (new or regrown)
+ * @peak_arenas: goalloc: peak bytes of owned pages plus arena structs
+ * @arenas: goalloc: the same at the last sample
+ * @arena_grows: goalloc: growth during the replay in 4 MiB units (arenas
+ *	backed, new or regrown, while the heap grows by arena)
  * @num_gc0: goalloc: NumGC before the replay
  * @num_gc: goalloc: sweep cycles during the replay
  */
 struct bench_mem {
 	u64 requested, peak_requested;
 	long slab0;
-	u64 peak_held, peak_inspans, peak_inuse, peak_arenas, arenas;
+	u64 peak_held, after_free, peak_inspans, peak_inuse, peak_arenas, arenas;
 	u64 arena_grows, num_gc0, num_gc;
 };
 
 /*
- * @held: what goalloc keeps from the kernel: backed arenas whole (memory
- * comes and goes back in 4 MiB blocks, so their free pages are lost to
- * everyone else), their metadata and the mspans.  @inspans: the same with
- * only the pages of in-use spans.  Not counted in either: the per-CPU
- * mcaches and the arena index (fixed, allocated before any replay) and the
- * tiny-block states of noscan tiny spans (kmalloc'd, not in MemStats).
+ * @held: what goalloc keeps from the kernel: the pages it owns (HeapSys +
+ * StackSys - HeapReleased, Go's MemStats meaning: HeapReleased is the part of
+ * the 4 MiB frames in HeapSys the heap does not own, whether it gives memory
+ * back by arena or by page), free ones included since nobody else can use
+ * them, the arena structs of every frame it knows (kept, released or not)
+ * and the mspans.  @inspans: the same with only the pages of in-use spans.
+ * Not counted in either: the per-CPU mcaches and the arena index (fixed,
+ * allocated before any replay) and the tiny-block states of noscan tiny
+ * spans (kmalloc'd, not in MemStats).
  */
 static void goalloc_held(u64 *held, u64 *inspans, u64 *inuse, u64 *arenas, u64 *num_gc)
 {
 	struct goalloc_memstats ms;
-	u64 chunks, backed, meta;
+	u64 owned, meta;
 
 	goalloc_read_memstats(&ms);
-	/* Sys = HeapSys + StackSys + MSpanSys + MCacheSys + arena metadata. */
-	chunks = (ms.heap_sys + ms.stack_sys) >> 22;
-	backed = ms.heap_sys + ms.stack_sys - ms.heap_released;
+	/* Sys = HeapSys + StackSys + MSpanSys + MCacheSys + arena structs. */
+	owned = ms.heap_sys + ms.stack_sys - ms.heap_released;
 	meta = ms.sys - ms.heap_sys - ms.stack_sys - ms.mspan_sys - ms.mcache_sys;
-	if (chunks)
-		meta = meta / chunks * (backed >> 22);
-	*held = backed + meta + ms.mspan_inuse;
+	*held = owned + meta + ms.mspan_inuse;
 	*inspans = ms.heap_inuse + ms.stack_inuse + ms.mspan_inuse + meta;
 	*inuse = ms.heap_inuse;
-	*arenas = backed + meta;
+	*arenas = owned + meta;
 	*num_gc = ms.num_gc;
+}
+
+/* SLUB: the slab counter's rise since the pass began. */
+static u64 slub_held(struct bench_mem *m)
+{
+	return max(slab_bytes() - m->slab0, 0L);
 }
 
 static void mem_sample(bool is_goalloc, struct bench_mem *m)
@@ -164,17 +190,32 @@ static void mem_sample(bool is_goalloc, struct bench_mem *m)
 		m->peak_inuse = max(m->peak_inuse, inuse);
 		m->peak_arenas = max(m->peak_arenas, arenas);
 		/*
-		 * Arena bytes only rise by whole arenas plus their metadata
-		 * (a few KiB each), so round down.
+		 * An arena heap grows by whole arenas plus their structs (a
+		 * few KiB each), so round down.
 		 */
 		if (arenas > m->arenas)
 			m->arena_grows += (arenas - m->arenas) >> 22;
 		m->arenas = arenas;
 		m->num_gc = num_gc - m->num_gc0;
 	} else {
-		held = max(slab_bytes() - m->slab0, 0L);
+		held = slub_held(m);
 	}
 	m->peak_held = max(m->peak_held, held);
+}
+
+/*
+ * Once the replay has freed everything: wait, with no explicit call into the
+ * allocator, and read what it still holds.
+ */
+static void mem_after_free(bool is_goalloc, struct bench_mem *m)
+{
+	u64 x;
+
+	msleep(BENCH_AFTER_FREE_MS);
+	if (is_goalloc)
+		goalloc_held(&m->after_free, &x, &x, &x, &x);
+	else
+		m->after_free = slub_held(m);
 }
 
 /*
@@ -250,6 +291,10 @@ static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem 
 		MEM_ROW("arena_grows", m->arena_grows);
 		MEM_ROW("sweep_cycles", m->num_gc);
 	}
+	MEM_ROW("after_free", m->after_free);
+	/* For the size-class floor (scripts/trace2bin.py --floor). */
+	if (is_goalloc)
+		MEM_ROW("mspan_bytes", sizeof(struct goalloc_mspan));
 #undef MEM_ROW
 }
 
@@ -277,6 +322,7 @@ int trace_mem_passes(struct bench_trace *t, int ret)
 			goalloc_gc();
 			goalloc_release();
 			trace_mem_pass(NULL, i == 1, &c, t, &m);
+			mem_after_free(true, &m);
 			goalloc_gc();
 			goalloc_release();
 			mem_rows(i ? "goalloc-noscan" : "goalloc", t, &m, true);
@@ -288,6 +334,7 @@ int trace_mem_passes(struct bench_trace *t, int ret)
 				break;
 			bench_settle(BA_KMALLOC);
 			trace_mem_pass(kmc, false, &c, t, &m);
+			mem_after_free(false, &m);
 			kmc_destroy(kmc);
 			mem_rows("kmalloc", t, &m, false);
 		}
