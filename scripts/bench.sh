@@ -17,7 +17,8 @@
 # runs with init_on_alloc=0 (Debian's default is 1), so that neither SLUB
 # nor goalloc zeroes memory the caller did not ask to be zeroed.
 #
-# Output in build/bench/: results.csv (every row of every boot), results.md
+# Output in build/bench/: results.csv (every row of every boot, and the
+# traces' size-class floor from scripts/trace2bin.py --floor), results.md
 # (tables, ratios, targets met or missed), *.png (scripts/bench-report.py),
 # errors.txt (allocations that failed: findings, reported, not fatal),
 # serial-*.log, modules.log.  Exit status: non-zero if a module fails to
@@ -167,6 +168,13 @@ for run in $runs; do
 	fi
 	msg "bench: $run: $(grep -c "^$run," "$csv.tmp" || true) rows"
 done
+# The traces' size-class floor (scripts/trace2bin.py --floor), with the
+# mspan size the icount boot's memory passes printed: rows appended.
+if grep -q '^icount,trace,goalloc,mem,.*,mspan_bytes,' "$csv.tmp"; then
+	"$py" "$top/scripts/trace2bin.py" --floor --csv "$csv.tmp" \
+		--classes "$msrc/mod/sizeclasses_table.h" "$data"/bench/*.gatr ||
+		msg "bench: the size-class floor could not be computed"
+fi
 mv "$csv.tmp" "$csv"
 
 # 5. Tables and plots.
