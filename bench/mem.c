@@ -134,8 +134,8 @@ static void kmc_free(struct kmem_cache **kmc, void *p, u32 size)
  * @peak_inuse: goalloc: peak HeapInuse
  * @peak_arenas: goalloc: peak bytes of owned pages plus arena structs
  * @arenas: goalloc: the same at the last sample
- * @arena_grows: goalloc: growth during the replay in 4 MiB units (arenas
- *	backed, new or regrown, while the heap grows by arena)
+ * @grown: goalloc: bytes of owned pages and arena structs gained during
+ *	the replay (every rise counted, falls not subtracted)
  * @num_gc0: goalloc: NumGC before the replay
  * @num_gc: goalloc: sweep cycles during the replay
  */
@@ -143,7 +143,7 @@ struct bench_mem {
 	u64 requested, peak_requested;
 	long slab0;
 	u64 peak_held, after_free, peak_inspans, peak_inuse, peak_arenas, arenas;
-	u64 arena_grows, num_gc0, num_gc;
+	u64 grown, num_gc0, num_gc;
 };
 
 /*
@@ -189,12 +189,8 @@ static void mem_sample(bool is_goalloc, struct bench_mem *m)
 		m->peak_inspans = max(m->peak_inspans, inspans);
 		m->peak_inuse = max(m->peak_inuse, inuse);
 		m->peak_arenas = max(m->peak_arenas, arenas);
-		/*
-		 * An arena heap grows by whole arenas plus their structs (a
-		 * few KiB each), so round down.
-		 */
 		if (arenas > m->arenas)
-			m->arena_grows += (arenas - m->arenas) >> 22;
+			m->grown += arenas - m->arenas;
 		m->arenas = arenas;
 		m->num_gc = num_gc - m->num_gc0;
 	} else {
@@ -288,7 +284,12 @@ static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem 
 		MEM_ROW("peak_inspans", m->peak_inspans);
 		MEM_ROW("peak_heapinuse", m->peak_inuse);
 		MEM_ROW("peak_arenas", m->peak_arenas);
-		MEM_ROW("arena_grows", m->arena_grows);
+		/*
+		 * In 4 MiB units, rounded down: the arenas backed (new or
+		 * regrown) when the heap grows by whole arenas plus their
+		 * structs (a few KiB each); the same total by page otherwise.
+		 */
+		MEM_ROW("arena_grows", m->grown >> 22);
 		MEM_ROW("sweep_cycles", m->num_gc);
 	}
 	MEM_ROW("after_free", m->after_free);
