@@ -139,7 +139,7 @@ static const struct field fields[] = {
 	F("Mallocs", mallocs, 0, "objects allocated, cumulative"),
 	F("Frees", frees, 0, "objects freed, cumulative"),
 	F("HeapAlloc", heap_alloc, 1, "= Alloc"),
-	F("HeapSys", heap_sys, 1, "heap arenas obtained"),
+	F("HeapSys", heap_sys, 1, "heap address space (4 MiB frames)"),
 	F("HeapIdle", heap_idle, 1, "bytes in spans with no objects"),
 	F("HeapInuse", heap_inuse, 1, "bytes in in-use spans"),
 	F("HeapReleased", heap_released, 1, "bytes returned to the kernel"),
@@ -353,8 +353,8 @@ static int cmd_simple(int argc, char **argv)
 	if (!strcmp(op, "release")) {
 		e = -gdev_release(g_fd, &rel);
 		if (!e)
-			printf("released %" PRIu64 " bytes (%" PRIu64 " arenas) to the kernel\n",
-			       rel, rel / (4 * MIB));
+			printf("released %" PRIu64 " bytes (%" PRIu64 " pages) to the kernel\n",
+			       rel, rel / GOALLOC_IOC_PAGE_SIZE);
 	} else {
 		e = -gdev_cmd(g_fd, !strcmp(op, "gc") ? GOALLOC_IOC_GC : GOALLOC_IOC_DRAIN);
 		if (!e)
@@ -829,8 +829,8 @@ static int cmd_demo(int argc, char **argv)
 		return 1;
 	if (step_failed("release", -gdev_release(g_fd, &rel)))
 		return 1;
-	printf("release: %" PRIu64 " bytes (%" PRIu64 " arenas) back to the kernel\n", rel,
-	       rel / (4 * MIB));
+	printf("release: %" PRIu64 " bytes (%" PRIu64 " pages) back to the kernel\n", rel,
+	       rel / GOALLOC_IOC_PAGE_SIZE);
 	if (snap(&m[4]))
 		return 1;
 
@@ -859,7 +859,7 @@ static void print_usage(FILE *f)
 		"                            allocate, print the handle (freed on exit)\n"
 		"  free HANDLE               free (handles only live within one run)\n"
 		"  gc | drain | release      full sweep / drain per-CPU caches / return\n"
-		"                            free arenas to the kernel\n"
+		"                            free pages to the kernel\n"
 		"  stack SIZE                allocate a stack, grow it, free it\n"
 		"  run FILE|-                run a script on one open file:\n"
 		"      alloc NAME SIZE [noscan] [zero] | free NAME\n"
