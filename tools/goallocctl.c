@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "goalloc_dev.h"
+#include "goalloc_top.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIB	((uint64_t)1 << 20)
@@ -663,6 +664,52 @@ static int cmd_run(int argc, char **argv)
 	return failed;
 }
 
+/* ---------------- top ---------------- */
+
+static int top_memstats(struct gtop_totals *t)
+{
+	struct goalloc_ioc_memstats m;
+	int e = gdev_stats(g_fd, &m);
+
+	if (e)
+		return e;
+	t->heap_alloc = m.heap_alloc;
+	t->heap_inuse = m.heap_inuse;
+	t->heap_sys = m.heap_sys;
+	t->heap_released = m.heap_released;
+	t->heap_idle = m.heap_idle;
+	t->heap_objects = m.heap_objects;
+	t->stack_inuse = m.stack_inuse;
+	t->stack_sys = m.stack_sys;
+	t->num_gc = m.num_gc;
+	t->next_gc = m.next_gc;
+	t->mallocs = m.mallocs;
+	t->frees = m.frees;
+	t->tiny_allocs = m.tiny_allocs;
+	return 0;
+}
+
+/*
+ * slabtop for goalloc (tools/include/goalloc_top.h): debugfs for the
+ * classes and CPUs, the MEMSTATS ioctl for the totals when the device
+ * opens (else debugfs's memstats file).  Called without the device open.
+ */
+static int cmd_top(int argc, char **argv)
+{
+	struct gtop_opts o = { 0 };
+
+	if (gtop_args(argc, argv, &o)) {
+		gtop_usage(stderr);
+		return 2;
+	}
+	if (!o.replay) {
+		g_fd = gdev_open();
+		if (g_fd >= 0)
+			o.memstats = top_memstats;
+	}
+	return gtop_run(&o);
+}
+
 /* ---------------- demo ---------------- */
 
 /* Report a failed demo step; true if it failed. */
@@ -870,6 +917,8 @@ static void print_usage(FILE *f)
 		"    PATTERN: a byte (0..255, e.g. 0xa5) or a word repeated; sizes\n"
 		"    accept k/m suffixes; '#' starts a comment\n"
 		"  demo                      a workload over every tier, with MemStats\n"
+		"  top [-s KEY] [-d SECS] [--once|--json]\n"
+		"                            live per-class view (slabtop); top -h\n"
 		"  version                   the kernel's ABI version and limits\n", prog);
 }
 
@@ -882,7 +931,7 @@ int main(int argc, char **argv)
 		{ "stats", cmd_stats }, { "alloc", cmd_alloc }, { "free", cmd_free },
 		{ "gc", cmd_simple }, { "drain", cmd_simple }, { "release", cmd_simple },
 		{ "stack", cmd_stack }, { "run", cmd_run }, { "demo", cmd_demo },
-		{ "version", NULL },
+		{ "version", NULL }, { "top", cmd_top },
 	};
 	unsigned int i;
 	int rc;
@@ -901,6 +950,9 @@ int main(int argc, char **argv)
 	}
 	/* Line-buffered, so output interleaves sensibly with stderr on a console. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* top reads debugfs (or a recording) and opens the device itself. */
+	if (cmds[i].fn == cmd_top)
+		return cmd_top(argc - 1, argv + 1);
 	if (dev_open())
 		return 1;
 	if (!cmds[i].fn) {
