@@ -263,6 +263,7 @@ TEST(once_frame_rows_and_every_sort_key)
 	}
 
 	char *t = render(GTOP_LIVE, 0, 0, 0);
+	const char *p;
 
 	ASSERT_NE(NULL, t);
 	/* class size objects live spans mcache partial full frag% */
@@ -277,7 +278,9 @@ TEST(once_frame_rows_and_every_sort_key)
 	EXPECT_NE(NULL, strstr(t, "3 spans cached, 0 of them unattributed"));
 	EXPECT_NE(NULL, strstr(t, "cpu0       2     8       7         41        500"));
 	EXPECT_NE(NULL, strstr(t, "cpu1       1     -       2          0         20"));
-	TH_LOG("the --once frame:\n%s", t);
+	/* The frame, as TAP comments. */
+	for (p = t; *p; p += strcspn(p, "\n") + !!p[strcspn(p, "\n")])
+		fprintf(stderr, "# %.*s\n", (int)strcspn(p, "\n"), p);
 	free(t);
 }
 
