@@ -358,7 +358,9 @@ static inline void gtop_frame_dir(const char *dir, unsigned long frame, char *ou
 		snprintf(out, len, "%s", dir);
 }
 
-/* Read one snapshot; Return: 0, or -1 with a message on stderr. */
+static char gtop_err[8192];
+
+/* Read one snapshot; Return: 0, or -1 with a message in gtop_err. */
 static inline int gtop_read(const struct gtop_opts *o, unsigned long frame, struct gtop_snap *s)
 {
 	char dir[4096], *text;
@@ -371,14 +373,14 @@ static inline int gtop_read(const struct gtop_opts *o, unsigned long frame, stru
 		snprintf(dir, sizeof(dir), "%s", o->dir);
 	text = gtop_slurp(dir, "sizeclasses");
 	if (!text) {
-		fprintf(stderr, "goallocctl top: %s/sizeclasses: %s%s\n", dir, strerror(errno),
-			o->replay ? "" : " (is goalloc loaded, debugfs mounted, and are you root?)");
+		snprintf(gtop_err, sizeof(gtop_err), "%s/sizeclasses: %s%s", dir, strerror(errno),
+			 o->replay ? "" : " (is goalloc loaded, debugfs mounted, and are you root?)");
 		return -1;
 	}
 	err = gtop_parse_sizeclasses(s, text);
 	free(text);
 	if (err) {
-		fprintf(stderr, "goallocctl top: %s/sizeclasses: unknown format\n", dir);
+		snprintf(gtop_err, sizeof(gtop_err), "%s/sizeclasses: unknown format", dir);
 		return -1;
 	}
 	text = gtop_slurp(dir, "mcentral");
@@ -396,7 +398,7 @@ static inline int gtop_read(const struct gtop_opts *o, unsigned long frame, stru
 	if (!o->replay && o->memstats) {
 		err = o->memstats(&s->t);
 		if (err) {
-			fprintf(stderr, "goallocctl top: MEMSTATS: %s\n", strerror(-err));
+			snprintf(gtop_err, sizeof(gtop_err), "MEMSTATS: %s", strerror(-err));
 			return -1;
 		}
 	} else {
@@ -850,9 +852,11 @@ static inline int gtop_run(struct gtop_opts *o)
 	unsigned long frame = 0;
 	int tty = isatty(STDOUT_FILENO), ret = 0;
 
+	if (gtop_read(o, 0, &s)) {
+		fprintf(stderr, "goallocctl top: %s\n", gtop_err);
+		return 1;
+	}
 	if (o->once || o->json || o->record) {
-		if (gtop_read(o, 0, &s))
-			return 1;
 		if (o->record)
 			return gtop_record(o, &s) ? 1 : 0;
 		if (o->json)
@@ -870,10 +874,6 @@ static inline int gtop_run(struct gtop_opts *o)
 		FILE *f;
 		int w;
 
-		if (gtop_read(o, frame, &s)) {
-			ret = 1;
-			break;
-		}
 		frame++;
 		if (!tty) {
 			gtop_frame(stdout, &s, o, frame, 0);
@@ -883,6 +883,7 @@ static inline int gtop_run(struct gtop_opts *o)
 			ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
 			f = open_memstream(&text, &len);
 			if (!f) {
+				snprintf(gtop_err, sizeof(gtop_err), "out of memory");
 				ret = 1;
 				break;
 			}
@@ -897,9 +898,16 @@ static inline int gtop_run(struct gtop_opts *o)
 		w = gtop_wait(o, (int)(o->interval * 1000));
 		if (w < 0)
 			break;
+		if (gtop_read(o, frame, &s)) {
+			ret = 1;
+			break;
+		}
 	}
 	if (tty)
 		gtop_tty_restore();
+	/* After the alternate screen is gone, so that it stays visible. */
+	if (ret)
+		fprintf(stderr, "goallocctl top: %s\n", gtop_err);
 	return ret;
 }
 
