@@ -527,26 +527,27 @@ static inline void gtop_frame(FILE *f, struct gtop_snap *s, const struct gtop_op
 
 	gtop_sort(s, o->key, o->reverse);
 	if (frame) {
-		fprintf(f, "goalloc top - frame %lu, every %.1fs, sort: %s%s   keys: o l n f c sort, s next, r reverse, a all, q quit\n",
+		fprintf(f, "goalloc top - frame %lu, every %.1fs, sort: %s%s   keys: o l n f c s r a q\n",
 			frame, o->interval, gtop_keys[o->key], o->reverse ? " (reversed)" : "");
 	} else {
 		fprintf(f, "goalloc top - sort: %s%s\n", gtop_keys[o->key],
 			o->reverse ? " (reversed)" : "");
 	}
-	fprintf(f, "Heap: alloc %s  inuse %s  sys %s  released %s  held %s (HeapSys+StackSys-HeapReleased)\n",
+	/* At most 80 columns a line, as slabtop. */
+	fprintf(f, "Heap: alloc %s  inuse %s  sys %s  released %s  held %s\n",
 		gtop_size(s->t.heap_alloc, a, sizeof(a)), gtop_size(s->t.heap_inuse, b, sizeof(b)),
 		gtop_size(s->t.heap_sys, c, sizeof(c)), gtop_size(s->t.heap_released, d, sizeof(d)),
 		gtop_size(s->t.held, e, sizeof(e)));
-	fprintf(f, "      objects %" PRIu64 "  stacks %s/%s  NumGC %" PRIu64 "  NextGC %s  small: live %s in spans %s, frag %.1f%%\n",
+	fprintf(f, "      objects %" PRIu64 "  stacks %s/%s  NumGC %" PRIu64 "  NextGC %s\n",
 		s->t.heap_objects, gtop_size(s->t.stack_inuse, a, sizeof(a)),
 		gtop_size(s->t.stack_sys, b, sizeof(b)), s->t.num_gc,
-		gtop_size(s->t.next_gc, c, sizeof(c)), gtop_size(s->small_live, d, sizeof(d)),
-		gtop_size(s->small_span_bytes, e, sizeof(e)), s->frag);
-	fprintf(f, "CPUs: %u spans cached, %u of them unattributed (MCACHE: the least each class's live objects need)\n",
-		s->cached, s->unattributed);
+		gtop_size(s->t.next_gc, c, sizeof(c)));
+	fprintf(f, "Small: live %s in spans %s, frag %.1f%%; %u spans cached, %u unattributed\n",
+		gtop_size(s->small_live, a, sizeof(a)), gtop_size(s->small_span_bytes, b, sizeof(b)),
+		s->frag, s->cached, s->unattributed);
 	lines = 4;
-	fprintf(f, "%-5s %6s %5s %7s %10s %10s %6s %6s %10s %10s\n", "CPU", "SPANS", "TINY",
-		"MSPANC", "PCACHE_PG", "MALLOCS", "FREES", "TINY_A", "LARGE_A", "LARGE_F");
+	fprintf(f, "%-5s %5s %4s %6s %6s %10s %10s %8s %7s %7s\n", "CPU", "SPANS", "TINY",
+		"MSPANC", "PCACHE", "MALLOCS", "FREES", "TINY_A", "LARGE_A", "LARGE_F");
 	lines++;
 	for (i = 0; i < s->ncpu; i++) {
 		const struct gtop_cpu *p = &s->cpu[i];
@@ -557,8 +558,8 @@ static inline void gtop_frame(FILE *f, struct gtop_snap *s, const struct gtop_op
 			snprintf(tiny, sizeof(tiny), "%u", p->tinyoffset);
 		else
 			snprintf(tiny, sizeof(tiny), "-");
-		fprintf(f, "%-5s %6u %5s %7u %10u %10" PRIu64 " %6" PRIu64 " %6" PRIu64
-			" %10" PRIu64 " %10" PRIu64 "\n", cpu, p->spans_cached, tiny,
+		fprintf(f, "%-5s %5u %4s %6u %6u %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+			" %7" PRIu64 " %7" PRIu64 "\n", cpu, p->spans_cached, tiny,
 			p->mspancache, p->pcache_free, p->small_mallocs, p->small_frees,
 			p->tiny_allocs, p->large_allocs, p->large_frees);
 		lines++;
