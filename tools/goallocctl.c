@@ -669,23 +669,13 @@ static int cmd_run(int argc, char **argv)
 static int top_memstats(struct gtop_totals *t)
 {
 	struct goalloc_ioc_memstats m;
+	unsigned int i;
 	int e = gdev_stats(g_fd, &m);
 
 	if (e)
 		return e;
-	t->heap_alloc = m.heap_alloc;
-	t->heap_inuse = m.heap_inuse;
-	t->heap_sys = m.heap_sys;
-	t->heap_released = m.heap_released;
-	t->heap_idle = m.heap_idle;
-	t->heap_objects = m.heap_objects;
-	t->stack_inuse = m.stack_inuse;
-	t->stack_sys = m.stack_sys;
-	t->num_gc = m.num_gc;
-	t->next_gc = m.next_gc;
-	t->mallocs = m.mallocs;
-	t->frees = m.frees;
-	t->tiny_allocs = m.tiny_allocs;
+	for (i = 0; i < NFIELDS; i++)
+		gtop_set_stat(t, fields[i].go, fval(&m, &fields[i]));
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  * so columns are found by their header names): sizeclasses (live objects per
  * class, spans in mcentral), mcentral (partial/full per span class), mcache
  * and pagecache (per CPU), and MemStats, from the MEMSTATS ioctl when the
- * caller has the device (gtop_opts.memstats) or else the memstats file.
+ * caller has the device (gtop_opts.memstats, which fills the fields by
+ * name with gtop_set_stat()) or else the memstats file.
  *
  * debugfs shows how many spans each CPU caches, not of which class: the
  * MCACHE column is the least number of cached spans the class's live
@@ -281,8 +282,8 @@ static inline void gtop_parse_percpu(struct gtop_snap *s, char *text)
 	}
 }
 
-/* memstats: "Name value" per line, Go's names. */
-static inline void gtop_parse_memstats(struct gtop_totals *t, char *text)
+/* Set MemStats field @name (Go's name) of @t to @v; others are ignored. */
+static inline void gtop_set_stat(struct gtop_totals *t, const char *name, uint64_t v)
 {
 	static const struct {
 		const char *name;
@@ -298,16 +299,21 @@ static inline void gtop_parse_memstats(struct gtop_totals *t, char *text)
 		GTOP_F("TinyAllocs", tiny_allocs),
 #undef GTOP_F
 	};
-	char *line, *save, *w[4];
 	unsigned int i;
 
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (gtop_words(line, w, 4) < 2)
-			continue;
-		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			if (!strcmp(w[0], f[i].name))
-				*(uint64_t *)((char *)t + f[i].off) = strtoull(w[1], NULL, 10);
-	}
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!strcmp(name, f[i].name))
+			*(uint64_t *)((char *)t + f[i].off) = v;
+}
+
+/* memstats: "Name value" per line, Go's names. */
+static inline void gtop_parse_memstats(struct gtop_totals *t, char *text)
+{
+	char *line, *save, *w[4];
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (gtop_words(line, w, 4) >= 2)
+			gtop_set_stat(t, w[0], strtoull(w[1], NULL, 10));
 }
 
 /* Everything derived from what was read: spans, fragmentation, held. */
