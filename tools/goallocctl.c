@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "goalloc_dev.h"
+#include "goalloc_top.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIB	((uint64_t)1 << 20)
@@ -663,6 +664,42 @@ static int cmd_run(int argc, char **argv)
 	return failed;
 }
 
+/* ---------------- top ---------------- */
+
+static int top_memstats(struct gtop_totals *t)
+{
+	struct goalloc_ioc_memstats m;
+	unsigned int i;
+	int e = gdev_stats(g_fd, &m);
+
+	if (e)
+		return e;
+	for (i = 0; i < NFIELDS; i++)
+		gtop_set_stat(t, fields[i].go, fval(&m, &fields[i]));
+	return 0;
+}
+
+/*
+ * slabtop for goalloc (tools/include/goalloc_top.h): debugfs for the
+ * classes and CPUs, the MEMSTATS ioctl for the totals when the device
+ * opens (else debugfs's memstats file).  Called without the device open.
+ */
+static int cmd_top(int argc, char **argv)
+{
+	struct gtop_opts o = { 0 };
+
+	if (gtop_args(argc, argv, &o)) {
+		gtop_usage(stderr);
+		return 2;
+	}
+	if (!o.replay) {
+		g_fd = gdev_open();
+		if (g_fd >= 0)
+			o.memstats = top_memstats;
+	}
+	return gtop_run(&o);
+}
+
 /* ---------------- demo ---------------- */
 
 /* Report a failed demo step; true if it failed. */
@@ -870,6 +907,8 @@ static void print_usage(FILE *f)
 		"    PATTERN: a byte (0..255, e.g. 0xa5) or a word repeated; sizes\n"
 		"    accept k/m suffixes; '#' starts a comment\n"
 		"  demo                      a workload over every tier, with MemStats\n"
+		"  top [-s KEY] [-d SECS] [--once|--json]\n"
+		"                            live per-class view (slabtop); top -h\n"
 		"  version                   the kernel's ABI version and limits\n", prog);
 }
 
@@ -882,7 +921,7 @@ int main(int argc, char **argv)
 		{ "stats", cmd_stats }, { "alloc", cmd_alloc }, { "free", cmd_free },
 		{ "gc", cmd_simple }, { "drain", cmd_simple }, { "release", cmd_simple },
 		{ "stack", cmd_stack }, { "run", cmd_run }, { "demo", cmd_demo },
-		{ "version", NULL },
+		{ "version", NULL }, { "top", cmd_top },
 	};
 	unsigned int i;
 	int rc;
@@ -901,6 +940,9 @@ int main(int argc, char **argv)
 	}
 	/* Line-buffered, so output interleaves sensibly with stderr on a console. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* top reads debugfs (or a recording) and opens the device itself. */
+	if (cmds[i].fn == cmd_top)
+		return cmd_top(argc - 1, argv + 1);
 	if (dev_open())
 		return 1;
 	if (!cmds[i].fn) {
