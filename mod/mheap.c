@@ -697,11 +697,12 @@ int goalloc_mheap_grow(u32 npages)
 	 * records that.  A large block is only a preference: fall back to
 	 * the size needed.
 	 */
-	page = alloc_pages(order > need ? gfp | __GFP_NORETRY : gfp, order);
+	page = alloc_pages(order > need ? gfp | __GFP_NORETRY : gfp | __GFP_RETRY_MAYFAIL,
+			   order);
 	if (!page && order > need) {
 		order = need;
-		page = alloc_pages(gfp | (order > PAGE_ALLOC_COSTLY_ORDER ? __GFP_NORETRY : 0),
-				   order);
+		/* What is needed is worth compaction and reclaim, not the OOM killer. */
+		page = alloc_pages(gfp | __GFP_RETRY_MAYFAIL, order);
 	}
 	if (!page) {
 		mutex_unlock(&h->grow_mutex);
