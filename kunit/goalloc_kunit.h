@@ -244,6 +244,8 @@ static inline void gk_keep_pages(struct kunit *test)
 
 	WRITE_ONCE(goalloc_gogc, 1000000);
 	goalloc_gc();
+	/* Wait out a scavenger batch already under way (it holds grow_mutex). */
+	goalloc_mheap_scavenge(0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gk_restore_gogc,
 							(void *)old), 0);
 }

@@ -465,6 +465,8 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 	void **obj;
 
 	gk_settle();
+	/* The snapshots below must not see the scavenger between them. */
+	gk_keep_pages(test);
 	goalloc_read_memstats(&ms0);
 	mheap_test_snap(&hs0);
 	n = hs0.nr_chunks + 1;
@@ -641,6 +643,8 @@ static void goalloc_mheap_release_test(struct kunit *test)
 	void *a, *b;
 
 	gk_settle();
+	/* Only goalloc_release() may give pages back while this case counts. */
+	gk_keep_pages(test);
 	/* Make sure some pages are free. */
 	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
