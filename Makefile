@@ -8,6 +8,11 @@
 #   make stress             long stress/hotplug/fault-injection/fuzz runs (debug guest)
 #   make harness            userspace harness only (host, ASan/UBSan)
 #   make checkpatch         kernel style check of mod/ include/ kunit/ bench/
+#   make install            goalloc.ko into /lib/modules/<kver>/updates, depmod,
+#                           header + Module.symvers into /usr/src/goalloc-<ver>
+#   make dkms-src           the DKMS source tree /usr/src/goalloc-<ver>
+#   make dkms-check         dkms build against the stock headers, load in QEMU
+#   make docs-check         Sphinx + kernel-doc render of Documentation/ (-W)
 #   make deps               install packages, unpack linux-source (root)
 #   make clean              remove build products and build/
 
@@ -16,6 +21,12 @@ SCRIPTS	:= $(CURDIR)/scripts
 # The unpacked kernel source (checkpatch.pl, kselftest_harness.h, kunit.py).
 KSRC	= $(shell bash -c '. $(SCRIPTS)/common.sh && src_dir')
 CHECKPATCH_FLAGS ?= --no-tree --terse
+# The one version number: dkms.conf's.
+VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+KVER	= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# Where other modules find goalloc's header and exports (as OpenZFS does):
+# $(SDK)/include/goalloc.h and $(SDK)/<kver>/Module.symvers.
+SDK	= $(DESTDIR)/usr/src/goalloc-$(VERSION)
 
 all: modules
 
@@ -52,6 +63,39 @@ checkpatch: deps
 		perl $(KSRC)/scripts/checkpatch.pl $(CHECKPATCH_FLAGS) -f $$f || rc=1; \
 	done; exit $$rc
 
+# Without DKMS: goalloc.ko alone (no KUnit, no test-only checks) into
+# /lib/modules/<kver>/updates, then depmod, so 'modprobe goalloc' finds it;
+# the header and this build's Module.symvers go to $(SDK).
+install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) GOALLOC_KUNIT=0 GOALLOC_DEBUG=0 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	install -D -m 644 include/goalloc.h $(SDK)/include/goalloc.h
+	install -D -m 644 Module.symvers $(SDK)/$(KVER)/Module.symvers
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/goalloc.ko*
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	rm -rf $(SDK)/$(KVER)
+
+# The source tree DKMS builds from (dkms.conf); then dkms add/build/install.
+DKMS_FILES = dkms.conf Kbuild scripts/dkms-post-build.sh \
+	$(shell find mod include -type f -name '*.[chS]' | sort)
+dkms-src:
+	rm -rf $(SDK)
+	for f in $(DKMS_FILES); do install -D -m $$(test -x $$f && echo 755 || echo 644) \
+		$$f $(SDK)/$$f || exit 1; done
+
+# dkms add + build in a private tree under build/dkms against Debian's stock
+# headers, then the stock kernel in QEMU loads what DKMS built.
+dkms-check: deps
+	$(SCRIPTS)/dkms-check.sh
+
+# Documentation/*.rst and include/goalloc.h's kernel-doc through Sphinx with
+# the kernel's kerneldoc extension; any warning fails.
+docs-check: deps
+	$(SCRIPTS)/docs-check.sh
+
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; else \
 		find . \( -path ./build -o -path ./.git \) -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
@@ -59,4 +103,5 @@ clean:
 		rm -f modules.order Module.symvers; fi
 	rm -rf build
 
-.PHONY: all modules deps check demo bench stress harness checkpatch clean
+.PHONY: all modules deps check demo bench stress harness checkpatch clean install uninstall \
+	dkms-src dkms-check docs-check
