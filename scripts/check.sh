@@ -88,6 +88,25 @@ if [ "$warns" -gt 0 ]; then
 fi
 step modules
 
+# examples/client, built the way another module builds against goalloc: its
+# header and the Module.symvers just made, through KBUILD_EXTRA_SYMBOLS.
+# A client failure is reported with the rest but does not stop the boot.
+client=() cprob=()
+if [ -f "$top/examples/client/Kbuild" ] && [ -f "$msrc/goalloc.ko" ]; then
+	msg "client: examples/client against $msrc/Module.symvers (log: $out/client.log)"
+	if build_client "$kd" "$msrc/Module.symvers" "$out/client" "$out/client.log"; then
+		client=(-k "$out/client/goalloc_client.ko")
+		cw=$(grep -cE '(warning|WARNING):' "$out/client.log" || true)
+		if [ "$cw" -gt 0 ]; then
+			msg "client: $cw warning(s) with W=1 (log: $out/client.log)"
+			[ "${GOALLOC_WERROR:-0}" = 0 ] ||
+				cprob+=(--problem "examples/client: $cw warning(s) (GOALLOC_WERROR=1)")
+		fi
+	else
+		cprob+=(--problem "examples/client failed to build (log: $out/client.log)")
+	fi
+fi
+
 # The tiers import one way: scripts/layering.py reads nm of the objects just
 # built and fails on a cycle or an upward import (its TAP goes to the judge).
 rm -f "$out/layering.tap"
@@ -137,20 +156,29 @@ if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 		problems+=(--problem "tools/ failed to build (log: $out/tools.log)")
 	fi
 fi
+# goalloc_client.ko prints its KTAP to the kernel log; this prints it again.
+if [ ${#client[@]} -gt 0 ]; then
+	progs+=(-t "$top/examples/client/goalloc_client_ktap.sh")
+	pnames+=(--guest-prog goalloc_client_ktap.sh)
+fi
 for p in ${GOALLOC_GUEST_PROGS:-}; do
 	progs+=(-t "$p")
 	pnames+=(--guest-prog "$(basename "$p")")
 done
+problems+=("${cprob[@]}")
 judge+=("${problems[@]}")
 step tools
 
-# 5. Initramfs: goalloc.ko first, then its KUnit module (unloaded first).
+# 5. Initramfs: goalloc.ko first, then its KUnit module, then the example
+#    client (unloaded in reverse).
 mods=(-k "$msrc/goalloc.ko")
 if [ -f "$msrc/goalloc_kunit.ko" ]; then
 	mods+=(-k "$msrc/goalloc_kunit.ko")
 else
 	msg "warning: no goalloc_kunit.ko was built (no KUnit suites will run)"
 fi
+# The example client last: it needs goalloc, and is unloaded first.
+mods+=("${client[@]}")
 # The default hook (scripts/guest-reliability.sh, mode "final") ends the run
 # with GC + DRAIN + RELEASE and requires every object, stack and arena back.
 "$top/scripts/mkinitramfs.sh" -m check -o "$out/initramfs.cpio.gz" "${mods[@]}" \
