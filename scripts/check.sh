@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # 'make check': test kernel (cached) -> userspace harness on the host ->
-# modules built against the test kernel (W=1) -> initramfs -> boot under
+# Sphinx/kernel-doc render of Documentation/ -> modules built against the
+# test kernel (W=1), and examples/client against their Module.symvers ->
+# initramfs -> boot under
 # QEMU -> a second, short boot for the KASAN proof -> scripts/judge.py.
 # Exits non-zero on any failure; the judge's last line is
 # "<n> passed, <n> failed[, <n> skipped]".
@@ -68,6 +70,16 @@ if [ "${GOALLOC_HARNESS:-1}" != 0 ]; then
 	done
 fi
 step harness
+
+# Documentation/*.rst and the kernel-doc it pulls in, through Sphinx with the
+# kernel's kerneldoc extension, warnings fatal (scripts/docs-check.sh, a few
+# seconds; one TAP case, a skip without Sphinx).
+rm -f "$out/docs.tap"
+"$top/scripts/docs-check.sh" --tap "$out/docs.tap" >"$out/docs.log" 2>&1 ||
+	tail -n 20 "$out/docs.log" | sed 's/^/    /' >&2
+msg "$(tail -n 1 "$out/docs.log")"
+taps+=(--harness-tap "docs=$out/docs.tap")
+step docs
 
 # 3. Modules against the test kernel tree.  The sources are copied to
 #    build/check/src and built there (make demo uses build/demo/src): objects

@@ -7,7 +7,7 @@ set -euo pipefail
 
 want=(qemu-system-x86 qemu-utils busybox-static linux-source-6.12 bc bison flex
       libelf-dev libssl-dev cpio xz-utils kmod python3 gzip perl libc6-dev
-      golang-1.19-go)
+      golang-1.19-go dkms python3-sphinx)
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
