@@ -68,7 +68,8 @@ checkpatch: deps
 # the header and this build's Module.symvers go to $(SDK).
 install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) GOALLOC_KUNIT=0 GOALLOC_DEBUG=0 modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 	install -D -m 644 include/goalloc.h $(SDK)/include/goalloc.h
 	install -D -m 644 Module.symvers $(SDK)/$(KVER)/Module.symvers
