@@ -3,8 +3,9 @@
 # 'make check': test kernel (cached) -> userspace harness on the host ->
 # Sphinx/kernel-doc render of Documentation/ -> modules built against the
 # test kernel (W=1), and examples/client against their Module.symvers ->
-# initramfs -> boot under
-# QEMU -> a second, short boot for the KASAN proof -> scripts/judge.py.
+# initramfs -> boot under QEMU -> a second, short boot for the KASAN proof
+# -> DKMS build and a boot of the stock kernel (scripts/dkms-check.sh) ->
+# scripts/judge.py.
 # Exits non-zero on any failure; the judge's last line is
 # "<n> passed, <n> failed[, <n> skipped]".
 #
@@ -26,6 +27,7 @@
 #   GOALLOC_GUEST_PROGS  extra static test programs to run in the guest
 #   GOALLOC_HARNESS=0    skip the host harness
 #   GOALLOC_TOOLS=0      skip tools/ (the /dev/goalloc selftest and goallocctl)
+#   GOALLOC_DKMS=0       skip the DKMS build and stock-kernel boot (dkms-check.sh)
 #   GOALLOC_WERROR=1     fail on compiler/modpost warnings in the module build
 #   KCFLAGS              extra compiler flags for the modules (kbuild's own)
 set -euo pipefail
@@ -231,8 +233,20 @@ if [ $kasan = 1 ]; then
 		--kasan-expect-suites "$kexpect" --kasan-qemu-rc "$kqrc" --kasan-timeout "$ktmo")
 	step kasan-boot
 fi
+# 8. DKMS on Debian's stock kernel (scripts/dkms-check.sh, about a minute):
+#    dkms add + build against the stock headers in a private tree, then a
+#    boot of the stock kernel that loads that goalloc.ko and the example
+#    client built against the Module.symvers DKMS kept.  It judges its own
+#    boot; its verdict comes here as three TAP cases (harness:dkms).
+if [ "${GOALLOC_DKMS:-1}" != 0 ]; then
+	msg "dkms: scripts/dkms-check.sh (log: $out/dkms.log)"
+	"$top/scripts/dkms-check.sh" --tap "$out/dkms.tap" >"$out/dkms.log" 2>&1 ||
+		{ tail -n 15 "$out/dkms.log" | sed 's/^/    /' >&2; }
+	judge+=(--harness-tap "dkms=$out/dkms.tap")
+	step dkms
+fi
 msg "timings: ${times[*]}; total $(( $(date +%s) - t0 ))s"
 
-# 8. Judge.
+# 9. Judge.
 exec "${judge[@]}" --log "$out/serial.log" --expect-suites "$expect" "${pnames[@]}" \
 	--qemu-rc "$qrc" --timeout "$tmo"
