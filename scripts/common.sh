@@ -103,7 +103,8 @@ build_modules() {
 # the goalloc.ko it will load beside (KBUILD_EXTRA_SYMBOLS), W=1, in a fresh
 # copy OUT.  On failure the log's errors go to stderr and it returns 1.
 build_client() {
-	local kdir=$1 symvers=$2 cout=$3 log=$4
+	local kdir=$1 symvers cout=$3 log=$4
+	symvers=$(realpath -m "$2")
 	rm -rf "$cout"
 	mkdir -p "$cout"
 	cp "$GOALLOC_TOP"/examples/client/{Kbuild,Makefile,*.c} "$cout/"
