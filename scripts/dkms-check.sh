@@ -4,9 +4,10 @@
 # Debian's stock 6.12 headers, and load what DKMS built in the stock kernel.
 #
 #   make dkms-src (into build/dkms/root/usr/src/goalloc-<ver>)
-#   -> dkms add + dkms build, with a private --dkmstree/--sourcetree under
-#      build/dkms (the host's /var/lib/dkms and /usr/src are left alone; the
-#      module is signed with a throwaway key made there, not the host's MOK)
+#   -> dkms add, build and install (--no-depmod), with a private
+#      --dkmstree/--sourcetree/--installtree under build/dkms (the host's
+#      /var/lib/dkms, /usr/src and /lib/modules are left alone; the module is
+#      signed with a throwaway key made there, not the host's MOK)
 #   -> examples/client built against the Module.symvers DKMS's post-build
 #      step left in <sourcetree>/goalloc-<ver>/<kver>/ (the documented place)
 #   -> the stock kernel in QEMU loads goalloc.ko (DKMS's) and the client
@@ -33,7 +34,8 @@ ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 [ -n "$ver" ] || die "no PACKAGE_VERSION in dkms.conf"
 
 rm -rf "$out"
-mkdir -p "$out/tree"
+# dkms install wants the kernel's directory there.
+mkdir -p "$out/tree" "$out/modules/$kver"
 srctree=$out/root/usr/src
 make -s -C "$top" dkms-src DESTDIR="$out/root"
 dk=(--dkmstree "$out/tree" --sourcetree "$srctree")
@@ -41,9 +43,10 @@ dk=(--dkmstree "$out/tree" --sourcetree "$srctree")
 # set them: a key of its own here instead of /var/lib/dkms/mok.key.
 export mok_signing_key=$out/mok.key mok_certificate=$out/mok.pub
 problems=()
-msg "dkms: add + build goalloc/$ver for $kver (log: $out/dkms.log)"
+msg "dkms: add + build + install goalloc/$ver for $kver (log: $out/dkms.log)"
 if ! { dkms add -m goalloc -v "$ver" "${dk[@]}" &&
        dkms build -m goalloc -v "$ver" -k "$kver" --kernelsourcedir "$hdr" -j "$GOALLOC_JOBS" "${dk[@]}" &&
+       dkms install -m goalloc -v "$ver" -k "$kver" --no-depmod --installtree "$out/modules" "${dk[@]}" &&
        dkms status -m goalloc "${dk[@]}"; } >"$out/dkms.log" 2>&1; then
 	sed 's/^/    /' "$out/dkms.log" | tail -n 30 >&2
 	mlog=$(ls "$out"/tree/goalloc/"$ver"/build/make.log 2>/dev/null || true)
@@ -52,9 +55,10 @@ if ! { dkms add -m goalloc -v "$ver" "${dk[@]}" &&
 fi
 tdkms=$(( $(date +%s) - t0 ))
 
-# What DKMS built (compressed like the kernel's own modules: .ko.xz here).
+# What DKMS built and installed (DEST_MODULE_LOCATION, compressed like the
+# kernel's own modules: .ko.xz here).
 kdir=$out/tree/goalloc/$ver/$kver/$(uname -m)/module
-ko=$(ls "$kdir"/goalloc.ko* 2>/dev/null | head -n 1 || true)
+ko=$(find "$out/modules/$kver/updates/dkms" -name 'goalloc.ko*' 2>/dev/null | head -n 1 || true)
 symvers=$srctree/goalloc-$ver/$kver/Module.symvers
 mods=() progs=() pnames=()
 if [ -n "$ko" ]; then
@@ -72,7 +76,7 @@ if [ -n "$ko" ]; then
 	[ -z "$others" ] || problems+=(--problem "DKMS built more than goalloc.ko: $others")
 	mods+=(-k "$out/goalloc.ko")
 elif [ ${#problems[@]} = 0 ]; then
-	problems+=(--problem "dkms build left no goalloc.ko in $kdir")
+	problems+=(--problem "dkms install left no goalloc.ko in $out/modules/$kver/updates/dkms")
 fi
 [ -z "$ko" ] || [ -f "$symvers" ] ||
 	problems+=(--problem "the post-build step left no $symvers")
@@ -98,7 +102,7 @@ if [ ${#mods[@]} -gt 0 ]; then
 		-t "$tmo" || qrc=$?
 	judge+=(--log "$out/serial.log" --qemu-rc "$qrc" --timeout "$tmo")
 fi
-msg "timings: dkms add+build ${tdkms}s; total $(( $(date +%s) - t0 ))s"
+msg "timings: dkms add+build+install ${tdkms}s; total $(( $(date +%s) - t0 ))s"
 jrc=0
 "${judge[@]}" || jrc=$?
 if [ -n "$tap" ]; then
