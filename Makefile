@@ -7,7 +7,7 @@
 #   make bench              benchmarks vs SLUB/vmalloc/page allocator (stock kernel)
 #   make stress             long stress/hotplug/fault-injection/fuzz runs (debug guest)
 #   make harness            userspace harness only (host, ASan/UBSan)
-#   make checkpatch         kernel style check of mod/ include/ kunit/ bench/
+#   make checkpatch         kernel style check of mod/ include/ kunit/ bench/ examples/
 #   make install            goalloc.ko into /lib/modules/<kver>/updates, depmod,
 #                           header + Module.symvers into /usr/src/goalloc-<ver>
 #   make dkms-src           the DKMS source tree /usr/src/goalloc-<ver>
@@ -57,7 +57,7 @@ harness: deps
 	$(MAKE) -C tools/testing/goalloc KSFT=$(KSRC)/tools/testing/selftests run
 
 checkpatch: deps
-	@files=$$(find mod include kunit bench -name '*.[ch]' 2>/dev/null | sort); \
+	@files=$$(find mod include kunit bench examples -name '*.[ch]' 2>/dev/null | sort); \
 	[ -n "$$files" ] || { echo "checkpatch: no files"; exit 0; }; \
 	rc=0; for f in $$files; do \
 		perl $(KSRC)/scripts/checkpatch.pl $(CHECKPATCH_FLAGS) -f $$f || rc=1; \

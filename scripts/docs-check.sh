@@ -43,11 +43,13 @@ t0=$(date +%s)
 if ! command -v sphinx-build >/dev/null; then
 	verdict SKIP "SKIPPED: Sphinx is not installed (apt-get install python3-sphinx, or make deps)"
 fi
-[ -x "$sd/scripts/kernel-doc" ] && [ -f "$sd/Documentation/sphinx/kerneldoc.py" ] ||
+if [ ! -x "$sd/scripts/kernel-doc" ] || [ ! -f "$sd/Documentation/sphinx/kerneldoc.py" ]; then
 	die "no kernel source at $sd (scripts/kernel-doc, Documentation/sphinx); run 'make deps'"
+fi
 
 rm -rf "$out"
 mkdir -p "$out/src"
+npages=0
 {
 	echo "======="
 	echo "goalloc"
@@ -57,6 +59,7 @@ mkdir -p "$out/src"
 	echo "   :maxdepth: 2"
 	echo
 	for f in "$top"/Documentation/*.rst; do
+		npages=$((npages + 1))
 		ln -s "$f" "$out/src/"
 		echo "   $(basename "$f" .rst)"
 	done
@@ -74,4 +77,4 @@ if [ "$rc" != 0 ] || [ "$nwarn" != 0 ]; then
 	sed 's/^/    /' "$out/sphinx.log" | head -n 40
 	verdict FAIL "FAILED: sphinx-build exited $rc with $nwarn warning(s) in ${secs}s (log: $out/sphinx.log)"
 fi
-verdict OK "OK: $(ls "$top"/Documentation/*.rst | wc -l) page(s) rendered with no warnings in ${secs}s: $out/html/index.html"
+verdict OK "OK: $npages page(s) rendered with no warnings in ${secs}s: $out/html/index.html"
