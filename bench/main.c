@@ -109,15 +109,17 @@ void bench_row(const char *group, const char *alloc, const char *pattern,
 }
 
 /*
- * Between configurations: sweep goalloc (so each run starts alike) and let
- * deferred work (RCU callbacks, kfree_rcu batches, goalloc's background
- * sweeper, vmalloc's purge) finish now, so it is not billed to whichever
+ * Between configurations: sweep goalloc and give its free pages back (so
+ * each run starts alike: from a heap that owns nothing free, not from the
+ * fragments the previous configurations left) and let deferred work (RCU
+ * callbacks, kfree_rcu batches, goalloc's background sweeper and
+ * scavenger, vmalloc's purge) finish now, so it is not billed to whichever
  * allocator is measured next.
  */
 void bench_settle(int ba)
 {
 	if (is_goalloc(ba))
-		goalloc_gc();
+		goalloc_release();
 	rcu_barrier();
 	kvfree_rcu_barrier();
 	msleep(20);

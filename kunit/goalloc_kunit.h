@@ -197,21 +197,55 @@ static inline struct goalloc_class_stats *gk_bysize_new(struct kunit *test,
 }
 
 /*
- * Set the heap cap, in arenas, the way goalloc_mheap_grow() reads it.
- * Return: the cap before.
+ * Set the heap cap, in runtime pages the heap may own, the way
+ * goalloc_mheap_grow() reads it.  Return: the cap before.
  */
-static inline u32 gk_set_max_chunks(u32 max)
+static inline unsigned long gk_set_max_pages(unsigned long max)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
-	u32 old;
+	unsigned long old;
 
 	mutex_lock(&h->grow_mutex);
 	spin_lock(&h->lock);
-	old = h->max_chunks;
-	WRITE_ONCE(h->max_chunks, max);
+	old = h->max_pages;
+	WRITE_ONCE(h->max_pages, max);
 	spin_unlock(&h->lock);
 	mutex_unlock(&h->grow_mutex);
 	return old;
+}
+
+/* Runtime pages the heap owns now. */
+static inline unsigned long gk_owned_pages(void)
+{
+	unsigned long n;
+
+	spin_lock(&goalloc_mheap.lock);
+	n = goalloc_mheap.pages_owned;
+	spin_unlock(&goalloc_mheap.lock);
+	return n;
+}
+
+static inline void gk_restore_gogc(void *ctx)
+{
+	WRITE_ONCE(goalloc_gogc, (unsigned int)(unsigned long)ctx);
+	/* A cycle recomputes the goals from the restored GOGC. */
+	goalloc_gc();
+}
+
+/*
+ * Keep every page the heap owns for the rest of the case: a huge GOGC
+ * makes the heap goal, and so the scavenger's, larger than any heap, so
+ * neither the background scavenger nor a growth gives pages back under a
+ * case that counts or places them.
+ */
+static inline void gk_keep_pages(struct kunit *test)
+{
+	unsigned long old = READ_ONCE(goalloc_gogc);
+
+	WRITE_ONCE(goalloc_gogc, 1000000);
+	goalloc_gc();
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gk_restore_gogc,
+							(void *)old), 0);
 }
 
 static inline void gk_restore_warn(void *ctx)

@@ -40,7 +40,7 @@ static u16 mc_index_of(struct goalloc_mspan *s, const void *p)
 struct mc_heapsnap {
 	unsigned long pages_inuse;
 	long nspans;
-	u32 nchunks;
+	unsigned long owned;
 };
 
 static void mc_snap(struct mc_heapsnap *hs)
@@ -49,7 +49,7 @@ static void mc_snap(struct mc_heapsnap *hs)
 
 	spin_lock(&h->lock);
 	hs->pages_inuse = h->pages_inuse;
-	hs->nchunks = h->nchunks;
+	hs->owned = h->pages_owned;
 	spin_unlock(&h->lock);
 	hs->nspans = atomic_long_read(&h->nspans);
 }
@@ -336,7 +336,7 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	KUNIT_EXPECT_EQ(test, mc_list_of(central, s2), 'F');
 	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans);
 	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse);
-	KUNIT_EXPECT_EQ(test, h1.nchunks, h0.nchunks);
+	KUNIT_EXPECT_EQ(test, h1.owned, h0.owned);
 
 	/* s1 is full again and nothing else is reusable: now the heap grows. */
 	if (gk_alloc(os, size, 0)) {

@@ -11,6 +11,7 @@
  * from goalloc while the suite runs (KUnit runs suites one at a time).
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -51,6 +52,8 @@ struct mheap_snap {
 	unsigned long nr_released;
 	u32 nchunks;
 	u32 nreleased;
+	unsigned long owned;
+	unsigned long owned_sum;
 	int check;
 	const char *why;
 	unsigned long where;
@@ -59,6 +62,7 @@ struct mheap_snap {
 static void mheap_test_snap(struct mheap_snap *hs)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
+	u32 i;
 
 	spin_lock(&h->lock);
 	hs->free_pages = h->pages.free_pages;
@@ -68,7 +72,13 @@ static void mheap_test_snap(struct mheap_snap *hs)
 	hs->nr_chunks = h->pages.nr_chunks;
 	hs->nr_released = h->pages.nr_released;
 	hs->nchunks = h->nchunks;
-	hs->nreleased = h->nreleased;
+	/* Slots used once but tracking no frame now. */
+	hs->nreleased = h->nchunks - h->pages.nr_chunks;
+	hs->owned = h->pages_owned;
+	hs->owned_sum = 0;
+	for (i = 0; i < h->nchunks; i++)
+		if (h->arenas[i] && h->arenas[i]->base)
+			hs->owned_sum += h->arenas[i]->owned;
 	hs->why = "";
 	hs->where = 0;
 	hs->check = goalloc_pagealloc_check(&h->pages, &hs->why, &hs->where);
@@ -80,12 +90,12 @@ static void mheap_test_snap(struct mheap_snap *hs)
  * The page accounting invariant, on a heap nobody else is using:
  *
  *   pages.free_pages + pages_inuse + pages_manual + page-cache pages
- *	== (nchunks - nreleased) * 512
+ *	== pages_owned == the arenas' owned pages
  *
- * Every page of a grown, unreleased chunk is free in the page allocator, in
- * a heap or stack span, or held by a CPU's page cache; released chunks count
- * in none of these.  The page allocator's own chunk counts must agree with
- * the mheap's, and its bitmaps and summaries must pass its self-check.
+ * Every page the heap owns is free in the page allocator, in a heap or
+ * stack span, or held by a CPU's page cache; pages it does not own count in
+ * none of these.  The page allocator's tracked chunks are the slots used
+ * less those released, and its bitmaps and summaries pass its self-check.
  */
 static void mheap_test_check_accounting(struct kunit *test, const char *when)
 {
@@ -94,13 +104,10 @@ static void mheap_test_check_accounting(struct kunit *test, const char *when)
 	mheap_test_snap(&hs);
 	KUNIT_EXPECT_EQ_MSG(test, hs.check, 0, "%s: page allocator check: %s at %lu",
 			    when, hs.why, hs.where);
-	KUNIT_EXPECT_EQ_MSG(test, hs.free_pages + hs.inuse + hs.manual + hs.pcache,
-			    (unsigned long)(hs.nchunks - hs.nreleased) * GOALLOC_ARENA_PAGES,
-			    "%s: free %lu + inuse %lu + manual %lu + pcache %lu vs %u chunks, %u released",
-			    when, hs.free_pages, hs.inuse, hs.manual, hs.pcache, hs.nchunks,
-			    hs.nreleased);
-	KUNIT_EXPECT_EQ_MSG(test, hs.nr_chunks, (unsigned long)(hs.nchunks - hs.nreleased),
-			    "%s", when);
+	KUNIT_EXPECT_EQ_MSG(test, hs.free_pages + hs.inuse + hs.manual + hs.pcache, hs.owned,
+			    "%s: free %lu + inuse %lu + manual %lu + pcache %lu vs %lu owned",
+			    when, hs.free_pages, hs.inuse, hs.manual, hs.pcache, hs.owned);
+	KUNIT_EXPECT_EQ_MSG(test, hs.owned_sum, hs.owned, "%s", when);
 	KUNIT_EXPECT_EQ_MSG(test, hs.nr_released, (unsigned long)hs.nreleased, "%s", when);
 	KUNIT_EXPECT_LE_MSG(test, hs.largest, hs.free_pages, "%s", when);
 }
@@ -228,7 +235,7 @@ static void goalloc_mheap_oversize_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms1.mallocs, ms0.mallocs);
 	KUNIT_EXPECT_EQ(test, ms1.heap_inuse, ms0.heap_inuse);
 	KUNIT_EXPECT_EQ(test, ms1.heap_sys, ms0.heap_sys);
-	KUNIT_EXPECT_EQ(test, hs1.nchunks, hs0.nchunks);
+	KUNIT_EXPECT_EQ(test, hs1.owned, hs0.owned);
 	KUNIT_EXPECT_EQ(test, hs1.free_pages, hs0.free_pages);
 }
 
@@ -353,6 +360,16 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	bool adjacent = true;
 	void *whole;
 
+	/*
+	 * One free run for all the pieces and nothing else free: give every
+	 * free page back, then grow by one object the size of all pieces and
+	 * free it, keeping the pages (the run) from the scavenger.
+	 */
+	gk_keep_pages(test);
+	goalloc_release();
+	whole = goalloc_alloc(PAGE_BYTES(COALESCE_PIECES * k), 0);
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	KUNIT_ASSERT_EQ(test, goalloc_free(whole), 0);
 	gk_settle();
 	mheap_test_snap(&hs0);
 	KUNIT_ASSERT_EQ(test, hs0.check, 0);
@@ -372,14 +389,13 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	if (!adjacent) {
 		for (i = 0; i < COALESCE_PIECES; i++)
 			goalloc_free(piece[i]);
-		KUNIT_FAIL(test, "pieces not adjacent: heap was not empty after goalloc_gc()?");
+		KUNIT_FAIL(test, "pieces not adjacent: another free run below the grown one?");
 		return;
 	}
 	mheap_test_snap(&hs1);
 	KUNIT_EXPECT_EQ(test, hs1.inuse, hs0.inuse + COALESCE_PIECES * k);
-	KUNIT_EXPECT_EQ(test, hs1.free_pages + COALESCE_PIECES * k,
-			hs0.free_pages + (hs1.nchunks - hs1.nreleased - hs0.nchunks +
-					  hs0.nreleased) * GOALLOC_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, hs1.free_pages + hs1.pcache + COALESCE_PIECES * k,
+			hs0.free_pages + hs0.pcache + hs1.owned - hs0.owned);
 
 	/* Holes at 1, 3 and 5, each k pages and not touching another. */
 	for (i = 1; i < 6; i += 2)
@@ -415,8 +431,8 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	mheap_test_snap(&hs2);
 	KUNIT_EXPECT_EQ(test, hs2.free_pages, hs1.free_pages + COALESCE_PIECES * k);
 	KUNIT_EXPECT_EQ(test, hs2.inuse, hs0.inuse);
-	KUNIT_EXPECT_EQ(test, hs2.nchunks - hs2.nreleased, hs1.nchunks - hs1.nreleased);
-	if (hs1.nchunks - hs1.nreleased == hs0.nchunks - hs0.nreleased) {
+	KUNIT_EXPECT_EQ(test, hs2.owned, hs1.owned);
+	if (hs1.owned == hs0.owned) {
 		KUNIT_EXPECT_EQ(test, hs2.free_pages, hs0.free_pages);
 		KUNIT_EXPECT_EQ(test, hs2.largest, hs0.largest);
 	}
@@ -436,9 +452,10 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 }
 
 /*
- * One whole-arena object per chunk slot ever grown, plus one: the heap must
- * back every released slot again and take at least one new slot, and
- * HeapSys must follow the slot count.
+ * Whole-frame objects, one more than the frames the heap has pages in: the
+ * heap grows, each object fills a frame of its own, and HeapSys and
+ * HeapReleased follow Go's meaning (the tracked frames are the address
+ * space, the pages not owned in them are released).
  */
 static void goalloc_mheap_grow_test(struct kunit *test)
 {
@@ -450,9 +467,9 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 	gk_settle();
 	goalloc_read_memstats(&ms0);
 	mheap_test_snap(&hs0);
-	n = hs0.nchunks + 1;
-	if (n > goalloc_mheap.max_chunks)
-		kunit_skip(test, "heap already at its cap (%u chunks)", hs0.nchunks);
+	n = hs0.nr_chunks + 1;
+	if (hs0.owned + (unsigned long)n * GOALLOC_ARENA_PAGES > READ_ONCE(goalloc_mheap.max_pages))
+		kunit_skip(test, "no room under the cap for %u frames", n);
 	obj = kunit_kcalloc(test, n, sizeof(*obj), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 
@@ -462,7 +479,7 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 		if (!obj[i])
 			break;
 		if (mheap_test_check_large(test, obj[i], GOALLOC_MAX_OBJECT_SIZE)) {
-			/* A whole arena each: first and last byte are theirs. */
+			/* A whole frame each: first and last byte are theirs. */
 			*(u8 *)obj[i] = i;
 			((u8 *)obj[i])[GOALLOC_MAX_OBJECT_SIZE - 1] = i;
 			KUNIT_EXPECT_EQ(test, gk_span_of(obj[i])->pageidx %
@@ -471,14 +488,12 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 	}
 	goalloc_read_memstats(&ms1);
 	mheap_test_snap(&hs1);
-	KUNIT_EXPECT_GT(test, hs1.nchunks, hs0.nchunks);
-	KUNIT_EXPECT_GE(test, hs1.nchunks, n);
-	KUNIT_EXPECT_EQ(test, hs1.nreleased, 0);
-	KUNIT_EXPECT_EQ(test, ms1.heap_sys, (u64)hs1.nchunks * GOALLOC_ARENA_BYTES -
+	KUNIT_EXPECT_GT(test, hs1.owned, hs0.owned);
+	KUNIT_EXPECT_GE(test, hs1.nr_chunks, (unsigned long)n);
+	KUNIT_EXPECT_EQ(test, ms1.heap_sys, (u64)hs1.nr_chunks * GOALLOC_ARENA_BYTES -
 			ms1.stack_sys);
-	KUNIT_EXPECT_EQ(test, ms1.heap_sys - ms0.heap_sys,
-			(u64)(hs1.nchunks - hs0.nchunks) * GOALLOC_ARENA_BYTES);
-	KUNIT_EXPECT_EQ(test, ms1.heap_released, 0);
+	KUNIT_EXPECT_EQ(test, ms1.heap_released,
+			(u64)(hs1.nr_chunks * GOALLOC_ARENA_PAGES - hs1.owned) << GOALLOC_PAGE_SHIFT);
 	KUNIT_EXPECT_GE(test, ms1.heap_sys - ms1.heap_released, (u64)n * GOALLOC_ARENA_BYTES);
 	KUNIT_EXPECT_EQ(test, ms1.heap_inuse - ms0.heap_inuse, (u64)n * GOALLOC_ARENA_BYTES);
 	mheap_test_check_accounting(test, "grown");
@@ -495,7 +510,7 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 }
 
 struct mheap_cap_ctx {
-	u32 old_max;
+	unsigned long old_max;
 	unsigned int n;
 	void **obj;
 };
@@ -509,7 +524,7 @@ static void mheap_test_cap_cleanup(void *data)
 	for (i = 0; i < ctx->n; i++)
 		goalloc_free(ctx->obj[i]);
 	ctx->n = 0;
-	gk_set_max_chunks(ctx->old_max);
+	gk_set_max_pages(ctx->old_max);
 }
 
 static unsigned long mheap_test_oom_kills(unsigned long *ev)
@@ -520,17 +535,17 @@ static unsigned long mheap_test_oom_kills(unsigned long *ev)
 
 /*
  * At the cap, allocation fails cleanly: large and small requests come back
- * NULL once every slot under the cap is backed and full, the kernel loses
- * no more memory than the cap allows, and lifting the cap makes the same
- * requests succeed again.
+ * NULL once the heap owns what the cap allows and it is full, the kernel
+ * loses no more memory than the cap allows, and lifting the cap makes the
+ * same requests succeed again.
  */
 static void goalloc_mheap_cap_test(struct kunit *test)
 {
 	const unsigned long obj_pages = MB >> GOALLOC_PAGE_SHIFT;	/* 1 MiB, 128 pages */
 	struct mheap_cap_ctx *ctx;
 	struct mheap_snap hs0, hs1;
-	unsigned long avail0, avail1, oom0, *ev;
-	unsigned int i, max, cap, small;
+	unsigned long avail0, avail1, oom0, *ev, cap;
+	unsigned int i, max, small;
 	void *p;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
@@ -539,20 +554,22 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ev);
 
 	gk_settle();
+	gk_keep_pages(test);
 	mheap_test_snap(&hs0);
-	cap = hs0.nchunks + 1;
-	ctx->old_max = READ_ONCE(goalloc_mheap.max_chunks);
+	/* Room for one more frame's worth of pages. */
+	cap = hs0.owned + GOALLOC_ARENA_PAGES;
+	ctx->old_max = READ_ONCE(goalloc_mheap.max_pages);
 	if (cap > ctx->old_max)
 		kunit_skip(test, "heap already at its cap");
 	/* Enough 1 MiB slots for every page under the cap, and small objects. */
-	max = cap * (GOALLOC_ARENA_PAGES / obj_pages) + 4 + GOALLOC_ARENA_PAGES;
+	max = cap / obj_pages + 4 + GOALLOC_ARENA_PAGES;
 	ctx->obj = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->obj);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mheap_test_cap_cleanup, ctx), 0);
 
 	oom0 = mheap_test_oom_kills(ev);
 	avail0 = si_mem_available();
-	gk_set_max_chunks(cap);
+	gk_set_max_pages(cap);
 
 	/* Large objects until the heap says no. */
 	for (p = NULL; ctx->n < max; ctx->n++) {
@@ -563,16 +580,12 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, mheap_test_check_large(test, p,
 							       obj_pages << GOALLOC_PAGE_SHIFT));
 	}
-	KUNIT_ASSERT_NULL_MSG(test, p, "%u MiB allocated under a %u-chunk cap", ctx->n, cap);
+	KUNIT_ASSERT_NULL_MSG(test, p, "%u MiB allocated under a %lu-page cap", ctx->n, cap);
 	mheap_test_snap(&hs1);
-	/* NULL because the heap is full at the cap, not for another reason. */
-	KUNIT_EXPECT_EQ(test, hs1.nchunks, cap);
-	KUNIT_EXPECT_EQ(test, hs1.nreleased, 0);
+	/* NULL because another 1 MiB does not fit under the cap. */
+	KUNIT_EXPECT_LE(test, hs1.owned, cap);
+	KUNIT_EXPECT_GT(test, hs1.owned + obj_pages, cap);
 	KUNIT_EXPECT_EQ(test, mheap_test_first_fit(obj_pages), GOALLOC_NO_PAGE);
-	/* At most one partly filled 1 MiB gap lost per chunk. */
-	KUNIT_EXPECT_GE(test, (unsigned long)ctx->n * obj_pages + hs0.inuse + hs0.manual +
-			(unsigned long)cap * (obj_pages - 1),
-			(unsigned long)cap * GOALLOC_ARENA_PAGES);
 	KUNIT_EXPECT_NULL(test, goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, GOALLOC_NOWAIT));
 	KUNIT_EXPECT_NULL(test, goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0));
 	mheap_test_check_accounting(test, "at the cap");
@@ -588,45 +601,47 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, 0));
 	KUNIT_EXPECT_NULL(test, goalloc_alloc(8, GOALLOC_NOSCAN));
 	mheap_test_snap(&hs1);
-	KUNIT_EXPECT_EQ(test, hs1.nchunks, cap);
+	KUNIT_EXPECT_LE(test, hs1.owned, cap);
+	/* What is left under the cap is less than the smallest growth. */
+	KUNIT_EXPECT_GT(test, hs1.owned + 8, cap);
 
 	avail1 = si_mem_available();
 	KUNIT_EXPECT_EQ(test, mheap_test_oom_kills(ev), oom0);
-	/* New arenas only up to the cap (plus slack for metadata and noise). */
+	/* New pages only up to the cap (plus slack for metadata and noise). */
 	KUNIT_EXPECT_LE(test, (long)(avail0 - avail1),
-			(long)(((cap - (hs0.nchunks - hs0.nreleased)) * GOALLOC_ARENA_BYTES +
-				16 * MB) >> PAGE_SHIFT));
+			(long)((((cap - hs0.owned) << GOALLOC_PAGE_SHIFT) + 16 * MB) >> PAGE_SHIFT));
 
 	/* Lift the cap: the request that failed now succeeds. */
 	mheap_test_cap_cleanup(ctx);
 	gk_settle();
 	ctx->n = 0;
-	for (i = 0; i < cap * (GOALLOC_ARENA_PAGES / obj_pages) + 1; i++) {
+	for (i = 0; i < cap / obj_pages + 1; i++) {
 		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, 0);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "object %u with the cap lifted", i);
 		ctx->obj[ctx->n++] = p;
 	}
 	mheap_test_snap(&hs1);
-	KUNIT_EXPECT_GT(test, hs1.nchunks, cap);
+	KUNIT_EXPECT_GT(test, hs1.owned, cap);
 	mheap_test_cap_cleanup(ctx);
 	gk_settle();
 	mheap_test_check_accounting(test, "cap lifted and freed");
 }
 
 /*
- * goalloc_release() gives every entirely free arena back; HeapReleased grows
- * by what it returns, no free arena is left behind, and the next allocation
- * that needs an arena backs a released slot again.
+ * goalloc_release() gives every free page back: HeapReleased grows by what
+ * it returns (less the frames forgotten, which leave HeapSys), no free page
+ * is left, the pages are no lookup target any more, and the next
+ * allocation grows the heap again.
  */
 static void goalloc_mheap_release_test(struct kunit *test)
 {
 	struct goalloc_memstats ms0, ms1, ms2;
 	struct mheap_snap hs0, hs1, hs2;
-	unsigned long released, chunk;
+	unsigned long released, forgotten;
 	void *a, *b;
 
 	gk_settle();
-	/* Make sure some arenas are backed and free. */
+	/* Make sure some pages are free. */
 	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	KUNIT_ASSERT_NOT_NULL(test, a);
@@ -637,40 +652,34 @@ static void goalloc_mheap_release_test(struct kunit *test)
 
 	goalloc_read_memstats(&ms0);
 	mheap_test_snap(&hs0);
-	KUNIT_ASSERT_GT(test, hs0.nchunks - hs0.nreleased, 0);
 	released = goalloc_release();
 	goalloc_read_memstats(&ms1);
 	mheap_test_snap(&hs1);
 
-	KUNIT_EXPECT_GT(test, released, 0);
-	KUNIT_EXPECT_EQ(test, released % GOALLOC_ARENA_BYTES, 0);
-	KUNIT_EXPECT_EQ(test, ms1.heap_released - ms0.heap_released, (u64)released);
-	KUNIT_EXPECT_EQ(test, ms1.heap_sys, ms0.heap_sys);
+	KUNIT_EXPECT_GE(test, released, 2 * GOALLOC_MAX_OBJECT_SIZE);
+	KUNIT_EXPECT_EQ(test, released % GOALLOC_PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, hs0.owned - hs1.owned, released >> GOALLOC_PAGE_SHIFT);
+	forgotten = hs0.nr_chunks - hs1.nr_chunks;
+	KUNIT_EXPECT_GE(test, forgotten, 2UL);
+	KUNIT_EXPECT_EQ(test, ms0.heap_sys - ms1.heap_sys, (u64)forgotten * GOALLOC_ARENA_BYTES);
+	KUNIT_EXPECT_EQ(test, ms1.heap_released + (u64)forgotten * GOALLOC_ARENA_BYTES -
+			ms0.heap_released, (u64)released);
 	KUNIT_EXPECT_EQ(test, ms1.heap_inuse, ms0.heap_inuse);
-	KUNIT_EXPECT_EQ(test, hs1.nreleased - hs0.nreleased, released / GOALLOC_ARENA_BYTES);
-	KUNIT_EXPECT_EQ(test, hs1.nchunks, hs0.nchunks);
-	/* Released pages leave the free, in-use and cached pages together. */
-	KUNIT_EXPECT_EQ(test, (hs0.free_pages + hs0.pcache + hs0.inuse + hs0.manual) -
-			(hs1.free_pages + hs1.pcache + hs1.inuse + hs1.manual),
-			released >> GOALLOC_PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, hs1.free_pages, 0);
 	KUNIT_EXPECT_EQ(test, hs1.pcache, 0);
-	spin_lock(&goalloc_mheap.lock);
-	chunk = goalloc_pagealloc_find_free_chunk(&goalloc_mheap.pages);
-	spin_unlock(&goalloc_mheap.lock);
-	KUNIT_EXPECT_EQ_MSG(test, chunk, GOALLOC_NO_CHUNK, "free arena %lu kept", chunk);
 	mheap_test_check_accounting(test, "released");
-	/* Released slots are not lookup targets any more. */
+	/* Released pages are not lookup targets any more. */
 	KUNIT_EXPECT_NULL(test, gk_span_of(a));
 
-	/* No free arena is left, so a whole-arena object must regrow one. */
+	/* No page is free, so a whole-frame object must grow the heap. */
 	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	goalloc_read_memstats(&ms2);
 	mheap_test_snap(&hs2);
-	KUNIT_EXPECT_EQ(test, ms1.heap_released - ms2.heap_released, (u64)GOALLOC_ARENA_BYTES);
-	KUNIT_EXPECT_EQ(test, hs1.nreleased - hs2.nreleased, 1);
-	KUNIT_EXPECT_EQ(test, hs2.nchunks, hs1.nchunks);
-	KUNIT_EXPECT_EQ(test, ms2.heap_sys, ms1.heap_sys);
+	KUNIT_EXPECT_EQ(test, hs2.owned - hs1.owned, (unsigned long)GOALLOC_ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, hs2.nr_chunks - hs1.nr_chunks, 1UL);
+	KUNIT_EXPECT_EQ(test, ms2.heap_sys - ms1.heap_sys, (u64)GOALLOC_ARENA_BYTES);
+	KUNIT_EXPECT_EQ(test, ms2.heap_released, ms1.heap_released);
 	if (mheap_test_check_large(test, a, GOALLOC_MAX_OBJECT_SIZE))
 		memset(a, 0x11, GOALLOC_MAX_OBJECT_SIZE);
 	mheap_test_check_accounting(test, "regrown");
@@ -679,31 +688,29 @@ static void goalloc_mheap_release_test(struct kunit *test)
 }
 
 /*
- * Arenas come from the kernel unzeroed unless the kernel zeroes pages
- * itself (init_on_alloc): a fresh arena's span needs zeroing exactly then,
- * and GOALLOC_ZERO must still return zeroes.  The pacer's release pass
- * (goalloc_sweep_cycle()) waits a cycle: arenas it first finds free are
- * kept, and a later cycle's pass releases them down to the goal's reserve.
+ * Pages come from the kernel unzeroed unless the kernel zeroes pages itself
+ * (init_on_alloc): a fresh span needs zeroing exactly then, and
+ * GOALLOC_ZERO must still return zeroes.  After a cycle the background
+ * scavenger, by itself, gives free pages back until the heap retains its
+ * goal (within a page), and no further.
  */
 static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
 {
-	const size_t size = GOALLOC_MAX_OBJECT_SIZE;	/* one whole arena */
-	struct mheap_snap hs0, hs1, hs2;
-	u32 backed0, backed1, backed2;
+	const size_t size = GOALLOC_MAX_OBJECT_SIZE;	/* one whole frame */
+	unsigned long owned1, waited;
+	struct mheap_snap hs;
+	u64 goal, retained;
 	void *obj[3];
-	u64 keep;
 	int i;
 
 	gk_settle();
 	goalloc_release();
-	mheap_test_snap(&hs0);
-	backed0 = hs0.nchunks - hs0.nreleased;
 	for (i = 0; i < ARRAY_SIZE(obj); i++) {
 		obj[i] = goalloc_alloc(size, GOALLOC_ZERO);
 		KUNIT_ASSERT_NOT_NULL(test, obj[i]);
 		if (!mheap_test_check_large(test, obj[i], size))
 			continue;
-		/* Freshly backed: no free arena was left after the release. */
+		/* Fresh pages: no free page was left after the release. */
 		KUNIT_EXPECT_EQ(test, gk_span_of(obj[i])->needzero,
 				!want_init_on_alloc(GFP_KERNEL));
 		KUNIT_EXPECT_NULL(test, memchr_inv(obj[i], 0, size));
@@ -712,30 +719,28 @@ static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(obj); i++)
 		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
 	flush_work(&goalloc_sweeper.bgsweep);
-	mheap_test_snap(&hs1);
-	backed1 = hs1.nchunks - hs1.nreleased;
-	KUNIT_ASSERT_EQ(test, backed1, backed0 + ARRAY_SIZE(obj));
+	owned1 = gk_owned_pages();
 
-	/* The first pass that sees them free keeps them. */
+	/* The cycle wakes the scavenger; nothing else is called. */
 	goalloc_sweep_cycle(true);
-	flush_work(&goalloc_sweeper.bgsweep);
-	mheap_test_snap(&hs2);
-	KUNIT_EXPECT_EQ(test, hs2.nchunks - hs2.nreleased, backed1);
-
-	/* A later cycle's pass releases down to the reserve (>= one arena). */
-	goalloc_sweep_cycle(true);
-	flush_work(&goalloc_sweeper.bgsweep);
-	mheap_test_snap(&hs2);
-	backed2 = hs2.nchunks - hs2.nreleased;
-	keep = max_t(u64, READ_ONCE(goalloc_pacer.trigger) * 110 / 100, GOALLOC_HEAP_MINIMUM);
-	KUNIT_EXPECT_LT(test, backed2, backed1);
-	KUNIT_EXPECT_GE(test, backed2, 1);
-	/* Down to the reserve, unless only arenas in use were left. */
-	KUNIT_EXPECT_TRUE_MSG(test, keep >= (u64)backed2 * GOALLOC_ARENA_BYTES ||
-			      backed2 <= backed0, "keep %llu, %u arenas backed", keep, backed2);
+	goal = goalloc_pacer_scavenge_goal();
+	KUNIT_ASSERT_LT(test, goal, (u64)owned1 << GOALLOC_PAGE_SHIFT);
+	for (waited = 0; waited < 20000; waited += 50) {
+		retained = goalloc_mheap_retained();
+		if (retained <= goal + GOALLOC_PAGE_SIZE)
+			break;
+		msleep(50);
+	}
+	mheap_test_snap(&hs);
+	kunit_info(test, "retained %llu KiB after %lu ms, goal %llu KiB, %lu pages owned before\n",
+		   retained >> 10, waited, goal >> 10, owned1);
+	/* Down to the goal, unless only pages in use are left. */
+	KUNIT_EXPECT_TRUE_MSG(test, retained <= goal + GOALLOC_PAGE_SIZE || !hs.free_pages,
+			      "retained %llu, goal %llu, %lu pages free", retained, goal,
+			      hs.free_pages);
 	/* And no further. */
-	KUNIT_EXPECT_GT(test, (u64)(backed2 + 1) * GOALLOC_ARENA_BYTES, keep);
-	mheap_test_check_accounting(test, "after the damped release");
+	KUNIT_EXPECT_GE(test, retained + GOALLOC_PAGE_SIZE, min(goal, (u64)owned1 << GOALLOC_PAGE_SHIFT));
+	mheap_test_check_accounting(test, "after the paced scavenge");
 	goalloc_release();
 	gk_settle();
 }
@@ -844,6 +849,138 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	mheap_test_check_accounting(test, "no-cross end");
 }
 
+/*
+ * Memory goes back to the kernel by itself, measured by the kernel's own
+ * counter: 128 MiB in mixed classes (tiny to large), all freed, and then no
+ * call at all -- the idle check starts a sweep cycle and the scavenger gives
+ * the free pages back, paced.  Bound: MemFree within 16 MiB of where it
+ * started (the scavenger's goal for an empty heap is 4.4 MiB; each CPU's
+ * mcache and page cache may keep about 1.5 MiB more), within 60 s.
+ */
+#define RETURN_BYTES	(128UL << 20)
+#define RETURN_SLACK	(16UL << 20)
+#define RETURN_WAIT_MS	60000
+
+static void goalloc_mheap_returns_memory_test(struct kunit *test)
+{
+	static const u32 sizes[] = { 8, 24, 48, 64, 112, 256, 576, 1024, 2688, 4096,
+				     9472, 13568, 27264, 32768, 40960, 65536, 262144 };
+	unsigned long free0, free1, free2, bytes = 0, waited;
+	struct gk_objset *os;
+	struct sysinfo si;
+	unsigned int i;
+
+	gk_quiesce(test);
+	goalloc_release();
+	os = gk_objset_new(test, 64 * 1024);
+	si_meminfo(&si);
+	free0 = si.freeram << PAGE_SHIFT;
+	for (i = 0; bytes < RETURN_BYTES; i++) {
+		u32 size = sizes[i % ARRAY_SIZE(sizes)];
+
+		KUNIT_ASSERT_NOT_NULL(test, gk_alloc(os, size, i % 3 ? 0 : GOALLOC_NOSCAN));
+		bytes += size;
+	}
+	si_meminfo(&si);
+	free1 = si.freeram << PAGE_SHIFT;
+	KUNIT_EXPECT_GE_MSG(test, free0 - min(free0, free1), RETURN_BYTES,
+			    "MemFree fell by %lu KiB only", (free0 - min(free0, free1)) >> 10);
+	gk_free_all(test, os);
+	/* No goalloc_gc(), goalloc_drain() or goalloc_release() from here on. */
+	for (waited = 0; waited < RETURN_WAIT_MS; waited += 100) {
+		si_meminfo(&si);
+		free2 = si.freeram << PAGE_SHIFT;
+		if (free2 + RETURN_SLACK >= free0)
+			break;
+		msleep(100);
+	}
+	kunit_info(test, "MemFree %lu MiB before, %lu MiB at the peak, %lu MiB %lu ms after the frees\n",
+		   free0 >> 20, free1 >> 20, free2 >> 20, waited);
+	KUNIT_EXPECT_GE_MSG(test, free2 + RETURN_SLACK, free0,
+			    "%lu KiB still held after %lu ms", (free0 - free2) >> 10, waited);
+}
+
+static void mheap_restore_limit(void *ctx)
+{
+	WRITE_ONCE(goalloc_memory_limit_mb, (unsigned long)ctx);
+}
+
+/*
+ * Go 1.19's pacer, by the numbers: the heap goal is GOGC over the live
+ * heap, at least heapMinimum scaled by GOGC; the trigger sits 95% of the
+ * way from the live heap to the goal (or 4 MiB short of the goal, if
+ * later); a memory limit lowers the goal to what fits under it, and the
+ * scavenger keeps 10% over the goal, or 95% of the limit.
+ */
+static void goalloc_mheap_pacer_test(struct kunit *test)
+{
+	const struct goalloc_pacer_input none = { };
+	struct goalloc_pacer_input in = { };
+	unsigned int gogc = READ_ONCE(goalloc_gogc);
+	u64 mt;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gk_restore_gogc,
+							(void *)(unsigned long)gogc), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mheap_restore_limit,
+			(void *)READ_ONCE(goalloc_memory_limit_mb)), 0);
+	WRITE_ONCE(goalloc_memory_limit_mb, 0);
+
+	WRITE_ONCE(goalloc_gogc, 100);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(0, &none, &mt), 4 * MB);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(3 * MB, &none, &mt), 6 * MB);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(100 * MB, &none, &mt), 200 * MB);
+	/* heapMinimum scales with GOGC. */
+	WRITE_ONCE(goalloc_gogc, 50);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(0, &none, &mt), 2 * MB);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(10 * MB, &none, &mt), 15 * MB);
+	WRITE_ONCE(goalloc_gogc, 100);
+
+	/* The trigger: 95% of the way, or 4 MiB before the goal if later. */
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_trigger(0, 4 * MB, MB), 4 * MB / 100 * 95);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_trigger(100 * MB, 200 * MB, MB), 196 * MB);
+	KUNIT_EXPECT_LT(test, goalloc_pacer_trigger(3 * MB, 6 * MB, MB), 6 * MB);
+	KUNIT_EXPECT_GE(test, goalloc_pacer_trigger(3 * MB, 6 * MB, MB), 3 * MB + 3 * MB / 100 * 70);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_trigger(8 * MB, 8 * MB, MB), 8 * MB);
+
+	/*
+	 * Go's sweep distance: with 9 MiB of heap_live after the sweep (cached
+	 * free slots, fragmentation) over 4 MiB live, goal and trigger stay
+	 * 1 MiB above heap_live, so a cycle does not follow every refill.
+	 */
+	in.live = 4 * MB;
+	in.heap_live = 9 * MB;
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(in.live, &in, &mt), 10 * MB);
+	KUNIT_EXPECT_EQ(test, mt, 10 * MB);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_trigger(in.live, 10 * MB, mt), 10 * MB);
+	in.heap_live = 0;
+
+	/* A 64 MiB limit: 40 MiB live, 50 held, 5 free: 5 MiB not heap. */
+	WRITE_ONCE(goalloc_memory_limit_mb, 64);
+	in.live = 40 * MB;
+	in.mapped = 50 * MB;
+	in.heap_free = 5 * MB;
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(in.live, &in, &mt), 64 * MB - 5 * MB - MB);
+	/* Below the limit's goal GOGC's still rules. */
+	in.live = 10 * MB;
+	in.mapped = 20 * MB;
+	in.heap_free = 5 * MB;
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(in.live, &in, &mt), 20 * MB);
+	/* Over the limit: never below the live heap. */
+	in.live = 70 * MB;
+	in.mapped = 80 * MB;
+	in.heap_free = 0;
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_heap_goal(in.live, &in, &mt), 70 * MB);
+
+	/* The scavenger's goal follows the current cycle's heap goal. */
+	WRITE_ONCE(goalloc_memory_limit_mb, 0);
+	goalloc_gc();
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_scavenge_goal(),
+			READ_ONCE(goalloc_pacer.goal) + READ_ONCE(goalloc_pacer.goal) / 10);
+	KUNIT_EXPECT_LT(test, READ_ONCE(goalloc_pacer.trigger), READ_ONCE(goalloc_pacer.goal));
+	WRITE_ONCE(goalloc_memory_limit_mb, 4);
+	KUNIT_EXPECT_EQ(test, goalloc_pacer_scavenge_goal(), 4 * MB * 95 / 100);
+}
+
 static struct kunit_case goalloc_mheap_cases[] = {
 	KUNIT_CASE_PARAM(goalloc_mheap_large_test, mheap_test_large_gen_params),
 	KUNIT_CASE(goalloc_mheap_oversize_test),
@@ -856,6 +993,8 @@ static struct kunit_case goalloc_mheap_cases[] = {
 	KUNIT_CASE(goalloc_mheap_scavenge_wait_test),
 	KUNIT_CASE(goalloc_mheap_accounting_test),
 	KUNIT_CASE(goalloc_mheap_no_cross_arena_test),
+	KUNIT_CASE(goalloc_mheap_pacer_test),
+	KUNIT_CASE_SLOW(goalloc_mheap_returns_memory_test),
 	{}
 };
 

@@ -997,6 +997,69 @@ GT_CASE(pagealloc_grow_release_test)
 	pa_test_consistent(GT_ARG, p);
 }
 
+/*
+ * goalloc's heap (ownership): pages become free as the heap gets them, one
+ * run at a time; pages it does not own are in use and scavenged; the
+ * scavenger finds free runs from the top down; a chunk that owns nothing
+ * is released, and its slot can own pages again.
+ */
+GT_CASE(pagealloc_ownership_test)
+{
+	struct goalloc_pagealloc *p = pa_test_init(GT_ARG, 64);
+	unsigned long n = 0, base;
+
+	p->disjoint = true;
+	p->ownership = true;
+	GT_EXPECT_EQ(goalloc_pagealloc_find_scavenge(p, 8, &n), NONE);
+	GT_ASSERT_EQ(goalloc_pagealloc_own(p, 5 * CP + 16, 8), 0);
+	GT_EXPECT_EQ(p->nr_chunks, 1);
+	GT_EXPECT_EQ(p->free_pages, 8);
+	GT_EXPECT_EQ(p->scav_pages, CP - 8);
+	/* Owned already, or across the chunk's end: refused, nothing changes. */
+	GT_EXPECT_EQ(goalloc_pagealloc_own(p, 5 * CP + 20, 8), -EINVAL);
+	GT_EXPECT_EQ(goalloc_pagealloc_own(p, 5 * CP + CP - 2, 4), -EINVAL);
+	GT_EXPECT_EQ(p->free_pages, 8);
+	GT_ASSERT_EQ(goalloc_pagealloc_own(p, 7 * CP, 4), 0);
+	GT_EXPECT_EQ(p->nr_chunks, 2);
+	pa_test_consistent(GT_ARG, p);
+
+	/* Only owned pages are handed out. */
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 9, NULL), NONE);
+	base = goalloc_pagealloc_alloc(p, 8, NULL);
+	GT_EXPECT_EQ(base, 5 * CP + 16);
+
+	/* The scavenger starts at the top: chunk 7 first, its top pages first. */
+	GT_EXPECT_EQ(goalloc_pagealloc_find_scavenge(p, 16, &n), 7 * CP);
+	GT_EXPECT_EQ(n, 4);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_scavenge(p, 3, &n), 7 * CP + 1);
+	GT_EXPECT_EQ(n, 3);
+	GT_EXPECT_FALSE(goalloc_pagealloc_disown(p, 7 * CP + 1, 3));
+	GT_EXPECT_EQ(p->scav_pages, 2 * CP - 8 - 4 + 3);
+	GT_EXPECT_TRUE(goalloc_pagealloc_disown(p, 7 * CP, 1));
+	GT_EXPECT_EQ(p->nr_chunks, 1);
+	GT_EXPECT_EQ(p->nr_released, 1);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_released(p), 7);
+	pa_test_consistent(GT_ARG, p);
+
+	/* Pages in use are never scavenged. */
+	GT_EXPECT_EQ(goalloc_pagealloc_find_scavenge(p, 16, &n), NONE);
+	goalloc_pagealloc_free(p, base, 8);
+	GT_EXPECT_EQ(goalloc_pagealloc_find_scavenge(p, 16, &n), 5 * CP + 16);
+	GT_EXPECT_EQ(n, 8);
+	GT_EXPECT_TRUE(goalloc_pagealloc_disown(p, 5 * CP + 16, 8));
+	GT_EXPECT_EQ(p->free_pages, 0);
+	GT_EXPECT_EQ(p->nr_chunks, 0);
+	GT_EXPECT_EQ(p->nr_released, 2);
+	GT_EXPECT_EQ(p->scav_pages, 2 * CP);
+	pa_test_consistent(GT_ARG, p);
+
+	/* A released slot owns pages again, for another frame. */
+	GT_ASSERT_EQ(goalloc_pagealloc_own(p, 7 * CP + 100, 2), 0);
+	GT_EXPECT_EQ(p->nr_released, 1);
+	GT_EXPECT_EQ(goalloc_pagealloc_alloc(p, 2, NULL), 7 * CP + 100);
+	pa_test_consistent(GT_ARG, p);
+}
+
 /* 2^14 slots: root entries of 2^21 pages use the bit-63 summary form. */
 GT_CASE(pagealloc_big_tree_test)
 {
@@ -1571,6 +1634,7 @@ static struct kunit_case goalloc_pagealloc_cases[] = {
 	KUNIT_CASE_PARAM(pagealloc_free_test, pagealloc_free_test_gen_params),
 	KUNIT_CASE(pagealloc_alloc_and_free_test),
 	KUNIT_CASE(pagealloc_grow_release_test),
+	KUNIT_CASE(pagealloc_ownership_test),
 	KUNIT_CASE(pagealloc_big_tree_test),
 	KUNIT_CASE_PARAM(pagealloc_differential_test, pagealloc_differential_test_gen_params),
 	{}

@@ -750,22 +750,11 @@ static void goalloc_stack_large_test(struct kunit *test)
 	stk_expect_drained(test);
 }
 
-static u32 stk_nchunks(void)
-{
-	struct goalloc_mheap *h = &goalloc_mheap;
-	u32 n;
-
-	spin_lock(&h->lock);
-	n = h->nchunks;
-	spin_unlock(&h->lock);
-	return n;
-}
-
 /*
- * Freed large stacks do not pin the heap.  With the heap capped at its
- * arenas, whole-arena stacks take every free arena until -ENOMEM; once
- * they are freed, as many whole-arena heap objects fit, in those very
- * arena slots, with no drain, GC or release in between.  Each old stack
+ * Freed large stacks do not pin the heap.  With the heap capped at the
+ * pages it owns, whole-frame stacks take every free frame until -ENOMEM;
+ * once they are freed, as many whole-frame heap objects fit, in those very
+ * frames, with no drain, GC or release in between.  Each old stack
  * pointer, its pages now a heap object (or released), is refused.
  */
 static void goalloc_stack_large_reuse_test(struct kunit *test)
@@ -775,17 +764,18 @@ static void goalloc_stack_large_reuse_test(struct kunit *test)
 	unsigned long *slot;
 	unsigned int i, j, got = 0, inslot = 0;
 	void **stk, **obj, *p;
-	u32 saved;
+	unsigned long saved;
 
 	stk = kunit_kcalloc(test, STK_MAX_HELD, sizeof(*stk), GFP_KERNEL);
 	obj = kunit_kcalloc(test, STK_MAX_HELD, sizeof(*obj), GFP_KERNEL);
 	slot = kunit_kcalloc(test, STK_MAX_HELD, sizeof(*slot), GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, stk && obj && slot);
 
-	/* The first one may grow the heap; then no arena is added. */
+	/* The first one may grow the heap; then no page is added or given back. */
+	gk_keep_pages(test);
 	p = stk_alloc(test, size);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(p));
-	saved = gk_set_max_chunks(stk_nchunks());
+	saved = gk_set_max_pages(gk_owned_pages());
 	while (!IS_ERR(p)) {
 		stk[got] = p;
 		slot[got] = gk_span_of(p)->pageidx / GOALLOC_ARENA_PAGES;
@@ -801,7 +791,7 @@ static void goalloc_stack_large_reuse_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, stk_free(test, stk[i], size), 0);
 	KUNIT_EXPECT_EQ(test, stk_inuse(), ctx->base);
 
-	/* The same number of arenas is free again, and nothing else is. */
+	/* The same number of frames is free again, and nothing else is. */
 	for (i = 0; i < got; i++) {
 		obj[i] = goalloc_alloc(size, 0);
 		KUNIT_EXPECT_NOT_ERR_OR_NULL_MSG(test, obj[i], "object %u of %u", i, got);
@@ -816,11 +806,11 @@ static void goalloc_stack_large_reuse_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, inslot, got);
 	for (i = 0; i < got; i++)
-		stk_expect_bad_free(test, stk[i], size, "freed stack, arena reused");
+		stk_expect_bad_free(test, stk[i], size, "freed stack, frame reused");
 
 	for (i = 0; i < got && !IS_ERR_OR_NULL(obj[i]); i++)
 		KUNIT_EXPECT_EQ(test, goalloc_free(obj[i]), 0);
-	gk_set_max_chunks(saved);
+	gk_set_max_pages(saved);
 	stk_expect_drained(test);
 }
 
@@ -986,8 +976,8 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 {
 	const size_t xsize = GOALLOC_STACK_MAX / 2;
 	struct stk_snap sn, sn2;
+	unsigned long saved, owned;
 	void *ref, *x, *p, *n;
-	u32 saved, nchunks;
 	unsigned int i, got = 0;
 
 	ref = kunit_kmalloc(test, xsize, GFP_KERNEL);
@@ -997,10 +987,11 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 	stk_pattern(ref, xsize, 99);
 	memcpy(x, ref, xsize);
 
-	nchunks = stk_nchunks();
-	saved = gk_set_max_chunks(nchunks);
-	/* Whole-arena stacks take every free (or released) arena, then fail. */
-	for (i = 0; i <= nchunks; i++) {
+	gk_keep_pages(test);
+	owned = gk_owned_pages();
+	saved = gk_set_max_pages(owned);
+	/* Whole-frame stacks take every free frame, then fail. */
+	for (i = 0; i <= owned / GOALLOC_ARENA_PAGES; i++) {
 		p = stk_try_alloc(test, GOALLOC_STACK_MAX);
 		if (IS_ERR(p))
 			break;
@@ -1008,9 +999,10 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_TRUE(test, IS_ERR(p));
 	KUNIT_EXPECT_EQ(test, PTR_ERR(p), -ENOMEM);
-	KUNIT_EXPECT_LT(test, got, nchunks);	/* x's arena is not free */
+	/* x's frame is not free. */
+	KUNIT_EXPECT_LT(test, (unsigned long)got * GOALLOC_ARENA_PAGES, owned);
 
-	/* No arena for a 4 MiB stack: growing x fails and changes nothing. */
+	/* No frame for a 4 MiB stack: growing x fails and changes nothing. */
 	stk_snap(&sn);
 	n = goalloc_stack_grow(x, xsize, xsize);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(n));
@@ -1022,7 +1014,7 @@ static void goalloc_stack_enomem_test(struct kunit *test)
 	}
 	stk_snap(&sn2);
 	stk_expect_same(test, &sn, &sn2);
-	gk_set_max_chunks(saved);
+	gk_set_max_pages(saved);
 
 	if (x == n)
 		return;		/* exit frees what is held */

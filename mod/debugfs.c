@@ -144,12 +144,13 @@ static int mheap_show(struct seq_file *m, void *v)
 	struct goalloc_mheap *h = &goalloc_mheap;
 
 	spin_lock(&h->lock);
-	seq_printf(m, "arena_bytes %lu\n", GOALLOC_ARENA_BYTES);
-	seq_printf(m, "max_chunks %u\n", h->max_chunks);
-	seq_printf(m, "chunks_grown %u\n", h->nchunks);
-	seq_printf(m, "chunks_released %u\n", h->nreleased);
+	seq_printf(m, "frame_bytes %lu\n", GOALLOC_ARENA_BYTES);
+	seq_printf(m, "max_pages %lu\n", h->max_pages);
+	seq_printf(m, "pages_owned %lu\n", h->pages_owned);
+	seq_printf(m, "pages_scavenged %llu\n", h->scavenged);
+	seq_printf(m, "frames_tracked %lu\n", h->pages.nr_chunks);
+	seq_printf(m, "chunk_slots %u of %u\n", h->nchunks, h->max_chunks);
 	seq_printf(m, "pages_free %lu\n", h->pages.free_pages);
-	seq_printf(m, "pages_scavenged %lu\n", h->pages.scav_pages);
 	seq_printf(m, "largest_free_run %lu\n", goalloc_pagealloc_largest_free(&h->pages));
 	seq_printf(m, "pages_inuse %lu\n", h->pages_inuse);
 	seq_printf(m, "pages_manual %lu\n", h->pages_manual);

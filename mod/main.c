@@ -12,12 +12,13 @@
 #include "goalloc/chardev.h"
 #include "goalloc/debugfs.h"
 #include "goalloc/mgcpacer.h"
+#include "goalloc/mgcscavenge.h"
 #include "goalloc/mgcsweep.h"
 #include "goalloc/proc.h"
 
 static unsigned int max_heap_mb = 256;
 module_param(max_heap_mb, uint, 0444);
-MODULE_PARM_DESC(max_heap_mb, "Heap cap in MiB, rounded down to 4 MiB arenas (default 256)");
+MODULE_PARM_DESC(max_heap_mb, "Memory the heap may hold at once, in MiB (default 256)");
 
 static int __init goalloc_init(void)
 {
@@ -32,6 +33,7 @@ static int __init goalloc_init(void)
 	err = goalloc_proc_init();
 	if (err)
 		goto out_mheap;
+	goalloc_scavenger_init();
 	goalloc_sweeper_init();
 	err = goalloc_mcache_init();
 	if (err)
@@ -40,9 +42,9 @@ static int __init goalloc_init(void)
 	err = goalloc_chardev_init();
 	if (err)
 		goto out_debugfs;
-	pr_info("loaded: %d size classes, %u MiB heap cap in %lu KiB arenas, %u CPUs\n",
-		GOALLOC_NUM_SIZE_CLASSES - 1, goalloc_mheap.max_chunks * 4,
-		GOALLOC_ARENA_BYTES >> 10, num_possible_cpus());
+	pr_info("loaded: %d size classes, %lu MiB heap cap, %u CPUs\n",
+		GOALLOC_NUM_SIZE_CLASSES - 1,
+		goalloc_mheap.max_pages >> (20 - GOALLOC_PAGE_SHIFT), num_possible_cpus());
 	return 0;
 
 out_debugfs:
@@ -50,6 +52,7 @@ out_debugfs:
 	goalloc_mcache_exit();
 out_sweeper:
 	goalloc_sweeper_exit();
+	goalloc_scavenger_exit();
 	goalloc_proc_exit();
 out_mheap:
 	goalloc_mheap_exit();
@@ -65,10 +68,11 @@ static void __exit goalloc_exit(void)
 	goalloc_debugfs_exit();
 	goalloc_mcache_exit();
 	goalloc_sweeper_exit();
+	goalloc_scavenger_exit();
 	goalloc_read_memstats(&ms);
 	goalloc_proc_exit();
 	goalloc_mheap_exit();
-	pr_info("unloaded: %llu mallocs, %llu frees, %llu sweep cycles; all arenas returned\n",
+	pr_info("unloaded: %llu mallocs, %llu frees, %llu sweep cycles; all memory returned\n",
 		ms.mallocs, ms.frees, ms.num_gc);
 }
 

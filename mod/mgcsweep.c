@@ -7,8 +7,8 @@
  * one advances sweepgen by 2, which turns every mcentral's swept lists into
  * its unswept ones (mcentral.c); the pacer (mgcpacer.c) is told the live
  * heap and sets the next trigger; then every unswept span is swept,
- * returning empty spans to the heap and, afterwards, free arenas beyond the
- * scavenger's goal to the kernel.  A span an mcache holds is swept when it
+ * returning empty spans to the heap, and the scavenger is woken to give
+ * free pages beyond its goal back to the kernel.  A span an mcache holds is swept when it
  * leaves the mcache.  An endless allocate/free churn therefore stays within
  * about (1 + GOGC/100) x its live heap plus what the per-CPU caches hold.
  */
@@ -17,10 +17,15 @@
 #include <linux/sched.h>
 #include <kunit/visibility.h>
 
+#include <goalloc.h>
 #include "goalloc/mcentral.h"
 #include "goalloc/mgcpacer.h"
+#include "goalloc/mgcscavenge.h"
 #include "goalloc/mgcsweep.h"
 #include "goalloc/stats.h"
+
+/* Go forces a GC every 2 minutes; an idle goalloc heap is swept sooner. */
+#define IDLE_PERIOD	HZ
 
 struct goalloc_sweeper goalloc_sweeper;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_sweeper);
@@ -59,39 +64,48 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_all);
 void goalloc_sweep_cycle_norelease(bool start)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
+	struct goalloc_pacer_input in;
+	struct goalloc_memstats ms;
 
 	mutex_lock(&goalloc_sweeper.mutex);
 	goalloc_sweep_all();
 	if (start) {
-		goalloc_pacer_start_cycle(goalloc_stats_heap_alloc());
+		goalloc_read_memstats(&ms);
+		in.live = ms.heap_alloc;
+		in.mapped = ms.sys - ms.heap_released;
+		in.heap_free = ms.heap_idle - ms.heap_released;
 		spin_lock(&h->lock);
 		WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
 		spin_unlock(&h->lock);
+		goalloc_sweep_all();
 		/*
 		 * heap_live is not reset to the live heap: it already counts
 		 * exactly the slots not reclaimed (struct goalloc_pacer), and
 		 * a reset would drop the slots the mcaches hold, which their
-		 * release subtracts again.
+		 * release subtracts again.  The pacer measures its sweep
+		 * distance from it, once the sweep reclaimed what it could.
 		 */
+		in.heap_live = atomic64_read(&goalloc_pacer.heap_live);
+		goalloc_pacer_start_cycle(&in);
+		goalloc_sweeper.frees_at_cycle = ms.frees;
 		WRITE_ONCE(goalloc_sweeper.cycle_requested, false);
-		goalloc_sweep_all();
 	}
 	mutex_unlock(&goalloc_sweeper.mutex);
 }
 
 /**
- * goalloc_sweep_cycle() - a sweep cycle, then the scavenger's release
+ * goalloc_sweep_cycle() - a sweep cycle, then the scavenger's turn
  * @start: begin a new cycle, see goalloc_sweep_cycle_norelease()
  *
- * Afterwards free arenas beyond the scavenger's goal go back to the
- * kernel, if they were already free at an earlier cycle's pass.
+ * Afterwards the background scavenger gives free pages beyond its goal
+ * back to the kernel, paced (mgcscavenge.c).
  *
  * Context: process context, may sleep.
  */
 void goalloc_sweep_cycle(bool start)
 {
 	goalloc_sweep_cycle_norelease(start);
-	goalloc_mheap_release(false);
+	goalloc_scavenger_wake();
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_cycle);
 
@@ -100,13 +114,44 @@ static void bgsweep_fn(struct work_struct *work)
 	goalloc_sweep_cycle(READ_ONCE(goalloc_sweeper.cycle_requested));
 }
 
+/*
+ * Once a second while the heap holds memory: a heap that allocated nothing
+ * since the last check but freed objects no cycle has swept yet gets a
+ * cycle, so its memory goes back without anyone asking.  Stops when the
+ * heap holds nothing; the next refill re-arms it.
+ */
+static void idle_fn(struct work_struct *work)
+{
+	struct goalloc_sweeper *sw = &goalloc_sweeper;
+	struct goalloc_memstats ms;
+
+	goalloc_read_memstats(&ms);
+	if (ms.mallocs == sw->idle_mallocs && ms.frees != READ_ONCE(sw->frees_at_cycle))
+		goalloc_sweep_cycle(true);
+	sw->idle_mallocs = ms.mallocs;
+	if (goalloc_mheap_retained()) {
+		queue_delayed_work(system_unbound_wq, &sw->idle, IDLE_PERIOD);
+		return;
+	}
+	WRITE_ONCE(sw->idle_armed, false);
+	/* A refill that saw idle_armed set just before the store is not lost. */
+	smp_mb();
+	if (goalloc_mheap_retained() && !xchg(&sw->idle_armed, true))
+		queue_delayed_work(system_unbound_wq, &sw->idle, IDLE_PERIOD);
+}
+
 /**
  * goalloc_maybe_start_cycle() - Go's gcTrigger test after a refill
  *
- * Context: any; only queues the background sweeper.
+ * Also arms the idle check when it is not running.
+ *
+ * Context: any; only queues work.
  */
 void goalloc_maybe_start_cycle(void)
 {
+	if (unlikely(!READ_ONCE(goalloc_sweeper.idle_armed)) &&
+	    !xchg(&goalloc_sweeper.idle_armed, true))
+		queue_delayed_work(system_unbound_wq, &goalloc_sweeper.idle, IDLE_PERIOD);
 	if (!goalloc_pacer_trigger_reached() || READ_ONCE(goalloc_sweeper.cycle_requested))
 		return;
 	WRITE_ONCE(goalloc_sweeper.cycle_requested, true);
@@ -122,7 +167,11 @@ void goalloc_sweeper_init(void)
 {
 	mutex_init(&goalloc_sweeper.mutex);
 	INIT_WORK(&goalloc_sweeper.bgsweep, bgsweep_fn);
+	INIT_DELAYED_WORK(&goalloc_sweeper.idle, idle_fn);
 	goalloc_sweeper.cycle_requested = false;
+	goalloc_sweeper.idle_armed = false;
+	goalloc_sweeper.idle_mallocs = 0;
+	goalloc_sweeper.frees_at_cycle = 0;
 }
 
 /**
@@ -135,6 +184,8 @@ void goalloc_sweeper_init(void)
  */
 void goalloc_sweeper_exit(void)
 {
+	/* No user is left to re-arm the idle check. */
+	cancel_delayed_work_sync(&goalloc_sweeper.idle);
 	cancel_work_sync(&goalloc_sweeper.bgsweep);
 	goalloc_sweep_cycle_norelease(true);
 }

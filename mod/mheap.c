@@ -370,7 +370,6 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	needzero = off < a->zeroed_base;
 	if (off + npages > a->zeroed_base)
 		a->zeroed_base = off + npages;
-	a->idle_seen = false;
 	/* Lookups that find s here see it DEAD until it is published below. */
 	spans_set(&a->spans[off], s, npages);
 	if (state == GOALLOC_MSPAN_IN_USE)
@@ -441,87 +440,235 @@ void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan 
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_free_span);
 
-static unsigned long release_locked(bool all, unsigned long keep_bytes,
-				    unsigned long max_bytes);
+/*
+ * Pages from the kernel and back, one runtime page at a time.
+ *
+ * A module cannot map pages at addresses of its choosing, so goalloc treats
+ * the linear map as Go treats its address space: a chunk slot of the page
+ * allocator tracks one 4 MiB frame of physical memory, and the heap owns
+ * the pages of the frame it got from the kernel's page allocator, wherever
+ * they landed.  A page the heap does not own is in use and scavenged in the
+ * page allocator's bitmaps, so it is never handed out; Go's "scavenged"
+ * (free, not backed) becomes "not owned", since a page given back cannot be
+ * asked for again.  Growth asks the kernel for a block of the size needed
+ * (split into single pages, so each can go back on its own); the scavenger
+ * gives free pages back one run at a time; a frame with nothing left is
+ * forgotten and its chunk slot reused.
+ */
 
-/* Back one chunk slot with a fresh, zeroed 4 MiB block. */
-static int heap_back_chunk(unsigned long chunk, bool regrow)
+/* Smallest growth: 64 KiB, 8 runtime pages (a buddy block of order 4). */
+#define GROW_MIN_ORDER		4
+
+/*
+ * Kernel page order of the block a growth asks for: what @npages needs, at
+ * least GROW_MIN_ORDER, and at least 1/16 of what the heap owns (rounded
+ * down to a power of two) so a growing heap asks the kernel O(log n) times;
+ * at most one frame.
+ */
+static unsigned int grow_order(struct goalloc_mheap *h, u32 npages)
+{
+	unsigned long kpages = (unsigned long)npages << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT);
+	unsigned long prop = (h->pages_owned / 16) << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT);
+	unsigned int order = max_t(unsigned int, order_base_2(kpages), GROW_MIN_ORDER);
+
+	if (prop)
+		order = max_t(unsigned int, order, ilog2(prop));
+	return min_t(unsigned int, order, GOALLOC_ARENA_ORDER);
+}
+
+/* A chunk slot for a new frame: a released one, else one never used. */
+static unsigned long chunk_slot_get(struct goalloc_mheap *h)
+{
+	unsigned long c = goalloc_pagealloc_find_released(&h->pages);
+
+	if (c != GOALLOC_NO_CHUNK)
+		return c;
+	return h->nchunks < h->max_chunks ? h->nchunks : GOALLOC_NO_CHUNK;
+}
+
+/* Free kernel pages that were split out of a block. */
+static void free_kernel_pages(unsigned long addr, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		__free_page(virt_to_page((void *)(addr + i * PAGE_SIZE)));
+}
+
+/*
+ * Make the runtime pages [addr, addr + npages) of one frame the heap's:
+ * track the frame if it is new, then hand the pages to the page allocator
+ * as free.  Context: grow_mutex held.  Return: 0, or -ENOMEM/-ENOSPC when
+ * the frame cannot be tracked (the pages are not the heap's then).
+ */
+static int heap_own(unsigned long addr, u32 npages, bool zeroed)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
-	struct goalloc_heap_arena *a = h->arenas[chunk];
-	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY;
-	struct page *page;
+	unsigned long frame = addr & ~(GOALLOC_ARENA_BYTES - 1), chunk;
+	struct goalloc_heap_arena *a = arena_of(frame);
+	u32 off = (addr - frame) >> GOALLOC_PAGE_SHIFT;
+	bool fresh = false;
 	int err;
 
-	if (goalloc_should_fail(&goalloc_fail_grow, GOALLOC_ARENA_BYTES))
-		return -ENOMEM;
-	/*
-	 * No __GFP_ZERO: zeroing 4 MiB costs more than most of what it serves,
-	 * and GOALLOC_ZERO zeroes what is asked for.  With init_on_alloc the
-	 * kernel zeroes it anyway, and the watermark below records that.
-	 */
-	page = alloc_pages(gfp, GOALLOC_ARENA_ORDER);
-	if (!page)
-		return -ENOMEM;
-	if (!a) {
-		a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a || READ_ONCE(a->base) != frame) {
+		spin_lock(&h->lock);
+		chunk = chunk_slot_get(h);
+		spin_unlock(&h->lock);
+		if (chunk == GOALLOC_NO_CHUNK)
+			return -ENOSPC;
+		a = h->arenas[chunk];
 		if (!a) {
-			__free_pages(page, GOALLOC_ARENA_ORDER);
-			return -ENOMEM;
+			a = kzalloc(sizeof(*a), GFP_KERNEL);
+			if (!a)
+				return -ENOMEM;
+			a->chunk = chunk;
 		}
-		a->chunk = chunk;
+		/* A reused slot's old frame left no span or owned page. */
+		WRITE_ONCE(a->base, frame);
+		err = arena_map_set(frame, a);
+		if (err) {
+			WRITE_ONCE(a->base, 0);
+			if (!h->arenas[chunk])
+				kfree(a);
+			return err;
+		}
+		fresh = true;
 	}
-	err = arena_map_set((unsigned long)page_address(page), a);
-	if (err) {
-		if (!h->arenas[chunk])
-			kfree(a);
-		__free_pages(page, GOALLOC_ARENA_ORDER);
-		return err;
-	}
-
-	goalloc_kasan_poison(page_address(page), GOALLOC_ARENA_BYTES, GOALLOC_KASAN_UNUSED);
+	goalloc_kasan_poison((void *)addr, (size_t)npages << GOALLOC_PAGE_SHIFT,
+			     GOALLOC_KASAN_UNUSED);
 	spin_lock(&h->lock);
-	a->page = page;
-	/* Go's zeroedBase: fresh pages are known zero only if the kernel zeroed them. */
-	a->zeroed_base = want_init_on_alloc(gfp) ? 0 : GOALLOC_ARENA_PAGES;
-	a->idle_seen = false;
-	memset(a->spans, 0, sizeof(a->spans));
-	WRITE_ONCE(a->base, (unsigned long)page_address(page));
-	h->arenas[chunk] = a;
-	if (regrow) {
-		err = goalloc_pagealloc_regrow_chunk(&h->pages, chunk);
-		h->nreleased--;
-	} else {
-		err = goalloc_pagealloc_grow(&h->pages, chunk);
-		h->nchunks++;
+	if (fresh) {
+		h->arenas[a->chunk] = a;
+		if (a->chunk == h->nchunks)
+			h->nchunks++;
 	}
+	/*
+	 * Go's zeroedBase per frame: a new frame is all clean if the kernel
+	 * zeroes pages, else all dirty.  New pages of a tracked frame below
+	 * the watermark count as dirty: only a memset too many.
+	 */
+	if (fresh)
+		a->zeroed_base = zeroed ? 0 : GOALLOC_ARENA_PAGES;
+	a->owned += npages;
+	h->pages_owned += npages;
+	err = goalloc_pagealloc_own(&h->pages, (unsigned long)a->chunk * GOALLOC_ARENA_PAGES + off,
+				    npages);
 	spin_unlock(&h->lock);
 	WARN_ON_ONCE(err);
 	return 0;
+}
+
+/*
+ * Give up to @max free runtime pages back to the kernel, from the top of
+ * the page-index space down, as Go's scavenger works from the highest
+ * addresses.  Context: grow_mutex held.  Return: pages given back.
+ */
+static unsigned long scavenge_locked(unsigned long max)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	unsigned long base, n, addr, done = 0;
+	struct goalloc_heap_arena *a;
+
+	lockdep_assert_held(&h->grow_mutex);
+	while (done < max) {
+		spin_lock(&h->lock);
+		base = goalloc_pagealloc_find_scavenge(&h->pages, max - done, &n);
+		if (base == GOALLOC_NO_PAGE) {
+			spin_unlock(&h->lock);
+			break;
+		}
+		a = h->arenas[base / GOALLOC_ARENA_PAGES];
+		addr = a->base + ((base % GOALLOC_ARENA_PAGES) << GOALLOC_PAGE_SHIFT);
+		a->owned -= n;
+		h->pages_owned -= n;
+		h->scavenged += n;
+		/* The frame's last page: lookups stop finding the arena. */
+		if (goalloc_pagealloc_disown(&h->pages, base, n)) {
+			WARN_ON_ONCE(a->owned);
+			arena_map_set(a->base, NULL);
+			WRITE_ONCE(a->base, 0);
+		}
+		spin_unlock(&h->lock);
+		goalloc_kasan_unpoison((void *)addr, n << GOALLOC_PAGE_SHIFT,
+				       n << GOALLOC_PAGE_SHIFT);
+		free_kernel_pages(addr, n << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
+		done += n;
+	}
+	return done;
+}
+
+/**
+ * goalloc_mheap_retained() - Go's heapRetained: bytes of heap memory the
+ *	heap owns, in spans or free (stacks excluded)
+ *
+ * Context: any; a racy read.
+ * Return: the bytes.
+ */
+u64 goalloc_mheap_retained(void)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	long pages = (long)READ_ONCE(h->pages_owned) - (long)READ_ONCE(h->pages_manual);
+
+	return pages > 0 ? (u64)pages << GOALLOC_PAGE_SHIFT : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_retained);
+
+/**
+ * goalloc_mheap_scavenge() - give free pages back to the kernel
+ * @max_pages: runtime pages to give back at most
+ *
+ * Pages held by per-CPU page caches are not free here; drain them first
+ * (goalloc_mcache_drain_all()) to give everything back.
+ *
+ * Context: process context, may sleep; takes grow_mutex.
+ * Return: runtime pages given back.
+ */
+unsigned long goalloc_mheap_scavenge(unsigned long max_pages)
+{
+	unsigned long n;
+
+	mutex_lock(&goalloc_mheap.grow_mutex);
+	n = scavenge_locked(max_pages);
+	mutex_unlock(&goalloc_mheap.grow_mutex);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_scavenge);
+
+/* Runtime pages the heap retains beyond the scavenger's goal. */
+static unsigned long pages_over_goal(u64 extra)
+{
+	u64 retained = goalloc_mheap_retained() + extra, goal = goalloc_pacer_scavenge_goal();
+
+	return retained > goal ? (retained - goal) >> GOALLOC_PAGE_SHIFT : 0;
 }
 
 /**
  * goalloc_mheap_grow() - add memory to the heap (Go's mheap.grow)
  * @npages: the run that could not be found
  *
- * Regrows a released chunk slot if there is one, else takes a new slot,
- * within the max_heap_mb cap.  A concurrent grower may already have made
- * room; callers simply retry their allocation afterwards.
+ * Asks the kernel for a block of the size grow_order() picks, or just
+ * what @npages needs if that is not available, within the max_heap_mb cap.
+ * As Go does, it first scavenges what the growth would put over the
+ * scavenger's goal.  A concurrent grower may already have made room;
+ * callers simply retry their allocation afterwards.
  *
  * Context: process context, may sleep; takes grow_mutex.
- * Return: 0, or -ENOMEM at the cap or when the kernel has no 4 MiB block.
+ * Return: 0, or -ENOMEM at the cap or when the kernel has no such block.
  */
 int goalloc_mheap_grow(u32 npages)
 {
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
 	struct goalloc_mheap *h = &goalloc_mheap;
-	unsigned long chunk;
-	bool regrow;
+	unsigned int order, need;
+	struct page *page;
+	u32 n;
 	int err;
 
 	/* Lets a KUnit case make grows that add nothing; a no-op otherwise. */
 	KUNIT_STATIC_STUB_REDIRECT(goalloc_mheap_grow, npages);
-	if (npages > GOALLOC_ARENA_PAGES)
+	if (!npages || npages > GOALLOC_ARENA_PAGES)
 		return -ENOMEM;
+	need = order_base_2((unsigned long)npages << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
 	mutex_lock(&h->grow_mutex);
 	spin_lock(&h->lock);
 	/* Someone else grew meanwhile: let the caller retry first. */
@@ -530,144 +677,97 @@ int goalloc_mheap_grow(u32 npages)
 		mutex_unlock(&h->grow_mutex);
 		return 0;
 	}
-	chunk = goalloc_pagealloc_find_released(&h->pages);
-	regrow = chunk != GOALLOC_NO_PAGE;
-	if (!regrow)
-		chunk = h->nchunks < h->max_chunks ? h->nchunks : GOALLOC_NO_PAGE;
+	order = grow_order(h, npages);
+	/* Within the cap: at least what is needed, at most what is left. */
+	while (order > need &&
+	       h->pages_owned + (1UL << (order - 1)) > h->max_pages)
+		order--;
+	err = h->pages_owned + (1UL << (order - 1)) > h->max_pages ? -ENOMEM : 0;
 	spin_unlock(&h->lock);
-	err = chunk == GOALLOC_NO_PAGE ? -ENOMEM : heap_back_chunk(chunk, regrow);
+	if (err || goalloc_should_fail(&goalloc_fail_grow, PAGE_SIZE << order)) {
+		mutex_unlock(&h->grow_mutex);
+		return -ENOMEM;
+	}
+	/* Go's scavenge on growth: stay within the goal, old pages first. */
+	scavenge_locked(min_t(unsigned long, pages_over_goal(PAGE_SIZE << order),
+			      1UL << (order - 1)));
+	/*
+	 * No __GFP_ZERO: GOALLOC_ZERO zeroes what is asked for.  With
+	 * init_on_alloc the kernel zeroes anyway, and the frame's watermark
+	 * records that.  A large block is only a preference: fall back to
+	 * the size needed.
+	 */
+	page = alloc_pages(order > need ? gfp | __GFP_NORETRY : gfp, order);
+	if (!page && order > need) {
+		order = need;
+		page = alloc_pages(gfp | (order > PAGE_ALLOC_COSTLY_ORDER ? __GFP_NORETRY : 0),
+				   order);
+	}
+	if (!page) {
+		mutex_unlock(&h->grow_mutex);
+		return -ENOMEM;
+	}
+	/* Single pages, so the scavenger can give back any of them alone. */
+	split_page(page, order);
+	n = 1U << (order - (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
+	err = heap_own((unsigned long)page_address(page), n, want_init_on_alloc(gfp));
+	if (err)
+		free_kernel_pages((unsigned long)page_address(page), 1UL << order);
 	mutex_unlock(&h->grow_mutex);
-	return err;
+	return err ? -ENOMEM : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_grow);
 
 /**
- * goalloc_mheap_release() - give free arenas back to the kernel
- * @all: release every free arena; otherwise keep what the pacer expects to
- *	need (Go's scavenger goal: 10% above the heap goal)
+ * goalloc_mheap_release() - give free pages back to the kernel now
+ * @all: every free page; otherwise only what the heap retains beyond the
+ *	scavenger's goal (Go's retained goal: 10% over the heap goal, or 95%
+ *	of the memory limit)
  *
- * Per-CPU page caches pin their chunks; goalloc_mcache_drain_all() first
- * makes them releasable.
+ * Per-CPU page caches hold their pages; goalloc_mcache_drain_all() first
+ * makes them free.
  *
  * Context: process context, may sleep; takes grow_mutex.
  * Return: bytes released.
  */
 unsigned long goalloc_mheap_release(bool all)
 {
-	unsigned long keep_bytes, released;
+	unsigned long n = all ? ULONG_MAX : pages_over_goal(0);
 
-	keep_bytes = all ? 0 : goalloc_pacer_scavenge_goal();
-	mutex_lock(&goalloc_mheap.grow_mutex);
-	released = release_locked(!keep_bytes, keep_bytes, ULONG_MAX);
-	mutex_unlock(&goalloc_mheap.grow_mutex);
-	return released;
+	return n ? goalloc_mheap_scavenge(n) << GOALLOC_PAGE_SHIFT : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_release);
 
 /*
- * The shrinker: under memory pressure, free arenas go back at once (Go's
- * scavenger role).  Only arenas that are entirely free count: pages held by
- * spans or per-CPU caches are not reclaimable from reclaim context.
+ * The shrinker: under memory pressure every free page may go back at once
+ * (pages held by spans or per-CPU caches are not reclaimable from here).
  */
-static unsigned long free_arenas(void)
-{
-	struct goalloc_mheap *h = &goalloc_mheap;
-	unsigned long chunk, n = 0;
-
-	spin_lock(&h->lock);
-	for (chunk = 0; chunk < h->nchunks; chunk++)
-		if (h->arenas[chunk] && h->arenas[chunk]->base &&
-		    goalloc_pallocsum_max(goalloc_pagealloc_leaf(&h->pages, chunk)) ==
-		    GOALLOC_ARENA_PAGES)
-			n++;
-	spin_unlock(&h->lock);
-	return n;
-}
-
 static unsigned long goalloc_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {
-	unsigned long n = free_arenas();
+	unsigned long n = READ_ONCE(goalloc_mheap.pages.free_pages);
 
-	return n ? n << GOALLOC_ARENA_ORDER : SHRINK_EMPTY;
+	return n ? n << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT) : SHRINK_EMPTY;
 }
 
 static unsigned long goalloc_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
 {
-	unsigned long released;
+	unsigned long n;
 
 	/* Growth may be the one reclaiming: never wait for it. */
 	if (!mutex_trylock(&goalloc_mheap.grow_mutex))
 		return SHRINK_STOP;
-	released = release_locked(true, 0, sc->nr_to_scan << PAGE_SHIFT);
+	n = scavenge_locked(DIV_ROUND_UP(sc->nr_to_scan,
+					 1UL << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT)));
 	mutex_unlock(&goalloc_mheap.grow_mutex);
-	return released ? released >> PAGE_SHIFT : SHRINK_STOP;
+	return n ? n << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT) : SHRINK_STOP;
 }
 
 static struct shrinker *goalloc_shrinker;
 
-/*
- * The pacer's release passes are damped, as Go paces its scavenger: an
- * arena goes back only if the pass of an earlier cycle already found it
- * entirely free and no span was allocated in it since.  A heap that
- * shrinks and grows back every cycle keeps its arenas instead of paying
- * for a 4 MiB block each time; explicit releases and the shrinker do not
- * wait.  Context: mheap lock held.
- */
-static bool arena_idle_a_cycle(struct goalloc_mheap *h, struct goalloc_heap_arena *a,
-			       unsigned long chunk)
-{
-	if (goalloc_pagealloc_leaf(&h->pages, chunk) != GOALLOC_PALLOC_FREE_CHUNK_SUM) {
-		a->idle_seen = false;
-		return false;
-	}
-	if (!a->idle_seen) {
-		a->idle_seen = true;
-		a->idle_cycle = READ_ONCE(goalloc_pacer.cycles);
-		return false;
-	}
-	return a->idle_cycle != READ_ONCE(goalloc_pacer.cycles);
-}
-
-/* Context: grow_mutex held.  Return: bytes released. */
-static unsigned long release_locked(bool all, unsigned long keep_bytes,
-				    unsigned long max_bytes)
-{
-	struct goalloc_mheap *h = &goalloc_mheap;
-	unsigned long chunk, released = 0;
-	struct goalloc_heap_arena *a;
-	struct page *page;
-
-	lockdep_assert_held(&h->grow_mutex);
-	for (chunk = 0; chunk < h->nchunks && released < max_bytes; chunk++) {
-		spin_lock(&h->lock);
-		if (!all && keep_bytes >= (unsigned long)(h->nchunks - h->nreleased) *
-			    GOALLOC_ARENA_BYTES) {
-			spin_unlock(&h->lock);
-			break;
-		}
-		a = h->arenas[chunk];
-		if (!a || !a->base || (!all && !arena_idle_a_cycle(h, a, chunk)) ||
-		    !goalloc_pagealloc_release_chunk(&h->pages, chunk)) {
-			spin_unlock(&h->lock);
-			continue;
-		}
-		page = a->page;
-		h->nreleased++;
-		arena_map_set(a->base, NULL);
-		WRITE_ONCE(a->base, 0);
-		a->page = NULL;
-		spin_unlock(&h->lock);
-		goalloc_kasan_unpoison(page_address(page), GOALLOC_ARENA_BYTES,
-				       GOALLOC_ARENA_BYTES);
-		__free_pages(page, GOALLOC_ARENA_ORDER);
-		released += GOALLOC_ARENA_BYTES;
-	}
-	return released;
-}
-
 /**
  * goalloc_mheap_init() - set up the heap
- * @max_bytes: heap cap, rounded down to whole arenas (at least one)
+ * @max_bytes: heap cap: memory the heap may own at once (at least one
+ *	4 MiB frame's worth)
  *
  * Context: module init.
  * Return: 0 or -ENOMEM.
@@ -680,7 +780,14 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	memset(h, 0, sizeof(*h));
 	spin_lock_init(&h->lock);
 	mutex_init(&h->grow_mutex);
-	h->max_chunks = max(max_bytes >> GOALLOC_ARENA_SHIFT, 1UL);
+	h->max_pages = max(max_bytes, GOALLOC_ARENA_BYTES) >> GOALLOC_PAGE_SHIFT;
+	/*
+	 * Chunk slots: twice the frames the cap fills, for frames the heap
+	 * owns only part of.  A heap scattered over more frames than that
+	 * stops growing short of its cap (-ENOSPC from heap_own()).
+	 */
+	h->max_chunks = min_t(unsigned long, GOALLOC_PAGEALLOC_MAX_CHUNKS,
+			      2 * DIV_ROUND_UP(h->max_pages, GOALLOC_ARENA_PAGES));
 	h->sweepgen = 4;	/* leaves room below for sg - 2 */
 	for (i = 0; i < ARRAY_SIZE(goalloc_arena_cache); i++)
 		goalloc_arena_cache[i] = &goalloc_arena_none;
@@ -690,14 +797,15 @@ int goalloc_mheap_init(unsigned long max_bytes)
 						SLAB_TYPESAFE_BY_RCU, NULL);
 	if (!goalloc_mspan_cache)
 		return -ENOMEM;
-	h->arenas = kcalloc(h->max_chunks, sizeof(*h->arenas), GFP_KERNEL);
+	h->arenas = kvcalloc(h->max_chunks, sizeof(*h->arenas), GFP_KERNEL);
 	if (!h->arenas)
 		goto fail;
 	err = goalloc_pagealloc_init(&h->pages, h->max_chunks);
 	if (err)
 		goto fail;
-	/* Arenas are unrelated 4 MiB blocks: a span must not straddle two. */
+	/* Frames are unrelated memory: a span must not straddle two. */
 	h->pages.disjoint = true;
+	h->pages.ownership = true;
 	goalloc_shrinker = shrinker_alloc(0, "goalloc");
 	if (!goalloc_shrinker) {
 		goalloc_pagealloc_destroy(&h->pages);
@@ -709,21 +817,22 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	shrinker_register(goalloc_shrinker);
 	return 0;
 fail:
-	kfree(h->arenas);
+	kvfree(h->arenas);
 	kmem_cache_destroy(goalloc_mspan_cache);
 	return -ENOMEM;
 }
 
 /**
- * goalloc_mheap_exit() - return every arena and all metadata to the kernel
+ * goalloc_mheap_exit() - return every page and all metadata to the kernel
  *
- * Context: module exit, after every mcache was drained and swept.  Spans
- * still in use (objects a caller never freed) are reported and dropped.
+ * Context: module exit, after every p was drained and the heap swept.
+ * Spans still in use (objects a caller never freed) are reported, and
+ * their pages go back with the rest.
  */
 void goalloc_mheap_exit(void)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
-	unsigned long i;
+	unsigned long i, p;
 
 	shrinker_free(goalloc_shrinker);
 	WARN(h->pages_inuse || h->pages_manual,
@@ -731,34 +840,33 @@ void goalloc_mheap_exit(void)
 	     h->pages_inuse, h->pages_manual);
 	for (i = 0; i < h->nchunks; i++) {
 		struct goalloc_heap_arena *a = h->arenas[i];
-		unsigned long p;
 
-		if (!a)
+		if (!a || !a->base)
 			continue;
-		if (a->base) {
-			/* Leaked spans: drop their metadata with the arena. */
-			for (p = 0; p < GOALLOC_ARENA_PAGES; p++) {
-				struct goalloc_mspan *s = a->spans[p];
+		/* Leaked spans: drop their metadata, and make their pages free. */
+		for (p = 0; p < GOALLOC_ARENA_PAGES; p++) {
+			struct goalloc_mspan *s = a->spans[p];
 
-				if (s && s->pageidx % GOALLOC_ARENA_PAGES == p) {
-					if (s->tiny)
-						tiny_blocks_free(s);
-					kmem_cache_free(goalloc_mspan_cache, s);
-				}
+			if (s && s->pageidx % GOALLOC_ARENA_PAGES == p) {
+				goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
+				if (s->tiny)
+					tiny_blocks_free(s);
+				kmem_cache_free(goalloc_mspan_cache, s);
 			}
-			arena_map_set(a->base, NULL);
-			goalloc_kasan_unpoison((void *)a->base, GOALLOC_ARENA_BYTES,
-					       GOALLOC_ARENA_BYTES);
-			__free_pages(a->page, GOALLOC_ARENA_ORDER);
 		}
-		kfree(a);
 	}
+	mutex_lock(&h->grow_mutex);
+	scavenge_locked(ULONG_MAX);
+	mutex_unlock(&h->grow_mutex);
+	WARN(h->pages_owned, "goalloc: %lu pages not returned at exit\n", h->pages_owned);
+	for (i = 0; i < h->nchunks; i++)
+		kfree(h->arenas[i]);
 	for (i = 0; i < ARRAY_SIZE(arena_l1); i++) {
 		kfree(arena_l1[i]);
 		arena_l1[i] = NULL;
 	}
 	goalloc_pagealloc_destroy(&h->pages);
-	kfree(h->arenas);
+	kvfree(h->arenas);
 	/* Typesafe-by-RCU objects may be in a grace period. */
 	rcu_barrier();
 	kmem_cache_destroy(goalloc_mspan_cache);

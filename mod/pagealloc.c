@@ -19,6 +19,7 @@
 #include "goalloc/pagealloc.h"
 
 #define CHUNK_PAGES	GOALLOC_PALLOC_CHUNK_PAGES
+#define ROOT_BITS_MAX	4
 #define CHUNK_SHIFT	GOALLOC_PALLOC_CHUNK_PAGES_SHIFT
 #define CHUNK_WORDS	GOALLOC_PALLOC_CHUNK_WORDS
 
@@ -308,7 +309,13 @@ int goalloc_pagealloc_init(struct goalloc_pagealloc *p, unsigned long max_chunks
 		return -EINVAL;
 
 	chunk_bits = ilog2(roundup_pow_of_two(max_chunks));
-	upper = chunk_bits ? DIV_ROUND_UP(chunk_bits, GOALLOC_SUMMARY_LEVEL_BITS) - 1 : 0;
+	/*
+	 * Levels of 8 below a root of up to 16 entries: every level costs an
+	 * update on each allocation and free, and a root that wide is still
+	 * one cache line or two to scan.
+	 */
+	upper = chunk_bits > ROOT_BITS_MAX ?
+		DIV_ROUND_UP(chunk_bits - ROOT_BITS_MAX, GOALLOC_SUMMARY_LEVEL_BITS) : 0;
 	upper = min(upper, GOALLOC_SUMMARY_MAX_LEVELS - 1);
 	p->nlevels = upper + 1;
 	for (l = 0; l <= upper; l++) {
@@ -877,6 +884,132 @@ unsigned long goalloc_pagealloc_largest_free(const struct goalloc_pagealloc *p)
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_largest_free);
 
+/**
+ * goalloc_pagealloc_own() - Pages the heap now owns become free.
+ * @p: page allocator.
+ * @base: first page index.
+ * @npages: pages, all in one chunk and none owned yet.
+ *
+ * A page the heap does not own is in use and scavenged: it is never handed
+ * out (goalloc's form of Go's scavenged pages, which it cannot back again
+ * at the same address).  A chunk slot that tracked no frame (absent or
+ * released) starts with no page owned.
+ *
+ * Context: mheap lock held.
+ * Return: 0, or -EINVAL if the range leaves its chunk or holds an owned
+ * page (nothing changes then).
+ */
+int goalloc_pagealloc_own(struct goalloc_pagealloc *p, unsigned long base,
+			  unsigned long npages)
+{
+	unsigned long c = chunk_index(base);
+	unsigned int i = chunk_page_index(base);
+	struct goalloc_palloc_data *d;
+
+	if (!range_ok(p, base, npages) || i + npages > CHUNK_PAGES)
+		return -EINVAL;
+	d = &p->chunks[c];
+	if (p->chunk_state[c] == GOALLOC_CHUNK_GROWN &&
+	    goalloc_pagebits_popcnt_range(d->scavenged, i, npages) != npages)
+		return -EINVAL;
+	if (p->chunk_state[c] != GOALLOC_CHUNK_GROWN) {
+		/* Absent slots count no page as scavenged; released ones all. */
+		if (p->chunk_state[c] == GOALLOC_CHUNK_RELEASED)
+			p->nr_released--;
+		else
+			p->scav_pages += CHUNK_PAGES;
+		memset(d->pallocbits, 0xff, sizeof(d->pallocbits));
+		memset(d->scavenged, 0xff, sizeof(d->scavenged));
+		p->chunk_state[c] = GOALLOC_CHUNK_GROWN;
+		p->nr_chunks++;
+	}
+	goalloc_pagebits_clear_range(d->pallocbits, i, npages);
+	goalloc_pagebits_clear_range(d->scavenged, i, npages);
+	p->free_pages += npages;
+	p->scav_pages -= npages;
+	/* Like a free: the new pages may lie below the search address. */
+	if (base < p->search_addr)
+		p->search_addr = base;
+	goalloc_pagealloc_update(p, base, npages, true, false);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_own);
+
+/**
+ * goalloc_pagealloc_disown() - Free pages leave the heap (are scavenged).
+ * @p: page allocator.
+ * @base: first page index.
+ * @npages: free pages, all in one chunk.
+ *
+ * Context: mheap lock held.
+ * Return: true if the chunk now owns no page: it is released, and its slot
+ * may track another frame.
+ */
+bool goalloc_pagealloc_disown(struct goalloc_pagealloc *p, unsigned long base,
+			      unsigned long npages)
+{
+	unsigned long c = chunk_index(base);
+	unsigned int i = chunk_page_index(base);
+	struct goalloc_palloc_data *d;
+
+	if (WARN_ON_ONCE(!range_ok(p, base, npages) || i + npages > CHUNK_PAGES ||
+			 p->chunk_state[c] != GOALLOC_CHUNK_GROWN))
+		return false;
+	d = &p->chunks[c];
+	if (WARN_ON_ONCE(goalloc_pagebits_popcnt_range(d->pallocbits, i, npages)))
+		return false;
+	goalloc_pagebits_set_range(d->pallocbits, i, npages);
+	goalloc_pagebits_set_range(d->scavenged, i, npages);
+	p->free_pages -= npages;
+	p->scav_pages += npages;
+	goalloc_pagealloc_update(p, base, npages, true, true);
+	if (goalloc_pagebits_popcnt_range(d->scavenged, 0, CHUNK_PAGES) != CHUNK_PAGES)
+		return false;
+	p->chunk_state[c] = GOALLOC_CHUNK_RELEASED;
+	p->nr_chunks--;
+	p->nr_released++;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_disown);
+
+/**
+ * goalloc_pagealloc_find_scavenge() - The highest run of free pages.
+ * @p: page allocator.
+ * @max: pages wanted at most.
+ * @npages: receives the run's length (1..@max), all in one chunk.
+ *
+ * Go's scavenger works down from the highest address, so the pages that
+ * stay are the low ones the allocator's first fit prefers.
+ *
+ * Context: mheap lock held.
+ * Return: the run's first page index, or GOALLOC_NO_PAGE if no page is free.
+ */
+unsigned long goalloc_pagealloc_find_scavenge(const struct goalloc_pagealloc *p,
+					      unsigned long max, unsigned long *npages)
+{
+	unsigned long c, n;
+	unsigned int top, i;
+	const u64 *b;
+
+	if (!max)
+		return GOALLOC_NO_PAGE;
+	for (c = p->max_chunks; c-- > 0;) {
+		if (p->chunk_state[c] != GOALLOC_CHUNK_GROWN ||
+		    !goalloc_pallocsum_max(goalloc_pagealloc_leaf(p, c)))
+			continue;
+		b = p->chunks[c].pallocbits;
+		for (top = CHUNK_PAGES; top-- > 0;)
+			if (!goalloc_pagebits_get(b, top))
+				break;
+		for (i = top, n = 1; i > 0 && n < max && !goalloc_pagebits_get(b, i - 1); i--)
+			n++;
+		*npages = n;
+		return chunk_base(c) + i;
+	}
+	return GOALLOC_NO_PAGE;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_find_scavenge);
+
 #ifdef GOALLOC_DEBUG
 /*
  * Tests and debugging only (GOALLOC_DEBUG in Kbuild, as CONFIG_DEBUG_MAPLE_TREE
@@ -961,8 +1094,10 @@ int goalloc_pagealloc_check(const struct goalloc_pagealloc *p, const char **why,
 					msg = "absent slot: pages free or scavenged";
 				break;
 			case GOALLOC_CHUNK_GROWN:
-				if (a & s)
-					msg = "grown slot: in-use page marked scavenged";
+				/* Go: scavenged pages are free; goalloc's heap: not owned. */
+				if (p->ownership ? ~a & s : a & s)
+					msg = p->ownership ? "grown slot: free page not owned" :
+					      "grown slot: in-use page marked scavenged";
 				free += 64 - hweight64(a);
 				break;
 			case GOALLOC_CHUNK_RELEASED:

@@ -102,7 +102,7 @@ u64 goalloc_stats_heap_alloc(void)
 void goalloc_read_memstats(struct goalloc_memstats *ms)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
-	unsigned long inuse, manual, nchunks, nreleased;
+	unsigned long inuse, manual, nchunks, tracked, owned;
 	struct counters t;
 
 	sum_counters(&t);
@@ -110,7 +110,8 @@ void goalloc_read_memstats(struct goalloc_memstats *ms)
 	inuse = h->pages_inuse;
 	manual = h->pages_manual;
 	nchunks = h->nchunks;
-	nreleased = h->nreleased;
+	tracked = h->pages.nr_chunks;
+	owned = h->pages_owned;
 	spin_unlock(&h->lock);
 
 	memset(ms, 0, sizeof(*ms));
@@ -124,9 +125,13 @@ void goalloc_read_memstats(struct goalloc_memstats *ms)
 	ms->heap_inuse = (u64)inuse << GOALLOC_PAGE_SHIFT;
 	ms->stack_inuse = (u64)manual << GOALLOC_PAGE_SHIFT;
 	ms->stack_sys = ms->stack_inuse;
-	/* Go: HeapSys = HeapInuse + free heap pages + HeapReleased. */
-	ms->heap_sys = (u64)nchunks * GOALLOC_ARENA_BYTES - ms->stack_sys;
-	ms->heap_released = (u64)nreleased * GOALLOC_ARENA_BYTES;
+	/*
+	 * Go: HeapSys = HeapInuse + HeapIdle, the heap's address space; the
+	 * tracked 4 MiB frames are goalloc's.  HeapReleased is the part not
+	 * backed: the frames' pages the heap does not own.
+	 */
+	ms->heap_sys = (u64)tracked * GOALLOC_ARENA_BYTES - ms->stack_sys;
+	ms->heap_released = ((u64)tracked * GOALLOC_ARENA_PAGES - owned) << GOALLOC_PAGE_SHIFT;
 	ms->heap_idle = ms->heap_sys - ms->heap_inuse;
 	ms->mspan_inuse = (u64)atomic_long_read(&h->nspans) * sizeof(struct goalloc_mspan);
 	ms->mspan_sys = ms->mspan_inuse;

@@ -7,7 +7,11 @@ set -euo pipefail
 
 want=(qemu-system-x86 qemu-utils busybox-static linux-source-6.12 bc bison flex
       libelf-dev libssl-dev cpio xz-utils kmod python3 gzip perl libc6-dev
-      golang-1.19-go dkms python3-sphinx)
+      golang-1.19-go)
+# tools/testing/goalloc/goallocctl_top_test.c runs `goallocctl top` in tmux.
+want+=(tmux)
+# make dkms-check (DKMS build on the stock headers), make docs-check (Sphinx).
+want+=(dkms python3-sphinx)
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

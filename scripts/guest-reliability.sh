@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # goalloc reliability sequence, run inside the guest by /init as a hook
 # (scripts/mkinitramfs.sh -H): the stress program while cpu1 goes offline and
-# online again and again, the stress program while arena growth fails on
+# online again and again, the stress program while heap growth fails on
 # purpose, the ioctl fuzzer, then GC + DRAIN + RELEASE and a check that the
-# heap holds nothing and every arena went back to the kernel (what rmmod
+# heap holds nothing and every page went back to the kernel (what rmmod
 # then finds; /init's kmemleak scan and the judge's splat check follow).
 #
 # Each run is framed like /init frames a test program:
@@ -107,7 +107,7 @@ final)
 	;;
 esac
 
-# Nothing may be left: no object, no stack, no arena still backed.
+# Nothing may be left: no object, no stack, no page still held.
 if command -v goallocctl >/dev/null; then
 	goallocctl gc >/dev/null && goallocctl drain >/dev/null && goallocctl release >/dev/null
 	js=$(goallocctl stats --json)
@@ -115,7 +115,7 @@ if command -v goallocctl >/dev/null; then
 	inuse=$(field HeapInuse) stack=$(field StackInuse) objs=$(field DevObjects)
 	backed=$(($(field HeapSys) + $(field StackSys) - $(field HeapReleased)))
 	summary="$summary
-  after GC+DRAIN+RELEASE: HeapInuse=$inuse StackInuse=$stack DevObjects=$objs arena bytes still backed=$backed"
+  after GC+DRAIN+RELEASE: HeapInuse=$inuse StackInuse=$stack DevObjects=$objs bytes still held=$backed"
 	if [ "$inuse" != 0 ] || [ "$stack" != 0 ] || [ "$objs" != 0 ] || [ "$backed" != 0 ]; then
 		echo "reliability: the heap still holds memory after everything was freed"
 		failed=$((failed + 1))

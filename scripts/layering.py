@@ -29,8 +29,8 @@ ORDER = [
     ['malloc'],                   # object API: tiny, small, large
     ['mcache'],                   # per-CPU spans; a p's drain and hotplug
     ['tiny', 'stackpool'],        # tiny blocks; stack pools and caches
-    ['mgcsweep'],                 # sweep cycles, background sweeper, trigger test
-    ['stats'],                    # MemStats sums over every p
+    ['mgcsweep'],                 # sweep cycles, background sweeper, idle check, trigger test
+    ['stats', 'mgcscavenge'],     # MemStats sums over every p; background scavenger
     ['mcentral'],                 # per-class span lists, sweeping one span
     ['mheap'],                    # arenas, spans, address -> span, heap caches
     ['pagecache'],                # per-CPU page cache

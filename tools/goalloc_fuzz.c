@@ -64,7 +64,6 @@
 
 #define PAGE		4096ULL
 #define MIB		(1024ULL * 1024)
-#define ARENA		(4 * MIB)
 #define MAX_HANDLES	16384		/* handle numbers the model tracks */
 #define BUFSZ		(GOALLOC_IOC_MAX_OBJECT_SIZE + PAGE)
 #define ROSZ		(GOALLOC_IOC_BATCH_MAX * 32ULL + PAGE)
@@ -1272,8 +1271,8 @@ static void succeeded(void)
 		struct goalloc_ioc_release r;
 
 		memcpy(&r, p, sizeof(r));
-		if (r.released % ARENA)
-			bad("released %llu: not whole 4 MiB arenas", r.released);
+		if (r.released % GOALLOC_IOC_PAGE_SIZE)
+			bad("released %llu: not whole heap pages", r.released);
 		break;
 	}
 	default:

@@ -688,12 +688,12 @@ TEST_F(dev, gc_drain_release)
 	EXPECT_LT(a.num_gc, b.num_gc);
 	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_DRAIN));
 
-	/* Baseline: every free arena already given back. */
+	/* Baseline: every free page already given back. */
 	ASSERT_EQ(0, gdev_release(self->fd, NULL));
 	ASSERT_EQ(0, gdev_stats(self->fd, &base));
-	EXPECT_EQ(0, base.heap_released % (4 * MIB));
+	EXPECT_EQ(0, base.heap_released % GOALLOC_IOC_PAGE_SIZE);
 
-	/* Two whole-arena objects need two more backed arenas... */
+	/* Two whole-frame objects need 8 MiB more memory... */
 	ASSERT_EQ(0, gdev_alloc(self->fd, 4 * MIB, 0, &h1));
 	ASSERT_EQ(0, gdev_alloc(self->fd, 4 * MIB, 0, &h2));
 	ASSERT_EQ(0, gdev_stats(self->fd, &a));
@@ -703,14 +703,14 @@ TEST_F(dev, gc_drain_release)
 	ASSERT_EQ(0, gdev_cmd(self->fd, GOALLOC_IOC_GC));
 
 	/*
-	 * ...which are all back with the kernel once RELEASE returns (a sweep
-	 * cycle may already have returned some above the pacer's goal).
+	 * ...which is all back with the kernel once RELEASE returns (the
+	 * scavenger may already have returned some above its goal).
 	 */
 	ASSERT_EQ(0, gdev_stats(self->fd, &a));
 	ASSERT_EQ(0, gdev_release(self->fd, &rel));
 	ASSERT_EQ(0, gdev_stats(self->fd, &b));
-	EXPECT_EQ(0, rel % (4 * MIB));
-	EXPECT_LE(a.heap_released + rel, b.heap_released);
+	EXPECT_EQ(0, rel % GOALLOC_IOC_PAGE_SIZE);
+	EXPECT_LE(backed(&b) + rel, backed(&a));
 	EXPECT_EQ(backed(&base), backed(&b));
 	/* Nothing left to give back right after. */
 	ASSERT_EQ(0, gdev_release(self->fd, &rel));
@@ -1697,7 +1697,7 @@ TEST_F(dev, edquot_global)
 
 /*
  * The heap cap (module parameter max_heap_mb, 256 MiB by default): with the
- * quotas lifted, whole-arena objects run into ENOMEM, and the refusal
+ * quotas lifted, whole-frame objects run into ENOMEM, and the refusal
  * changes nothing.
  */
 TEST_F_TIMEOUT(dev, enomem_heap_cap, 120)

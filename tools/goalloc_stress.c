@@ -27,7 +27,7 @@
  * A run is a list of phases, each a bounded run with its own threads,
  * hotplug and fault injection, ending in the checks above:
  *   no arguments         --profile check: "hotplug" (10 s, cpu1 cycling) and
- *                        "fail_grow" (8 s, 10% of arena growths fail); this
+ *                        "fail_grow" (8 s, 10% of heap growths fail); this
  *                        is what make check runs (about 20 s under KASAN+TCG)
  *   --profile long       make stress: hotplug 120 s, fail_grow 20% 90 s,
  *                        fail_meta 5% 60 s, "everything" (4 extra threads,
@@ -46,7 +46,7 @@
  *   --hotplug[=CPU]    a thread takes CPU (default 1) offline and back
  *                      online, again and again, during the run
  *   --hotplug-ms MS    pause after each hotplug transition (default 100)
- *   --fail-grow PCT    fault injection: fail PCT% of arena growths
+ *   --fail-grow PCT    fault injection: fail PCT% of heap growths
  *                      (/sys/kernel/debug/goalloc/fail_grow; SKIP if absent)
  *   --fail-meta PCT    the same for metadata allocations (fail_meta)
  *   --quiet            no progress lines
@@ -54,7 +54,7 @@
  * counted, at least one failure must have been injected and no more ENOMEMs
  * seen than failures injected; without it, any errno is a failure.  In
  * fault phases 3% of operations are growth probes (RELEASE, then a transient
- * 4 MiB stack, which needs a fresh arena).  The knobs are restored after.
+ * 4 MiB stack, which needs a fresh frame).  The knobs are restored after.
  *
  * TAP (kselftest.h) on stdout; a "# stress[phase]:" line per phase and a
  * last "# stress:" line have the figures.
@@ -612,8 +612,8 @@ static void batch(struct worker *w)
 }
 
 /*
- * Fault phases: make the heap grow.  RELEASE gives every free arena back,
- * so a 4 MiB stack (a whole arena) needs a new one; it is checked at both
+ * Fault phases: make the heap grow.  RELEASE gives every free page back,
+ * so a 4 MiB stack (a whole frame) needs new pages; it is checked at both
  * ends and freed at once.
  */
 static void grow_probe(struct worker *w)

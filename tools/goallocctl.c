@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "goalloc_dev.h"
+#include "goalloc_top.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIB	((uint64_t)1 << 20)
@@ -139,7 +140,7 @@ static const struct field fields[] = {
 	F("Mallocs", mallocs, 0, "objects allocated, cumulative"),
 	F("Frees", frees, 0, "objects freed, cumulative"),
 	F("HeapAlloc", heap_alloc, 1, "= Alloc"),
-	F("HeapSys", heap_sys, 1, "heap arenas obtained"),
+	F("HeapSys", heap_sys, 1, "heap address space (4 MiB frames)"),
 	F("HeapIdle", heap_idle, 1, "bytes in spans with no objects"),
 	F("HeapInuse", heap_inuse, 1, "bytes in in-use spans"),
 	F("HeapReleased", heap_released, 1, "bytes returned to the kernel"),
@@ -353,8 +354,8 @@ static int cmd_simple(int argc, char **argv)
 	if (!strcmp(op, "release")) {
 		e = -gdev_release(g_fd, &rel);
 		if (!e)
-			printf("released %" PRIu64 " bytes (%" PRIu64 " arenas) to the kernel\n",
-			       rel, rel / (4 * MIB));
+			printf("released %" PRIu64 " bytes (%" PRIu64 " pages) to the kernel\n",
+			       rel, rel / GOALLOC_IOC_PAGE_SIZE);
 	} else {
 		e = -gdev_cmd(g_fd, !strcmp(op, "gc") ? GOALLOC_IOC_GC : GOALLOC_IOC_DRAIN);
 		if (!e)
@@ -663,6 +664,42 @@ static int cmd_run(int argc, char **argv)
 	return failed;
 }
 
+/* ---------------- top ---------------- */
+
+static int top_memstats(struct gtop_totals *t)
+{
+	struct goalloc_ioc_memstats m;
+	unsigned int i;
+	int e = gdev_stats(g_fd, &m);
+
+	if (e)
+		return e;
+	for (i = 0; i < NFIELDS; i++)
+		gtop_set_stat(t, fields[i].go, fval(&m, &fields[i]));
+	return 0;
+}
+
+/*
+ * slabtop for goalloc (tools/include/goalloc_top.h): debugfs for the
+ * classes and CPUs, the MEMSTATS ioctl for the totals when the device
+ * opens (else debugfs's memstats file).  Called without the device open.
+ */
+static int cmd_top(int argc, char **argv)
+{
+	struct gtop_opts o = { 0 };
+
+	if (gtop_args(argc, argv, &o)) {
+		gtop_usage(stderr);
+		return 2;
+	}
+	if (!o.replay) {
+		g_fd = gdev_open();
+		if (g_fd >= 0)
+			o.memstats = top_memstats;
+	}
+	return gtop_run(&o);
+}
+
 /* ---------------- demo ---------------- */
 
 /* Report a failed demo step; true if it failed. */
@@ -829,8 +866,8 @@ static int cmd_demo(int argc, char **argv)
 		return 1;
 	if (step_failed("release", -gdev_release(g_fd, &rel)))
 		return 1;
-	printf("release: %" PRIu64 " bytes (%" PRIu64 " arenas) back to the kernel\n", rel,
-	       rel / (4 * MIB));
+	printf("release: %" PRIu64 " bytes (%" PRIu64 " pages) back to the kernel\n", rel,
+	       rel / GOALLOC_IOC_PAGE_SIZE);
 	if (snap(&m[4]))
 		return 1;
 
@@ -859,7 +896,7 @@ static void print_usage(FILE *f)
 		"                            allocate, print the handle (freed on exit)\n"
 		"  free HANDLE               free (handles only live within one run)\n"
 		"  gc | drain | release      full sweep / drain per-CPU caches / return\n"
-		"                            free arenas to the kernel\n"
+		"                            free pages to the kernel\n"
 		"  stack SIZE                allocate a stack, grow it, free it\n"
 		"  run FILE|-                run a script on one open file:\n"
 		"      alloc NAME SIZE [noscan] [zero] | free NAME\n"
@@ -870,6 +907,8 @@ static void print_usage(FILE *f)
 		"    PATTERN: a byte (0..255, e.g. 0xa5) or a word repeated; sizes\n"
 		"    accept k/m suffixes; '#' starts a comment\n"
 		"  demo                      a workload over every tier, with MemStats\n"
+		"  top [-s KEY] [-d SECS] [--once|--json]\n"
+		"                            live per-class view (slabtop); top -h\n"
 		"  version                   the kernel's ABI version and limits\n", prog);
 }
 
@@ -882,7 +921,7 @@ int main(int argc, char **argv)
 		{ "stats", cmd_stats }, { "alloc", cmd_alloc }, { "free", cmd_free },
 		{ "gc", cmd_simple }, { "drain", cmd_simple }, { "release", cmd_simple },
 		{ "stack", cmd_stack }, { "run", cmd_run }, { "demo", cmd_demo },
-		{ "version", NULL },
+		{ "version", NULL }, { "top", cmd_top },
 	};
 	unsigned int i;
 	int rc;
@@ -901,6 +940,9 @@ int main(int argc, char **argv)
 	}
 	/* Line-buffered, so output interleaves sensibly with stderr on a console. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* top reads debugfs (or a recording) and opens the device itself. */
+	if (cmds[i].fn == cmd_top)
+		return cmd_top(argc - 1, argv + 1);
 	if (dev_open())
 		return 1;
 	if (!cmds[i].fn) {

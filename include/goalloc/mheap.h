@@ -68,42 +68,42 @@ struct goalloc_tiny_blocks {
 };
 
 /**
- * struct goalloc_heap_arena - one 4 MiB arena (Go's heapArena)
- * @base: kernel address of the arena; 0 while released
- * @page: the order-10 block backing it
- * @chunk: its chunk index in the page allocator's page-index space
+ * struct goalloc_heap_arena - the heap's pages in one 4 MiB frame (Go's
+ *	heapArena)
+ * @base: kernel address of the frame (4 MiB aligned in the linear map); 0
+ *	while the chunk slot tracks no frame
+ * @chunk: the frame's chunk slot in the page allocator's page-index space
  * @zeroed_base: runtime pages at or above this index were never handed out
- *	since the arena was backed, so they are still zero (Go's zeroedBase);
- *	all pages count as dirty when the kernel did not zero the arena
- * @idle_cycle: the sweep cycle during which a pacer's release pass found
- *	the arena entirely free
- * @idle_seen: @idle_cycle is valid; cleared when a span is allocated here
+ *	since the frame was tracked, so they are still zero (Go's zeroedBase);
+ *	all pages count as dirty when the kernel does not zero pages
+ * @owned: runtime pages of the frame the heap owns (got from the kernel's
+ *	page allocator and not yet given back)
  * @spans: span of every page of an in-use or manual span; NULL elsewhere
  */
 struct goalloc_heap_arena {
 	unsigned long base;
-	struct page *page;
 	u32 chunk;
 	u32 zeroed_base;
-	bool idle_seen;
-	u64 idle_cycle;
+	u32 owned;
 	struct goalloc_mspan *spans[GOALLOC_ARENA_PAGES];
 };
 
 /**
  * struct goalloc_mheap - the heap
- * @lock: guards @pages, the arenas' span tables, zeroed_base and idle
- *	marks, @arenas,
- *	the chunk counters and the page counters
- * @pages: the page allocator over chunk-index space
- * @arenas: arena of every chunk slot ever grown, by chunk index
- * @max_chunks: heap cap in chunks (module parameter max_heap_mb)
- * @nchunks: chunk slots grown so far (backed or released)
- * @nreleased: chunk slots whose memory went back to the kernel
+ * @lock: guards @pages, the arenas' span tables, owned counts and
+ *	watermarks, @arenas, and the page counters
+ * @pages: the page allocator over chunk-index space: a page the heap does
+ *	not own is in use and scavenged there, so it is never handed out
+ * @arenas: arena of every chunk slot ever used, by chunk index
+ * @max_chunks: chunk slots: twice the frames @max_pages fills
+ * @nchunks: chunk slots used so far (tracking a frame now or earlier)
+ * @max_pages: heap cap in owned runtime pages (module parameter max_heap_mb)
+ * @pages_owned: runtime pages the heap owns (Go's heapRetained plus stacks)
  * @pages_inuse: runtime pages in in-use (heap) spans
  * @pages_manual: runtime pages in manual (stack) spans
+ * @scavenged: runtime pages given back to the kernel since load
  * @nspans: mspans in existence
- * @grow_mutex: serialises arena growth and release
+ * @grow_mutex: serialises growth, scavenging and the frame map
  * @sweepgen: Go's sweep generation; += 2 per cycle (mgcsweep.c), under @lock
  */
 struct goalloc_mheap {
@@ -112,9 +112,11 @@ struct goalloc_mheap {
 	struct goalloc_heap_arena **arenas;
 	u32 max_chunks;
 	u32 nchunks;
-	u32 nreleased;
+	unsigned long max_pages;
+	unsigned long pages_owned;
 	unsigned long pages_inuse;
 	unsigned long pages_manual;
+	u64 scavenged;
 	atomic_long_t nspans;
 
 	struct mutex grow_mutex;
@@ -177,6 +179,8 @@ int goalloc_mheap_tiny_attach(struct goalloc_mspan *s);
 int goalloc_mheap_grow(u32 npages);
 struct goalloc_mspan *goalloc_span_of(unsigned long addr);
 unsigned long goalloc_mheap_release(bool all);
+unsigned long goalloc_mheap_scavenge(unsigned long max_pages);
+u64 goalloc_mheap_retained(void);
 bool goalloc_mheap_owns(unsigned long addr);
 struct dentry;
 void goalloc_mheap_debugfs(struct dentry *dir);

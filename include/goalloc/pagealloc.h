@@ -315,6 +315,9 @@ enum goalloc_chunk_state {
  * @disjoint: chunk slots are separate memory (goalloc's arenas), so no run
  *	may cross a chunk boundary; false is Go's contiguous address space.
  *	Set once, right after goalloc_pagealloc_init().
+ * @ownership: a scavenged page is one the heap does not own, so it is also
+ *	in use (goalloc_pagealloc_own()); false is Go's meaning, a free page
+ *	whose memory went back.  Set once, like @disjoint.
  */
 struct goalloc_pagealloc {
 	u64 *summary[GOALLOC_SUMMARY_MAX_LEVELS];
@@ -330,6 +333,7 @@ struct goalloc_pagealloc {
 	unsigned long nr_chunks;
 	unsigned long nr_released;
 	bool disjoint;
+	bool ownership;
 };
 
 /**
@@ -375,6 +379,12 @@ bool goalloc_pagealloc_release_chunk(struct goalloc_pagealloc *p, unsigned long 
 int goalloc_pagealloc_regrow_chunk(struct goalloc_pagealloc *p, unsigned long chunk);
 unsigned long goalloc_pagealloc_find_released(const struct goalloc_pagealloc *p);
 unsigned long goalloc_pagealloc_largest_free(const struct goalloc_pagealloc *p);
+int goalloc_pagealloc_own(struct goalloc_pagealloc *p, unsigned long base,
+			  unsigned long npages);
+bool goalloc_pagealloc_disown(struct goalloc_pagealloc *p, unsigned long base,
+			      unsigned long npages);
+unsigned long goalloc_pagealloc_find_scavenge(const struct goalloc_pagealloc *p,
+					      unsigned long max, unsigned long *npages);
 
 #ifdef GOALLOC_DEBUG
 /* Tests and debugging only: GOALLOC_DEBUG builds (see Kbuild). */

@@ -92,6 +92,8 @@
 #define GOALLOC_IOC_STACK_MIN		2048ULL
 #define GOALLOC_IOC_STACK_MAX		(4ULL << 20)
 #define GOALLOC_IOC_BATCH_MAX		4096
+/* The heap's page: memory is taken and given back in multiples of it. */
+#define GOALLOC_IOC_PAGE_SIZE		8192ULL
 
 /* ALLOC flags (also struct goalloc_ioc_batch_op.flags for an alloc op). */
 #define GOALLOC_IOC_F_NOSCAN		0x1	/* pointer-free: Go's noscan, tiny-eligible */
@@ -271,7 +273,8 @@ struct goalloc_ioc_release {
  * @mallocs: Mallocs: objects allocated, cumulative
  * @frees: Frees: objects freed, cumulative
  * @heap_alloc: HeapAlloc: same as @alloc
- * @heap_sys: HeapSys: heap bytes obtained (arenas, released included)
+ * @heap_sys: HeapSys: the heap's address space (the 4 MiB frames its pages
+ *	lie in, the released part included)
  * @heap_idle: HeapIdle: bytes in spans with no objects
  * @heap_inuse: HeapInuse: bytes in in-use spans
  * @heap_released: HeapReleased: bytes returned to the kernel
