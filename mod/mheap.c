@@ -697,11 +697,12 @@ int goalloc_mheap_grow(u32 npages)
 	 * records that.  A large block is only a preference: fall back to
 	 * the size needed.
 	 */
-	page = alloc_pages(order > need ? gfp | __GFP_NORETRY : gfp, order);
+	page = alloc_pages(order > need ? gfp | __GFP_NORETRY : gfp | __GFP_RETRY_MAYFAIL,
+			   order);
 	if (!page && order > need) {
 		order = need;
-		page = alloc_pages(gfp | (order > PAGE_ALLOC_COSTLY_ORDER ? __GFP_NORETRY : 0),
-				   order);
+		/* What is needed is worth compaction and reclaim, not the OOM killer. */
+		page = alloc_pages(gfp | __GFP_RETRY_MAYFAIL, order);
 	}
 	if (!page) {
 		mutex_unlock(&h->grow_mutex);
@@ -782,12 +783,15 @@ int goalloc_mheap_init(unsigned long max_bytes)
 	mutex_init(&h->grow_mutex);
 	h->max_pages = max(max_bytes, GOALLOC_ARENA_BYTES) >> GOALLOC_PAGE_SHIFT;
 	/*
-	 * Chunk slots: twice the frames the cap fills, for frames the heap
-	 * owns only part of.  A heap scattered over more frames than that
-	 * stops growing short of its cap (-ENOSPC from heap_own()).
+	 * Chunk slots: the kernel may hand out pages from any frame of memory,
+	 * so one per frame of RAM (and a few for holes), and no fewer than
+	 * twice the frames the cap fills.  Fewer let a heap scattered by the
+	 * kernel's allocator stop growing short of its cap (-ENOSPC from
+	 * heap_own(): the stress run's fuzzer saw it with twice the cap).
 	 */
 	h->max_chunks = min_t(unsigned long, GOALLOC_PAGEALLOC_MAX_CHUNKS,
-			      2 * DIV_ROUND_UP(h->max_pages, GOALLOC_ARENA_PAGES));
+			      max(2 * DIV_ROUND_UP(h->max_pages, GOALLOC_ARENA_PAGES),
+				  (totalram_pages() >> (GOALLOC_ARENA_SHIFT - PAGE_SHIFT)) + 16));
 	h->sweepgen = 4;	/* leaves room below for sg - 2 */
 	for (i = 0; i < ARRAY_SIZE(goalloc_arena_cache); i++)
 		goalloc_arena_cache[i] = &goalloc_arena_none;

@@ -355,7 +355,7 @@ static int cmd_simple(int argc, char **argv)
 		e = -gdev_release(g_fd, &rel);
 		if (!e)
 			printf("released %" PRIu64 " bytes (%" PRIu64 " pages) to the kernel\n",
-			       rel, rel / GOALLOC_IOC_PAGE_SIZE);
+			       rel, (uint64_t)(rel / GOALLOC_IOC_PAGE_SIZE));
 	} else {
 		e = -gdev_cmd(g_fd, !strcmp(op, "gc") ? GOALLOC_IOC_GC : GOALLOC_IOC_DRAIN);
 		if (!e)
@@ -867,7 +867,7 @@ static int cmd_demo(int argc, char **argv)
 	if (step_failed("release", -gdev_release(g_fd, &rel)))
 		return 1;
 	printf("release: %" PRIu64 " bytes (%" PRIu64 " pages) back to the kernel\n", rel,
-	       rel / GOALLOC_IOC_PAGE_SIZE);
+	       (uint64_t)(rel / GOALLOC_IOC_PAGE_SIZE));
 	if (snap(&m[4]))
 		return 1;
 

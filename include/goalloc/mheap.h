@@ -95,7 +95,8 @@ struct goalloc_heap_arena {
  * @pages: the page allocator over chunk-index space: a page the heap does
  *	not own is in use and scavenged there, so it is never handed out
  * @arenas: arena of every chunk slot ever used, by chunk index
- * @max_chunks: chunk slots: twice the frames @max_pages fills
+ * @max_chunks: chunk slots: a frame of RAM each, at least twice the frames
+ *	@max_pages fills
  * @nchunks: chunk slots used so far (tracking a frame now or earlier)
  * @max_pages: heap cap in owned runtime pages (module parameter max_heap_mb)
  * @pages_owned: runtime pages the heap owns (Go's heapRetained plus stacks)
