@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # 'make check': test kernel (cached) -> userspace harness on the host ->
-# modules built against the test kernel (W=1) -> initramfs -> boot under
-# QEMU -> a second, short boot for the KASAN proof -> scripts/judge.py.
+# Sphinx/kernel-doc render of Documentation/ -> modules built against the
+# test kernel (W=1), and examples/client against their Module.symvers ->
+# initramfs -> boot under QEMU -> a second, short boot for the KASAN proof
+# -> DKMS build and a boot of the stock kernel (scripts/dkms-check.sh) ->
+# scripts/judge.py.
 # Exits non-zero on any failure; the judge's last line is
 # "<n> passed, <n> failed[, <n> skipped]".
 #
@@ -24,6 +27,7 @@
 #   GOALLOC_GUEST_PROGS  extra static test programs to run in the guest
 #   GOALLOC_HARNESS=0    skip the host harness
 #   GOALLOC_TOOLS=0      skip tools/ (the /dev/goalloc selftest and goallocctl)
+#   GOALLOC_DKMS=0       skip the DKMS build and stock-kernel boot (dkms-check.sh)
 #   GOALLOC_WERROR=1     fail on compiler/modpost warnings in the module build
 #   KCFLAGS              extra compiler flags for the modules (kbuild's own)
 set -euo pipefail
@@ -69,6 +73,16 @@ if [ "${GOALLOC_HARNESS:-1}" != 0 ]; then
 fi
 step harness
 
+# Documentation/*.rst and the kernel-doc it pulls in, through Sphinx with the
+# kernel's kerneldoc extension, warnings fatal (scripts/docs-check.sh, a few
+# seconds; one TAP case, a skip without Sphinx).
+rm -f "$out/docs.tap"
+"$top/scripts/docs-check.sh" --tap "$out/docs.tap" >"$out/docs.log" 2>&1 ||
+	tail -n 20 "$out/docs.log" | sed 's/^/    /' >&2
+msg "$(tail -n 1 "$out/docs.log")"
+taps+=(--harness-tap "docs=$out/docs.tap")
+step docs
+
 # 3. Modules against the test kernel tree.  The sources are copied to
 #    build/check/src and built there (make demo uses build/demo/src): objects
 #    for the KASAN/KUnit test kernel and for Debian's stock kernel can never
@@ -87,6 +101,25 @@ if [ "$warns" -gt 0 ]; then
 		problems+=(--problem "$warns compiler/modpost warning(s) (GOALLOC_WERROR=1)")
 fi
 step modules
+
+# examples/client, built the way another module builds against goalloc: its
+# header and the Module.symvers just made, through KBUILD_EXTRA_SYMBOLS.
+# A client failure is reported with the rest but does not stop the boot.
+client=() cprob=()
+if [ -f "$top/examples/client/Kbuild" ] && [ -f "$msrc/goalloc.ko" ]; then
+	msg "client: examples/client against $msrc/Module.symvers (log: $out/client.log)"
+	if build_client "$kd" "$msrc/Module.symvers" "$out/client" "$out/client.log"; then
+		client=(-k "$out/client/goalloc_client.ko")
+		cw=$(grep -cE '(warning|WARNING):' "$out/client.log" || true)
+		if [ "$cw" -gt 0 ]; then
+			msg "client: $cw warning(s) with W=1 (log: $out/client.log)"
+			[ "${GOALLOC_WERROR:-0}" = 0 ] ||
+				cprob+=(--problem "examples/client: $cw warning(s) (GOALLOC_WERROR=1)")
+		fi
+	else
+		cprob+=(--problem "examples/client failed to build (log: $out/client.log)")
+	fi
+fi
 
 # The tiers import one way: scripts/layering.py reads nm of the objects just
 # built and fails on a cycle or an upward import (its TAP goes to the judge).
@@ -137,20 +170,29 @@ if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 		problems+=(--problem "tools/ failed to build (log: $out/tools.log)")
 	fi
 fi
+# goalloc_client.ko prints its KTAP to the kernel log; this prints it again.
+if [ ${#client[@]} -gt 0 ]; then
+	progs+=(-t "$top/examples/client/goalloc_client_ktap.sh")
+	pnames+=(--guest-prog goalloc_client_ktap.sh)
+fi
 for p in ${GOALLOC_GUEST_PROGS:-}; do
 	progs+=(-t "$p")
 	pnames+=(--guest-prog "$(basename "$p")")
 done
+problems+=("${cprob[@]}")
 judge+=("${problems[@]}")
 step tools
 
-# 5. Initramfs: goalloc.ko first, then its KUnit module (unloaded first).
+# 5. Initramfs: goalloc.ko first, then its KUnit module, then the example
+#    client (unloaded in reverse).
 mods=(-k "$msrc/goalloc.ko")
 if [ -f "$msrc/goalloc_kunit.ko" ]; then
 	mods+=(-k "$msrc/goalloc_kunit.ko")
 else
 	msg "warning: no goalloc_kunit.ko was built (no KUnit suites will run)"
 fi
+# The example client last: it needs goalloc, and is unloaded first.
+mods+=("${client[@]}")
 # The default hook (scripts/guest-reliability.sh, mode "final") ends the run
 # with GC + DRAIN + RELEASE and requires every object, stack and arena back.
 "$top/scripts/mkinitramfs.sh" -m check -o "$out/initramfs.cpio.gz" "${mods[@]}" \
@@ -191,8 +233,20 @@ if [ $kasan = 1 ]; then
 		--kasan-expect-suites "$kexpect" --kasan-qemu-rc "$kqrc" --kasan-timeout "$ktmo")
 	step kasan-boot
 fi
+# 8. DKMS on Debian's stock kernel (scripts/dkms-check.sh, about a minute):
+#    dkms add + build against the stock headers in a private tree, then a
+#    boot of the stock kernel that loads that goalloc.ko and the example
+#    client built against the Module.symvers DKMS kept.  It judges its own
+#    boot; its verdict comes here as three TAP cases (harness:dkms).
+if [ "${GOALLOC_DKMS:-1}" != 0 ]; then
+	msg "dkms: scripts/dkms-check.sh (log: $out/dkms.log)"
+	"$top/scripts/dkms-check.sh" --tap "$out/dkms.tap" >"$out/dkms.log" 2>&1 ||
+		{ tail -n 15 "$out/dkms.log" | sed 's/^/    /' >&2; }
+	judge+=(--harness-tap "dkms=$out/dkms.tap")
+	step dkms
+fi
 msg "timings: ${times[*]}; total $(( $(date +%s) - t0 ))s"
 
-# 8. Judge.
+# 9. Judge.
 exec "${judge[@]}" --log "$out/serial.log" --expect-suites "$expect" "${pnames[@]}" \
 	--qemu-rc "$qrc" --timeout "$tmo"

@@ -98,6 +98,22 @@ build_modules() {
 	return 1
 }
 
+# build_client KDIR SYMVERS OUT LOG: examples/client as an out-of-tree user
+# builds it, against goalloc's include/goalloc.h and the Module.symvers of
+# the goalloc.ko it will load beside (KBUILD_EXTRA_SYMBOLS), W=1, in a fresh
+# copy OUT.  On failure the log's errors go to stderr and it returns 1.
+build_client() {
+	local kdir=$1 symvers cout=$3 log=$4
+	symvers=$(realpath -m "$2")
+	rm -rf "$cout"
+	mkdir -p "$cout"
+	cp "$GOALLOC_TOP"/examples/client/{Kbuild,Makefile,*.c} "$cout/"
+	make -C "$cout" KDIR="$kdir" GOALLOC="$GOALLOC_TOP" KBUILD_EXTRA_SYMBOLS="$symvers" W=1 \
+		>"$log" 2>&1 && [ -f "$cout/goalloc_client.ko" ] && return 0
+	grep -E 'error:|ERROR:|\*\*\*|undefined!' "$log" | head -n 20 | sed 's/^/    /' >&2 || true
+	return 1
+}
+
 # build_tools OUT LOG [TARGETS...]: tools/ (static, for the guest) into OUT
 # (default target: all), output in LOG.  On failure the log's errors go to
 # stderr and it returns 1.

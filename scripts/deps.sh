@@ -10,6 +10,8 @@ want=(qemu-system-x86 qemu-utils busybox-static linux-source-6.12 bc bison flex
       golang-1.19-go)
 # tools/testing/goalloc/goallocctl_top_test.c runs `goallocctl top` in tmux.
 want+=(tmux)
+# make dkms-check (DKMS build on the stock headers), make docs-check (Sphinx).
+want+=(dkms python3-sphinx)
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
