@@ -87,7 +87,7 @@ void goalloc_sweep_cycle_norelease(bool start)
 		 */
 		in.heap_live = atomic64_read(&goalloc_pacer.heap_live);
 		goalloc_pacer_start_cycle(&in);
-		goalloc_sweeper.frees_at_cycle = ms.frees;
+		WRITE_ONCE(goalloc_sweeper.frees_at_cycle, ms.frees);
 		WRITE_ONCE(goalloc_sweeper.cycle_requested, false);
 	}
 	mutex_unlock(&goalloc_sweeper.mutex);

@@ -714,6 +714,13 @@ void goalloc_pagealloc_free(struct goalloc_pagealloc *p, unsigned long base,
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_free);
 
+#ifdef GOALLOC_DEBUG
+/*
+ * Whole-chunk growth and release: Go's model of a heap that maps whole
+ * chunks, kept for the tests that exercise the summaries that way.  The
+ * heap itself owns pages one run at a time (goalloc_pagealloc_own()).
+ */
+
 /* Make slot @c usable with all pages free and unscavenged. */
 static void chunk_make_free(struct goalloc_pagealloc *p, unsigned long c)
 {
@@ -805,6 +812,7 @@ int goalloc_pagealloc_regrow_chunk(struct goalloc_pagealloc *p, unsigned long ch
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_regrow_chunk);
+#endif /* GOALLOC_DEBUG */
 
 /**
  * goalloc_pagealloc_find_released() - Lowest released slot, to regrow before

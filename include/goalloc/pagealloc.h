@@ -3,24 +3,26 @@
  * goalloc's page allocator: Go 1.19's pageAlloc (mpagealloc.go,
  * mpagealloc_64bit.go, mpallocbits.go) over a dense page index space.
  *
- * The heap grows in arenas of exactly one palloc chunk (512 runtime pages of
- * 8 KiB = 4 MiB), each an order-10 block from the kernel page allocator, so
- * arena addresses are scattered.  The page allocator therefore never sees an
- * address: chunk slot i covers page indices [i * 512, (i + 1) * 512), and the
- * mheap maps a page index to its arena.  Go's offset address space becomes
- * this index space; Go's "unmapped" address space becomes chunk slots that
- * were never grown (or were released), which look fully allocated.
+ * A chunk slot (512 runtime pages of 8 KiB = 4 MiB) tracks one 4 MiB frame
+ * of the linear map, which the heap owns only the pages of that it got from
+ * the kernel, so frame addresses are scattered.  The page allocator
+ * therefore never sees an address: chunk slot i covers page indices
+ * [i * 512, (i + 1) * 512), and the mheap maps a page index to its frame.
+ * Go's offset address space becomes this index space.
  *
  * Per chunk there is an allocation bitmap (1 = in use) and a scavenged
- * bitmap (1 = memory returned to the kernel).  A radix tree of packed
- * summaries, 8 children per entry as in Go, lets alloc find the first fit
- * without scanning bitmaps; its root width and depth depend on max_chunks.
+ * bitmap.  With @ownership (the heap) a scavenged page is one the heap does
+ * not own, and so also in use; without it, Go's meaning: a free page whose
+ * memory went back.  A radix tree of packed summaries, 8 children per
+ * entry as in Go, lets alloc find the first fit without scanning bitmaps;
+ * its root width and depth depend on max_chunks.
  *
  * Chunk slot states:
- *  absent    never grown: all pages allocated, none scavenged, summary 0.
- *  grown     usable: scavenged pages are always free (alloc clears them).
- *  released  arena given back to the kernel: all pages allocated *and*
- *            scavenged, so nothing can be carved from it until regrown.
+ *  absent    never used: all pages allocated, none scavenged, summary 0.
+ *  grown     tracking a frame (goalloc_pagealloc_own()).
+ *  released  its last owned page given back: all pages allocated *and*
+ *            scavenged, so nothing can be carved from it until it tracks
+ *            a frame again.
  *
  * Locking: every goalloc_pagealloc_*() function, goalloc_pagecache_flush()
  * and goalloc_pagealloc_alloc_to_cache() need the caller to hold the mheap
@@ -364,7 +366,6 @@ static inline u64 goalloc_pagealloc_leaf(const struct goalloc_pagealloc *p,
 
 int goalloc_pagealloc_init(struct goalloc_pagealloc *p, unsigned long max_chunks);
 void goalloc_pagealloc_destroy(struct goalloc_pagealloc *p);
-int goalloc_pagealloc_grow(struct goalloc_pagealloc *p, unsigned long chunk);
 unsigned long goalloc_pagealloc_find(struct goalloc_pagealloc *p, unsigned long npages,
 				     unsigned long *new_search);
 unsigned long goalloc_pagealloc_alloc(struct goalloc_pagealloc *p, unsigned long npages,
@@ -375,8 +376,6 @@ void goalloc_pagealloc_free(struct goalloc_pagealloc *p, unsigned long base,
 			    unsigned long npages);
 void goalloc_pagealloc_update(struct goalloc_pagealloc *p, unsigned long base,
 			      unsigned long npages, bool contig, bool alloc);
-bool goalloc_pagealloc_release_chunk(struct goalloc_pagealloc *p, unsigned long chunk);
-int goalloc_pagealloc_regrow_chunk(struct goalloc_pagealloc *p, unsigned long chunk);
 unsigned long goalloc_pagealloc_find_released(const struct goalloc_pagealloc *p);
 unsigned long goalloc_pagealloc_largest_free(const struct goalloc_pagealloc *p);
 int goalloc_pagealloc_own(struct goalloc_pagealloc *p, unsigned long base,
@@ -388,6 +387,9 @@ unsigned long goalloc_pagealloc_find_scavenge(const struct goalloc_pagealloc *p,
 
 #ifdef GOALLOC_DEBUG
 /* Tests and debugging only: GOALLOC_DEBUG builds (see Kbuild). */
+int goalloc_pagealloc_grow(struct goalloc_pagealloc *p, unsigned long chunk);
+bool goalloc_pagealloc_release_chunk(struct goalloc_pagealloc *p, unsigned long chunk);
+int goalloc_pagealloc_regrow_chunk(struct goalloc_pagealloc *p, unsigned long chunk);
 unsigned long goalloc_pagealloc_find_free_chunk(const struct goalloc_pagealloc *p);
 int goalloc_pagealloc_load_chunk(struct goalloc_pagealloc *p, unsigned long chunk,
 				 const u64 *alloc, const u64 *scav);
