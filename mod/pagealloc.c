@@ -105,7 +105,6 @@ static u64 merge_entries(const struct goalloc_pagealloc *p, const u64 *sums,
 	return goalloc_pallocsum_pack(start, best, end);
 }
 
-
 /*
  * Longest zero run lying strictly inside word @x (its low zeros already
  * shifted out, so bit 0 is set), if longer than @best; @best otherwise.
@@ -171,8 +170,10 @@ u64 goalloc_pallocbits_summarize(const u64 *b)
 	}
 	start = i * 64 + tz64(b[i]);
 	best = start;
-	/* Free pages seen since the last one in use; the first word's low
-	 * ones, counted in start already, count again harmlessly. */
+	/*
+	 * Free pages seen since the last one in use; the first word's low
+	 * ones, counted in start already, count again harmlessly.
+	 */
 	for (cur = 0; i < CHUNK_WORDS; i++) {
 		u64 x = b[i];
 
