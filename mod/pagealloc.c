@@ -687,15 +687,20 @@ static bool range_ok(const struct goalloc_pagealloc *p, unsigned long base,
 	       npages <= goalloc_pagealloc_npages(p) - base;
 }
 
-/* Set or clear [si, si + n) of one chunk, keeping the counters. */
+/*
+ * Set [si, si + n) of one chunk, keeping the counters.  Pages already in
+ * use (a bug) clear *contig: the summaries are then recomputed from the
+ * bitmaps rather than derived from the change.
+ */
 static unsigned int chunk_alloc_range(struct goalloc_pagealloc *p, unsigned long c,
-				      unsigned int si, unsigned int n)
+				      unsigned int si, unsigned int n, bool *contig)
 {
 	struct goalloc_palloc_data *d = &p->chunks[c];
 	unsigned int scav = goalloc_pagebits_popcnt_range(d->scavenged, si, n);
 
-	WARN_ON_ONCE(p->chunk_state[c] != GOALLOC_CHUNK_GROWN ||
-		     goalloc_pagebits_popcnt_range(d->pallocbits, si, n));
+	if (WARN_ON_ONCE(p->chunk_state[c] != GOALLOC_CHUNK_GROWN ||
+			 goalloc_pagebits_popcnt_range(d->pallocbits, si, n)))
+		*contig = false;
 	goalloc_pagebits_set_range(d->pallocbits, si, n);
 	goalloc_pagebits_clear_range(d->scavenged, si, n);
 	return scav;
@@ -738,20 +743,21 @@ unsigned long goalloc_pagealloc_alloc_range(struct goalloc_pagealloc *p,
 	unsigned long limit = base + npages - 1, c, scav = 0;
 	unsigned long sc = chunk_index(base), ec = chunk_index(limit);
 	unsigned int si = chunk_page_index(base), ei = chunk_page_index(limit);
+	bool contig = true;
 
 	if (WARN_ON_ONCE(!range_ok(p, base, npages)))
 		return 0;
 	if (sc == ec) {
-		scav = chunk_alloc_range(p, sc, si, ei + 1 - si);
+		scav = chunk_alloc_range(p, sc, si, ei + 1 - si, &contig);
 	} else {
-		scav = chunk_alloc_range(p, sc, si, CHUNK_PAGES - si);
+		scav = chunk_alloc_range(p, sc, si, CHUNK_PAGES - si, &contig);
 		for (c = sc + 1; c < ec; c++)
-			scav += chunk_alloc_range(p, c, 0, CHUNK_PAGES);
-		scav += chunk_alloc_range(p, ec, 0, ei + 1);
+			scav += chunk_alloc_range(p, c, 0, CHUNK_PAGES, &contig);
+		scav += chunk_alloc_range(p, ec, 0, ei + 1, &contig);
 	}
 	p->free_pages -= npages;
 	p->scav_pages -= scav;
-	goalloc_pagealloc_update(p, base, npages, true, true);
+	goalloc_pagealloc_update(p, base, npages, contig, true);
 	return scav;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_alloc_range);
