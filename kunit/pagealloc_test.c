@@ -1731,9 +1731,22 @@ static const struct pa_own_config pa_own_configs[] = {
  * (goalloc_pagealloc_check()) after each step, and by a naive scan of
  * every level now and then.
  */
+/* Chunks the random runs use: UP_SPAN at the start of each third. */
+#define UP_GROUPS	3
+#define UP_SPAN		12
+#define UP_PAGES	(UP_GROUPS * UP_SPAN * CP)
+
+/* The model's byte for heap page @page, in a chunk the run uses. */
+static u8 *up_model(u8 *alloc, unsigned long stride, unsigned long page)
+{
+	unsigned long c = page / CP;
+
+	return alloc + ((c / stride) * UP_SPAN + c % stride) * CP + page % CP;
+}
+
 GT_PARAM_CASE_DESC(pagealloc_update_random_test, pa_own_configs, name)
 {
-	unsigned long max_chunks = param->max_chunks, npages = max_chunks * CP;
+	unsigned long max_chunks = param->max_chunks, stride = max_chunks / UP_GROUPS;
 	unsigned long nops = GT_PICK(param->host_ops, param->kernel_ops);
 	struct goalloc_pagealloc *p = pa_test_init(GT_ARG, max_chunks);
 	u64 seed = gt_seed() + param->seed;
@@ -1745,15 +1758,15 @@ GT_PARAM_CASE_DESC(pagealloc_update_random_test, pa_own_configs, name)
 
 	p->disjoint = true;
 	p->ownership = true;
-	alloc = GT_ZALLOC(npages);
-	live = GT_ZALLOC(npages * sizeof(*live));
+	alloc = GT_ZALLOC(UP_PAGES);
+	live = GT_ZALLOC(nops * sizeof(*live));
 	GT_ASSERT_TRUE(alloc && live);
-	memset(alloc, 1, npages);
+	memset(alloc, 1, UP_PAGES);
 	for (op = 1; op <= nops; op++) {
 		unsigned int r = gt_rand(&seed) % 100;
 
 		/* Siblings under one parent, their cousins, and far chunks. */
-		c = (gt_rand(&seed) % 3) * (max_chunks / 3) + gt_rand(&seed) % 12;
+		c = (gt_rand(&seed) % UP_GROUPS) * stride + gt_rand(&seed) % UP_SPAN;
 		i = gt_rand(&seed) % CP;
 		n = gt_rand(&seed) % 4 ? 1 + gt_rand(&seed) % 40 : 1 + gt_rand(&seed) % CP;
 		if (r < 30) {				/* own a run of unowned pages */
@@ -1766,27 +1779,33 @@ GT_PARAM_CASE_DESC(pagealloc_update_random_test, pa_own_configs, name)
 					break;
 			GT_ASSERT_EQ_MSG(goalloc_pagealloc_own(p, c * CP + i, run), 0,
 					 "op %lu", op);
-			memset(alloc + c * CP + i, 0, run);
+			memset(up_model(alloc, stride, c * CP + i), 0, run);
 			cnt[0]++;
 		} else if (r < 45) {			/* give a free run back */
-			if (p->chunk_state[c] != GOALLOC_CHUNK_GROWN || alloc[c * CP + i])
+			u8 *m = up_model(alloc, stride, c * CP + i);
+
+			if (p->chunk_state[c] != GOALLOC_CHUNK_GROWN || *m)
 				continue;
-			for (run = 1; run < n && i + run < CP && !alloc[c * CP + i + run]; run++)
+			for (run = 1; run < n && i + run < CP && !m[run]; run++)
 				;
 			goalloc_pagealloc_disown(p, c * CP + i, run);
-			memset(alloc + c * CP + i, 1, run);
+			memset(m, 1, run);
 			cnt[1]++;
 		} else if (r < 75) {			/* first fit */
-			for (i = 0, run = 0, want = NONE; i < npages && want == NONE; i++) {
+			for (i = 0, run = 0, want = NONE; i < UP_PAGES && want == NONE; i++) {
 				run = i % CP == 0 || alloc[i] ? 0 : run;
 				if (!alloc[i] && ++run == n)
 					want = i + 1 - n;
+			}
+			if (want != NONE) {
+				c = want / CP;
+				want = ((c / UP_SPAN) * stride + c % UP_SPAN) * CP + want % CP;
 			}
 			got = goalloc_pagealloc_alloc(p, n, NULL);
 			GT_ASSERT_EQ_MSG(want, got, "op %lu alloc %lu", op, n);
 			if (got == NONE)
 				continue;
-			memset(alloc + got, 1, n);
+			memset(up_model(alloc, stride, got), 1, n);
 			live[nlive][0] = got;
 			live[nlive++][1] = n;
 			cnt[2]++;
@@ -1795,7 +1814,7 @@ GT_PARAM_CASE_DESC(pagealloc_update_random_test, pa_own_configs, name)
 				continue;
 			k = gt_rand(&seed) % nlive;
 			goalloc_pagealloc_free(p, live[k][0], live[k][1]);
-			memset(alloc + live[k][0], 0, live[k][1]);
+			memset(up_model(alloc, stride, live[k][0]), 0, live[k][1]);
 			live[k][0] = live[--nlive][0];
 			live[k][1] = live[nlive][1];
 			cnt[3]++;
@@ -1810,9 +1829,9 @@ GT_PARAM_CASE_DESC(pagealloc_update_random_test, pa_own_configs, name)
 		GT_ASSERT_LT_MSG(0, cnt[k], "operation %u never ran", k);
 	for (i = 0; i < nlive; i++) {
 		goalloc_pagealloc_free(p, live[i][0], live[i][1]);
-		memset(alloc + live[i][0], 0, live[i][1]);
+		memset(up_model(alloc, stride, live[i][0]), 0, live[i][1]);
 	}
-	for (i = 0, n = 0; i < npages; i++)
+	for (i = 0, n = 0; i < UP_PAGES; i++)
 		n += !alloc[i];
 	GT_ASSERT_EQ(n, p->free_pages);
 	pa_test_consistent(GT_ARG, p);
