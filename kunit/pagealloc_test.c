@@ -431,6 +431,20 @@ GT_CASE(pallocbits_summarize_random_test)
 		GT_ASSERT_EQ_MSG(summarize_slow(b), goalloc_pallocbits_summarize(b),
 				 "pattern %#llx", (unsigned long long)patterns[k]);
 	}
+	/* One word not full among full ones (what large spans leave). */
+	for (k = 0; k < ARRAY_SIZE(patterns); k++) {
+		for (w = 0; w < GOALLOC_PALLOC_CHUNK_WORDS; w++) {
+			memset(b, 0xff, sizeof(b));
+			b[w] = patterns[k];
+			GT_ASSERT_EQ_MSG(summarize_slow(b), goalloc_pallocbits_summarize(b),
+					 "pattern %#llx in word %u",
+					 (unsigned long long)patterns[k], w);
+			b[w] = ~patterns[k];
+			GT_ASSERT_EQ_MSG(summarize_slow(b), goalloc_pallocbits_summarize(b),
+					 "pattern ~%#llx in word %u",
+					 (unsigned long long)patterns[k], w);
+		}
+	}
 	/* Random words (sparse, dense, mixed) with long runs. */
 	for (k = 0; k < GT_PICK(30000, 300); k++) {
 		for (w = 0; w < GOALLOC_PALLOC_CHUNK_WORDS; w++) {
@@ -1617,6 +1631,212 @@ GT_PARAM_CASE_DESC(pagealloc_differential_test, pa_diff_configs, name)
 	pa_test_consistent(GT_ARG, p);
 }
 
+/* --------------------------------------------- incremental summary updates */
+
+/* Chunk @c's parent summary (8 chunks to an entry above the leaves). */
+static u64 up1(const struct goalloc_pagealloc *p, unsigned long c)
+{
+	return p->summary[p->nlevels - 2][c / 8];
+}
+
+/* Own [i, i + n) of chunk @c and check the whole tree from scratch. */
+static void up_own(GT_CTX, struct goalloc_pagealloc *p, unsigned long c,
+		   unsigned int i, unsigned int n)
+{
+	GT_ASSERT_EQ(goalloc_pagealloc_own(p, c * CP + i, n), 0);
+	pa_test_consistent(GT_ARG, p);
+}
+
+/*
+ * The cases a disjoint parent folds one changed child in by: the child that
+ * held the longest max shrinks (the children are merged again), a tie for
+ * the longest, a child below the longest, the first child's start, the last
+ * child's end, and a change that stops below the root.
+ */
+GT_CASE(pagealloc_update_path_test)
+{
+	struct goalloc_pagealloc *p = pa_test_init(GT_ARG, 300);
+	unsigned long a, b, root;
+
+	GT_ASSERT_EQ(p->nlevels, 3);
+	p->disjoint = true;
+	p->ownership = true;
+	up_own(GT_ARG, p, 3, 100, 40);		/* unique longest */
+	up_own(GT_ARG, p, 5, 0, 20);
+	up_own(GT_ARG, p, 12, 0, 30);		/* another parent */
+	GT_EXPECT_EQ(up1(p, 3), goalloc_pallocsum_pack(0, 40, 0));
+	GT_EXPECT_EQ(goalloc_pallocsum_max(p->summary[0][0]), 40);
+
+	/* The holder of the longest run shrinks: the next longest is found. */
+	a = goalloc_pagealloc_alloc(p, 40, NULL);
+	GT_ASSERT_EQ(a, 3 * CP + 100);
+	pa_test_consistent(GT_ARG, p);
+	GT_EXPECT_EQ(goalloc_pallocsum_max(up1(p, 3)), 20);
+	GT_EXPECT_EQ(goalloc_pallocsum_max(p->summary[0][0]), 30);
+	goalloc_pagealloc_free(p, a, 40);
+	pa_test_consistent(GT_ARG, p);
+	GT_EXPECT_EQ(goalloc_pallocsum_max(up1(p, 3)), 40);
+
+	/* A tie: one holder shrinking leaves the other's max in place. */
+	up_own(GT_ARG, p, 6, 200, 40);
+	a = goalloc_pagealloc_alloc(p, 40, NULL);
+	GT_ASSERT_EQ(a, 3 * CP + 100);
+	pa_test_consistent(GT_ARG, p);
+	GT_EXPECT_EQ(goalloc_pallocsum_max(up1(p, 3)), 40);
+	root = p->summary[0][0];
+	/* Below the longest: the parent, and so the root, stay as they are. */
+	b = goalloc_pagealloc_alloc(p, 20, NULL);
+	GT_ASSERT_EQ(b, 5 * CP);
+	pa_test_consistent(GT_ARG, p);
+	GT_EXPECT_EQ(goalloc_pallocsum_max(up1(p, 3)), 40);
+	GT_EXPECT_EQ(p->summary[0][0], root);
+	goalloc_pagealloc_free(p, b, 20);
+	goalloc_pagealloc_free(p, a, 40);
+	pa_test_consistent(GT_ARG, p);
+
+	/* First child's start and last child's end, up to the root. */
+	up_own(GT_ARG, p, 0, 0, 7);
+	up_own(GT_ARG, p, 7, CP - 9, 9);
+	GT_EXPECT_EQ(up1(p, 0), goalloc_pallocsum_pack(7, 40, 9));
+	GT_EXPECT_EQ(goalloc_pallocsum_start(p->summary[0][0]), 7);
+	a = goalloc_pagealloc_alloc(p, 7, NULL);
+	GT_ASSERT_EQ(a, 0);
+	pa_test_consistent(GT_ARG, p);
+	GT_EXPECT_EQ(goalloc_pallocsum_start(up1(p, 0)), 0);
+	GT_EXPECT_FALSE(goalloc_pagealloc_disown(p, 7 * CP + CP - 4, 4));
+	pa_test_consistent(GT_ARG, p);
+	GT_EXPECT_EQ(goalloc_pallocsum_end(up1(p, 0)), 0);
+	goalloc_pagealloc_free(p, a, 7);
+	pa_test_consistent(GT_ARG, p);
+	GT_EXPECT_EQ(up1(p, 0), goalloc_pallocsum_pack(7, 40, 0));
+}
+
+struct pa_own_config {
+	const char *name;
+	unsigned long max_chunks, host_ops, kernel_ops, seed;
+};
+
+/* Three levels (root 8), as a 1 GiB guest's heap, and four (root 8). */
+static const struct pa_own_config pa_own_configs[] = {
+	{ "257_chunks", 257, 6000, 400, 257 },
+	{ "2100_chunks", 2100, 3000, 150, 2100 },
+};
+
+/*
+ * The heap's way of using the page allocator: pages owned and given back
+ * a run at a time in a few neighbouring and distant chunks, and runs
+ * allocated and freed, each step checked against a flat model (the first
+ * fit) and against summaries recomputed from scratch: every leaf from its
+ * bitmap and every parent by merging all its children
+ * (goalloc_pagealloc_check()) after each step, and by a naive scan of
+ * every level now and then.
+ */
+/* Chunks the random runs use: UP_SPAN at the start of each third. */
+#define UP_GROUPS	3
+#define UP_SPAN		12
+#define UP_PAGES	(UP_GROUPS * UP_SPAN * CP)
+
+/* The model's byte for heap page @page, in a chunk the run uses. */
+static u8 *up_model(u8 *alloc, unsigned long stride, unsigned long page)
+{
+	unsigned long c = page / CP;
+
+	return alloc + ((c / stride) * UP_SPAN + c % stride) * CP + page % CP;
+}
+
+GT_PARAM_CASE_DESC(pagealloc_update_random_test, pa_own_configs, name)
+{
+	unsigned long max_chunks = param->max_chunks, stride = max_chunks / UP_GROUPS;
+	unsigned long nops = GT_PICK(param->host_ops, param->kernel_ops);
+	struct goalloc_pagealloc *p = pa_test_init(GT_ARG, max_chunks);
+	u64 seed = gt_seed() + param->seed;
+	unsigned long op, c, i, n, got, want, run, where, nlive = 0;
+	unsigned long (*live)[2];
+	unsigned int k, cnt[4] = {};
+	const char *why;
+	u8 *alloc;
+
+	p->disjoint = true;
+	p->ownership = true;
+	alloc = GT_ZALLOC(UP_PAGES);
+	live = GT_ZALLOC(nops * sizeof(*live));
+	GT_ASSERT_TRUE(alloc && live);
+	memset(alloc, 1, UP_PAGES);
+	for (op = 1; op <= nops; op++) {
+		unsigned int r = gt_rand(&seed) % 100;
+
+		/* Siblings under one parent, their cousins, and far chunks. */
+		c = (gt_rand(&seed) % UP_GROUPS) * stride + gt_rand(&seed) % UP_SPAN;
+		i = gt_rand(&seed) % CP;
+		n = gt_rand(&seed) % 4 ? 1 + gt_rand(&seed) % 40 : 1 + gt_rand(&seed) % CP;
+		if (r < 30) {				/* own a run of unowned pages */
+			if (p->chunk_state[c] == GOALLOC_CHUNK_GROWN &&
+			    !goalloc_pagebits_get(p->chunks[c].scavenged, i))
+				continue;
+			for (run = 1; run < n && i + run < CP; run++)
+				if (p->chunk_state[c] == GOALLOC_CHUNK_GROWN &&
+				    !goalloc_pagebits_get(p->chunks[c].scavenged, i + run))
+					break;
+			GT_ASSERT_EQ_MSG(goalloc_pagealloc_own(p, c * CP + i, run), 0,
+					 "op %lu", op);
+			memset(up_model(alloc, stride, c * CP + i), 0, run);
+			cnt[0]++;
+		} else if (r < 45) {			/* give a free run back */
+			u8 *m = up_model(alloc, stride, c * CP + i);
+
+			if (p->chunk_state[c] != GOALLOC_CHUNK_GROWN || *m)
+				continue;
+			for (run = 1; run < n && i + run < CP && !m[run]; run++)
+				;
+			goalloc_pagealloc_disown(p, c * CP + i, run);
+			memset(m, 1, run);
+			cnt[1]++;
+		} else if (r < 75) {			/* first fit */
+			for (i = 0, run = 0, want = NONE; i < UP_PAGES && want == NONE; i++) {
+				run = i % CP == 0 || alloc[i] ? 0 : run;
+				if (!alloc[i] && ++run == n)
+					want = i + 1 - n;
+			}
+			if (want != NONE) {
+				c = want / CP;
+				want = ((c / UP_SPAN) * stride + c % UP_SPAN) * CP + want % CP;
+			}
+			got = goalloc_pagealloc_alloc(p, n, NULL);
+			GT_ASSERT_EQ_MSG(want, got, "op %lu alloc %lu", op, n);
+			if (got == NONE)
+				continue;
+			memset(up_model(alloc, stride, got), 1, n);
+			live[nlive][0] = got;
+			live[nlive++][1] = n;
+			cnt[2]++;
+		} else {				/* free */
+			if (!nlive)
+				continue;
+			k = gt_rand(&seed) % nlive;
+			goalloc_pagealloc_free(p, live[k][0], live[k][1]);
+			memset(up_model(alloc, stride, live[k][0]), 0, live[k][1]);
+			live[k][0] = live[--nlive][0];
+			live[k][1] = live[nlive][1];
+			cnt[3]++;
+		}
+		GT_ASSERT_EQ_MSG(goalloc_pagealloc_check(p, &why, &where), 0,
+				 "op %lu: %s at %lu", op, why, where);
+		if (op % GT_PICK(500, 50) == 0)
+			pa_test_consistent(GT_ARG, p);
+	}
+	GT_LOG("ops: own %u disown %u alloc %u free %u", cnt[0], cnt[1], cnt[2], cnt[3]);
+	for (k = 0; k < 4; k++)
+		GT_ASSERT_LT_MSG(0, cnt[k], "operation %u never ran", k);
+	for (i = 0; i < nlive; i++) {
+		goalloc_pagealloc_free(p, live[i][0], live[i][1]);
+		memset(up_model(alloc, stride, live[i][0]), 0, live[i][1]);
+	}
+	for (i = 0, n = 0; i < UP_PAGES; i++)
+		n += !alloc[i];
+	GT_ASSERT_EQ(n, p->free_pages);
+	pa_test_consistent(GT_ARG, p);
+}
+
 #ifdef __KERNEL__
 static struct kunit_case goalloc_pagealloc_cases[] = {
 	KUNIT_CASE(pallocsum_pack_test),
@@ -1637,6 +1857,8 @@ static struct kunit_case goalloc_pagealloc_cases[] = {
 	KUNIT_CASE(pagealloc_ownership_test),
 	KUNIT_CASE(pagealloc_big_tree_test),
 	KUNIT_CASE_PARAM(pagealloc_differential_test, pagealloc_differential_test_gen_params),
+	KUNIT_CASE(pagealloc_update_path_test),
+	KUNIT_CASE_PARAM(pagealloc_update_random_test, pagealloc_update_random_test_gen_params),
 	{}
 };
 

@@ -105,44 +105,38 @@ static u64 merge_entries(const struct goalloc_pagealloc *p, const u64 *sums,
 	return goalloc_pallocsum_pack(start, best, end);
 }
 
-
 /*
- * Longest zero run lying strictly inside one word of @b, if longer than @max.
- * A word's zero runs are shrunk by @max by or-ing in right-shifted copies of
+ * Longest zero run lying strictly inside word @x (its low zeros already
+ * shifted out, so bit 0 is set), if longer than @best; @best otherwise.
+ * The zero runs are shrunk by @best by or-ing in right-shifted copies of
  * the word; the shift can double each round because the runs of ones grow
  * with it.  A zero that survives marks a longer run, which raises the bar.
- * Every word is non-zero here, or the caller's @max would already be >= 64.
  */
-static unsigned int summarize_inner(const u64 *b, unsigned int best)
+static unsigned int word_inner_max(u64 x, unsigned int best)
 {
-	unsigned int i;
+	unsigned int p = best, k = 1, j;
 
-	for (i = 0; i < CHUNK_WORDS; i++) {
-		u64 x = b[i] >> tz64(b[i]);	/* the low run is already counted */
-		unsigned int p = best, k = 1, j;
-
-		/* x & (x + 1) == 0: no zero left below the top one. */
-		while (x & (x + 1)) {
-			while (p > 0) {
-				if (p <= k) {
-					x |= x >> p;
-					break;
-				}
-				x |= x >> k;
-				if (!(x & (x + 1)))
-					break;
-				p -= k;
-				k *= 2;
+	/* x & (x + 1) == 0: no zero left below the top one. */
+	while (x & (x + 1)) {
+		while (p > 0) {
+			if (p <= k) {
+				x |= x >> p;
+				break;
 			}
+			x |= x >> k;
 			if (!(x & (x + 1)))
 				break;
-			/* The lowest surviving zero run lengthens the maximum. */
-			x >>= tz64(~x);
-			j = tz64(x);
-			x >>= j;
-			best += j;
-			p = j;
+			p -= k;
+			k *= 2;
 		}
+		if (!(x & (x + 1)))
+			break;
+		/* The lowest surviving zero run lengthens the maximum. */
+		x >>= tz64(~x);
+		j = tz64(x);
+		x >>= j;
+		best += j;
+		p = j;
 	}
 	return best;
 }
@@ -151,35 +145,55 @@ static unsigned int summarize_inner(const u64 *b, unsigned int best)
  * goalloc_pallocbits_summarize() - Summary of one chunk's allocation bitmap.
  * @b: GOALLOC_PALLOC_CHUNK_WORDS words, 1 = in use.
  *
- * Runs that touch word boundaries are measured a word at a time.  Only when
- * the longest of them is under 62 pages can a run inside a single word be
- * longer, so only then are the words' interiors searched.
+ * A chunk entirely in use (as after its last run went, or one the heap owns
+ * little of) is found with one pass of ands.  Otherwise the words are
+ * walked once: runs that touch word boundaries are measured with bit
+ * counts, and a run inside a word is looked for only when the word holds
+ * more zeros between its lowest and highest one than the longest run so
+ * far, which full and half-used words (what large spans leave) never do.
  *
  * Context: Any context.
  * Return: the packed (start, max, end) free-run summary.
  */
 u64 goalloc_pallocbits_summarize(const u64 *b)
 {
-	unsigned int start = ~0U, best = 0, cur = 0, i;
+	unsigned int start, best, cur, i, t, z;
+	u64 all = b[0];
 
-	for (i = 0; i < CHUNK_WORDS; i++) {
+	for (i = 1; i < CHUNK_WORDS; i++)
+		all &= b[i];
+	if (!~all)
+		return 0;
+	for (i = 0; !b[i]; i++) {
+		if (i == CHUNK_WORDS - 1)
+			return GOALLOC_PALLOC_FREE_CHUNK_SUM;
+	}
+	start = i * 64 + tz64(b[i]);
+	best = start;
+	/*
+	 * Free pages seen since the last one in use; the first word's low
+	 * ones, counted in start already, count again harmlessly.
+	 */
+	for (cur = 0; i < CHUNK_WORDS; i++) {
 		u64 x = b[i];
 
+		if (!~x) {
+			best = max(best, cur);
+			cur = 0;
+			continue;
+		}
 		if (!x) {
 			cur += 64;
 			continue;
 		}
-		cur += tz64(x);
-		if (start == ~0U)
-			start = cur;
-		best = max(best, cur);
-		cur = lz64(x);
+		t = tz64(x);
+		z = lz64(x);
+		best = max(best, cur + t);
+		cur = z;
+		if (64 - hweight64(x) - t - z > best)
+			best = word_inner_max(x >> t, best);
 	}
-	if (start == ~0U)
-		return GOALLOC_PALLOC_FREE_CHUNK_SUM;
 	best = max(best, cur);
-	if (best < 64 - 2)
-		best = summarize_inner(b, best);
 	return goalloc_pallocsum_pack(start, best, cur);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pallocbits_summarize);
@@ -363,18 +377,132 @@ void goalloc_pagealloc_destroy(struct goalloc_pagealloc *p)
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_destroy);
 
+/* Free pages right below page @i of chunk bitmap @b (0 if @i is 0). */
+static unsigned int zeros_below(const u64 *b, unsigned int i)
+{
+	unsigned int w = i / 64, n = i % 64;
+	u64 x = b[w] & goalloc_pagebits_mask(0, n);
+
+	if (x)
+		return n - fls64(x);
+	while (w-- > 0) {
+		if (b[w])
+			return n + lz64(b[w]);
+		n += 64;
+	}
+	return n;
+}
+
+/* Free pages from page @j of chunk bitmap @b up (0 if @j is the end). */
+static unsigned int zeros_from(const u64 *b, unsigned int j)
+{
+	unsigned int w = j / 64, n;
+	u64 x;
+
+	if (j >= CHUNK_PAGES)
+		return 0;
+	x = b[w] >> (j % 64);
+	if (x)
+		return tz64(x);
+	for (n = 64 - j % 64; ++w < CHUNK_WORDS; n += 64) {
+		if (b[w])
+			return n + tz64(b[w]);
+	}
+	return n;
+}
+
+/*
+ * Leaf summary of chunk bitmap @b after pages [@i, @i + @n), all free
+ * before, were allocated, or all in use before were freed (@alloc false),
+ * from the old summary @sum.  The free run that holds or held the range is
+ * measured from the bitmap's neighbouring words; a free can only lengthen
+ * the maximum, an allocation shortens it only if it split the longest
+ * run, and only then is the whole bitmap summarized again.
+ */
+static u64 leaf_after(const u64 *b, u64 sum, unsigned int i, unsigned int n, bool alloc)
+{
+	unsigned int lo = zeros_below(b, i), hi = zeros_from(b, i + n);
+	unsigned int run = lo + n + hi, start, best, end;
+	bool at_start = lo == i, at_end = i + n + hi == CHUNK_PAGES;
+
+	goalloc_pallocsum_unpack(sum, &start, &best, &end);
+	if (alloc) {
+		if (run >= best)
+			return goalloc_pallocbits_summarize(b);
+		if (at_start)
+			start = lo;
+		if (at_end)
+			end = hi;
+	} else {
+		best = max(best, run);
+		if (at_start)
+			start = run;
+		if (at_end)
+			end = run;
+	}
+	return goalloc_pallocsum_pack(start, best, end);
+}
+
+/* The max field of a packed summary, in place. */
+#define SUM_MAX_FIELD	(GOALLOC_PALLOC_SUM_MASK << GOALLOC_PALLOC_SUM_SHIFT)
+#define SUM_START_FIELD	GOALLOC_PALLOC_SUM_MASK
+#define SUM_END_FIELD	(GOALLOC_PALLOC_SUM_MASK << (2 * GOALLOC_PALLOC_SUM_SHIFT))
+
+/*
+ * Disjoint chunks: carry the change of entry @idx of level @l + 1 from @old
+ * to @sum up to the root.  A parent is its first child's start, its last
+ * child's end and its children's longest max (merge_entries()), so one
+ * changed child is folded in without merging all of them, unless it held
+ * the longest max and shrank; the walk stops at the first parent that does
+ * not change.  No run is longer than a chunk, so no summary has the
+ * all-2^21 form and the fields compare and move in place.
+ */
+static void update_path(struct goalloc_pagealloc *p, int l, unsigned long idx,
+			u64 old, u64 sum)
+{
+	for (; l >= 0; l--) {
+		unsigned int bits = p->level_bits[l + 1], k;
+		unsigned long last = (1UL << bits) - 1, pi = idx >> bits;
+		u64 was = p->summary[l][pi], best = was & SUM_MAX_FIELD, m, y;
+
+		m = sum & SUM_MAX_FIELD;
+		if (m >= best) {
+			best = m;
+		} else if ((old & SUM_MAX_FIELD) >= best) {
+			const u64 *kids = &p->summary[l + 1][pi << bits];
+
+			for (best = 0, k = 0; k <= last; k++)
+				best = max(best, kids[k] & SUM_MAX_FIELD);
+		}
+		y = (was & ~SUM_MAX_FIELD) | best;
+		if (!(idx & last))
+			y = (y & ~SUM_START_FIELD) | (sum & SUM_START_FIELD);
+		if ((idx & last) == last)
+			y = (y & ~SUM_END_FIELD) | (sum & SUM_END_FIELD);
+		if (y == was)
+			return;
+		p->summary[l][pi] = y;
+		old = was;
+		sum = y;
+		idx = pi;
+	}
+}
+
 /**
  * goalloc_pagealloc_update() - Bring the summaries up to date after a bitmap
  *	change (Go's pageAlloc.update).
  * @p: page allocator.
  * @base: first page whose bits changed.
  * @npages: pages in the changed range, >= 1.
- * @contig: the range was allocated or freed as a whole, so chunks strictly
- *	inside it are entirely in use (@alloc) or entirely free.
+ * @contig: the range was allocated or freed as a whole: every page of it
+ *	was free before and is in use now (@alloc), or the other way round.
  * @alloc: the change was an allocation.
  *
- * Recomputes the touched leaves, then re-merges each touched 8-entry block
- * level by level, stopping at the first level where nothing changed.
+ * A contiguous change inside one chunk updates the leaf from the run around
+ * the range; any other change recomputes the touched leaves.  Above the
+ * leaves, disjoint chunks fold one changed entry into its parent at each
+ * level; otherwise each touched 8-entry block is re-merged.  Either way the
+ * walk stops at the first level where nothing changed.
  *
  * Context: mheap lock held.
  */
@@ -388,11 +516,18 @@ void goalloc_pagealloc_update(struct goalloc_pagealloc *p, unsigned long base,
 	int l;
 
 	if (sc == ec) {
-		u64 y = goalloc_pallocbits_summarize(p->chunks[sc].pallocbits);
+		const u64 *b = p->chunks[sc].pallocbits;
+		u64 old = leaf[sc], y;
 
-		if (leaf[sc] == y)
+		y = contig ? leaf_after(b, old, chunk_page_index(base), npages, alloc) :
+			     goalloc_pallocbits_summarize(b);
+		if (old == y)
 			return;
 		leaf[sc] = y;
+		if (p->disjoint) {
+			update_path(p, p->nlevels - 2, sc, old, y);
+			return;
+		}
 	} else if (contig) {
 		leaf[sc] = goalloc_pallocbits_summarize(p->chunks[sc].pallocbits);
 		for (c = sc + 1; c < ec; c++)
@@ -552,15 +687,20 @@ static bool range_ok(const struct goalloc_pagealloc *p, unsigned long base,
 	       npages <= goalloc_pagealloc_npages(p) - base;
 }
 
-/* Set or clear [si, si + n) of one chunk, keeping the counters. */
+/*
+ * Set [si, si + n) of one chunk, keeping the counters.  Pages already in
+ * use (a bug) clear *contig: the summaries are then recomputed from the
+ * bitmaps rather than derived from the change.
+ */
 static unsigned int chunk_alloc_range(struct goalloc_pagealloc *p, unsigned long c,
-				      unsigned int si, unsigned int n)
+				      unsigned int si, unsigned int n, bool *contig)
 {
 	struct goalloc_palloc_data *d = &p->chunks[c];
 	unsigned int scav = goalloc_pagebits_popcnt_range(d->scavenged, si, n);
 
-	WARN_ON_ONCE(p->chunk_state[c] != GOALLOC_CHUNK_GROWN ||
-		     goalloc_pagebits_popcnt_range(d->pallocbits, si, n));
+	if (WARN_ON_ONCE(p->chunk_state[c] != GOALLOC_CHUNK_GROWN ||
+			 goalloc_pagebits_popcnt_range(d->pallocbits, si, n)))
+		*contig = false;
 	goalloc_pagebits_set_range(d->pallocbits, si, n);
 	goalloc_pagebits_clear_range(d->scavenged, si, n);
 	return scav;
@@ -603,20 +743,21 @@ unsigned long goalloc_pagealloc_alloc_range(struct goalloc_pagealloc *p,
 	unsigned long limit = base + npages - 1, c, scav = 0;
 	unsigned long sc = chunk_index(base), ec = chunk_index(limit);
 	unsigned int si = chunk_page_index(base), ei = chunk_page_index(limit);
+	bool contig = true;
 
 	if (WARN_ON_ONCE(!range_ok(p, base, npages)))
 		return 0;
 	if (sc == ec) {
-		scav = chunk_alloc_range(p, sc, si, ei + 1 - si);
+		scav = chunk_alloc_range(p, sc, si, ei + 1 - si, &contig);
 	} else {
-		scav = chunk_alloc_range(p, sc, si, CHUNK_PAGES - si);
+		scav = chunk_alloc_range(p, sc, si, CHUNK_PAGES - si, &contig);
 		for (c = sc + 1; c < ec; c++)
-			scav += chunk_alloc_range(p, c, 0, CHUNK_PAGES);
-		scav += chunk_alloc_range(p, ec, 0, ei + 1);
+			scav += chunk_alloc_range(p, c, 0, CHUNK_PAGES, &contig);
+		scav += chunk_alloc_range(p, ec, 0, ei + 1, &contig);
 	}
 	p->free_pages -= npages;
 	p->scav_pages -= scav;
-	goalloc_pagealloc_update(p, base, npages, true, true);
+	goalloc_pagealloc_update(p, base, npages, contig, true);
 	return scav;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_pagealloc_alloc_range);
