@@ -83,6 +83,13 @@ msg "$(tail -n 1 "$out/docs.log")"
 taps+=(--harness-tap "docs=$out/docs.tap")
 step docs
 
+# scripts/heapmap.py renders a known heap_map dump; the test decodes the
+# PNG and checks sizes, legend and pixels (a second, and TAP for the judge).
+rm -f "$out/heapmap.tap"
+python3 "$hdir/heapmap_test.py" --tap "$out/heapmap.tap" --keep "$out/heapmap" \
+	>"$out/heapmap.log" 2>&1 || grep -E '^not ok' "$out/heapmap.log" | sed 's/^/    /' >&2 || true
+taps+=(--harness-tap "heapmap=$out/heapmap.tap")
+
 # 3. Modules against the test kernel tree.  The sources are copied to
 #    build/check/src and built there (make demo uses build/demo/src): objects
 #    for the KASAN/KUnit test kernel and for Debian's stock kernel can never

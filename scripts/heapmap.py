@@ -403,7 +403,7 @@ def main():
     ap.add_argument('--log', help='take the dump from a guest log')
     ap.add_argument('--step', help='with --log: the @@HEAPMAP block to take')
     ap.add_argument('--list', action='store_true', help='with --log: list its blocks')
-    ap.add_argument('--title', default='', help='text after the title')
+    ap.add_argument('--title', help='text after the title (default: the step)')
     ap.add_argument('--layout', help='write where things were drawn (JSON)')
     a = ap.parse_args()
     try:
@@ -427,7 +427,7 @@ def main():
         return 2
     if not a.output:
         ap.error('-o FILE.png')
-    cv, lay = render(d, a.title or a.step or '')
+    cv, lay = render(d, a.title if a.title is not None else a.step or '')
     with open(a.output, 'wb') as f:
         f.write(cv.png())
     if a.layout:
