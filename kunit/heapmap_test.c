@@ -8,6 +8,8 @@
  */
 #include <kunit/test.h>
 #include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/uio.h>
 #include <linux/kthread.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
@@ -254,7 +256,23 @@ static void hm_read_file(struct kunit *test, char *buf, size_t len, unsigned int
 		KUNIT_FAIL(test, "open: %ld", PTR_ERR(file));
 		return;
 	}
-	while ((n = kernel_read(file, buf, len - 1, &pos)) > 0) {
+	/*
+	 * debugfs's proxy has no read_iter, so kernel_read() cannot read the
+	 * file: read its seq_file (file->private_data, set by seq_open())
+	 * directly, as read() would through the proxy.
+	 */
+	for (;;) {
+		struct kvec kv = { .iov_base = buf, .iov_len = len - 1 };
+		struct iov_iter iter;
+		struct kiocb kiocb;
+
+		init_sync_kiocb(&kiocb, file);
+		kiocb.ki_pos = pos;
+		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, len - 1);
+		n = seq_read_iter(&kiocb, &iter);
+		if (n <= 0)
+			break;
+		pos = kiocb.ki_pos;
 		buf[n] = '\0';
 		if (!got)
 			memcpy(first, buf, min_t(size_t, n, sizeof(head) - 1));
@@ -339,4 +357,5 @@ static struct kunit_suite goalloc_heapmap_suite = {
 	.name = "goalloc_heapmap",
 	.test_cases = goalloc_heapmap_cases,
 };
+
 kunit_test_suite(goalloc_heapmap_suite);
