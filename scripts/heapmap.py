@@ -301,7 +301,7 @@ def render(d, title=''):
     # Heights: title 2 lines, state legend 1, class legend 2, grid, bars.
     legend_h = 3 * LINE + LINE + 2 * LINE + LINE // 2
     grid_rows = -(-len(frames) // FRAMES_PER_ROW)
-    grid_h = max(1, grid_rows) * (fh + FRAME_GAP)
+    grid_h = grid_rows * (fh + FRAME_GAP) if frames else 2 * LINE
     other = [s for s in d['spans'] if s['kind'] != 'small']
     bars_h = LINE * (2 + len(occ) + (1 if other else 0))
     height = MARGIN + legend_h + grid_h + bars_h + MARGIN
