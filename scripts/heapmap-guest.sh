@@ -43,9 +43,9 @@ check_dump() {
 	}' "$1"
 }
 
-(for i in 1 2 3; do goallocctl demo >/dev/null 2>&1 || exit 1; done) &
+(for _ in 1 2 3; do goallocctl demo >/dev/null 2>&1 || exit 1; done) &
 work=$!
-bad= best=0 nr=0
+bad='' best=0 nr=0
 while [ $nr -lt $READS ]; do
 	nr=$((nr + 1))
 	cat $F >/tmp/hm.$nr || bad="read $nr failed"
@@ -54,9 +54,9 @@ while [ $nr -lt $READS ]; do
 		break
 	fi
 	echo "# read $nr: $r (frames, spans)"
-	set -- $r
-	if [ "$2" -ge "$best" ]; then
-		best=$2
+	spans=${r#* }
+	if [ "$spans" -ge "$best" ]; then
+		best=$spans
 		cp /tmp/hm.$nr /tmp/hm.best
 	fi
 done
