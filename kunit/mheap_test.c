@@ -904,6 +904,50 @@ static void goalloc_mheap_returns_memory_test(struct kunit *test)
 			    "%lu KiB still held after %lu ms", (free0 - free2) >> 10, waited);
 }
 
+/*
+ * Explicitly freed slots come back by sweeping, and a class's refill sweeps
+ * only its own spans, so a heap that frees objects of one class and then
+ * allocates another must sweep before it grows: 2 MiB of 1 KiB objects,
+ * all freed, then 2 MiB of 2 KiB objects.  No pacer cycle can start (a huge
+ * GOGC), so without goalloc_sweep_before_grow() the second round owns twice
+ * the pages.  Slack: per CPU, a page cache (64 pages another CPU cannot
+ * use) and the spans its mcache keeps; and one growth (1/16 of the heap).
+ */
+#define SBG_BYTES	(2UL << 20)
+
+static void goalloc_mheap_sweep_before_grow_test(struct kunit *test)
+{
+	static const u32 sizes[] = { 1024, 2048 };
+	unsigned long owned[2], cycles, slack;
+	struct gk_objset *os;
+	unsigned int i, round;
+
+	gk_quiesce(test);
+	/* From an empty heap, so the first round grows it. */
+	goalloc_release();
+	gk_keep_pages(test);
+	os = gk_objset_new(test, SBG_BYTES / sizes[0]);
+	slack = num_online_cpus() * (GOALLOC_PAGE_CACHE_PAGES + 2) +
+		SBG_BYTES / GOALLOC_PAGE_SIZE / 16;
+	cycles = READ_ONCE(goalloc_sweeper.grow_cycles);
+	for (round = 0; round < 2; round++) {
+		os->n = 0;
+		for (i = 0; i < SBG_BYTES / sizes[round]; i++) {
+			u32 *p = gk_alloc(os, sizes[round], GOALLOC_NOSCAN);
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			p[0] = round;
+		}
+		owned[round] = gk_owned_pages();
+		gk_free_all(test, os);
+	}
+	kunit_info(test, "owned %lu pages after 2 MiB of 1 KiB objects, %lu after 2 MiB of 2 KiB more\n",
+		   owned[0], owned[1]);
+	KUNIT_EXPECT_LE(test, owned[1], owned[0] + slack);
+	KUNIT_EXPECT_GT(test, READ_ONCE(goalloc_sweeper.grow_cycles), cycles);
+	gk_settle();
+}
+
 static void mheap_restore_limit(void *ctx)
 {
 	WRITE_ONCE(goalloc_memory_limit_mb, (unsigned long)ctx);
@@ -998,6 +1042,7 @@ static struct kunit_case goalloc_mheap_cases[] = {
 	KUNIT_CASE(goalloc_mheap_accounting_test),
 	KUNIT_CASE(goalloc_mheap_no_cross_arena_test),
 	KUNIT_CASE(goalloc_mheap_pacer_test),
+	KUNIT_CASE(goalloc_mheap_sweep_before_grow_test),
 	KUNIT_CASE_SLOW(goalloc_mheap_returns_memory_test),
 	{}
 };

@@ -14,7 +14,9 @@
 #include <goalloc.h>
 #include "goalloc/debugfs.h"
 #include "goalloc/heapmap.h"
+#include "goalloc/malloc.h"
 #include "goalloc/mgcpacer.h"
+#include "goalloc/mgcsweep.h"
 #include "goalloc/proc.h"
 #include "goalloc/stats.h"
 
@@ -159,8 +161,18 @@ static int mheap_show(struct seq_file *m, void *v)
 	seq_printf(m, "sweepgen %u\n", h->sweepgen);
 	seq_printf(m, "mspans %ld\n", atomic_long_read(&h->nspans));
 	spin_unlock(&h->lock);
+	/* Growth's outcomes move under grow_mutex: a racy read. */
+	seq_printf(m, "grows %lu\n", READ_ONCE(h->grows.ok));
+	seq_printf(m, "grows_smaller %lu\n", READ_ONCE(h->grows.smaller));
+	seq_printf(m, "grows_raced %lu\n", READ_ONCE(h->grows.raced));
+	seq_printf(m, "grow_fail_cap %lu\n", READ_ONCE(h->grows.cap));
+	seq_printf(m, "grow_fail_injected %lu\n", READ_ONCE(h->grows.injected));
+	seq_printf(m, "grow_fail_kernel %lu\n", READ_ONCE(h->grows.kernel));
+	seq_printf(m, "grow_fail_slots %lu\n", READ_ONCE(h->grows.slots));
+	seq_printf(m, "grow_retries_out %ld\n", atomic_long_read(&goalloc_grow_retries_out));
 	/* The pacer's fields move without mheap.lock (mgcpacer.h). */
 	seq_printf(m, "cycles %llu\n", READ_ONCE(goalloc_pacer.cycles));
+	seq_printf(m, "cycles_before_grow %lu\n", READ_ONCE(goalloc_sweeper.grow_cycles));
 	seq_printf(m, "trigger %llu\n", READ_ONCE(goalloc_pacer.trigger));
 	seq_printf(m, "heap_marked %llu\n", READ_ONCE(goalloc_pacer.heap_marked));
 	seq_printf(m, "heap_live %lld\n", (s64)atomic64_read(&goalloc_pacer.heap_live));

@@ -54,6 +54,7 @@ bool goalloc_warn_bad_free = true;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_warn_bad_free);
 atomic_long_t goalloc_bad_frees;
 EXPORT_SYMBOL_IF_KUNIT(goalloc_bad_frees);
+atomic_long_t goalloc_grow_retries_out;
 
 /*
  * The alloc word bits of a tiny object of n bytes at offset 0 (its start and
@@ -87,10 +88,12 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 	struct goalloc_mspan *s;
 	unsigned long v;
 	int tries;
+	u32 need;
 
 	/*
-	 * Each grow either adds an arena or found that someone else did; a
-	 * few rounds settle any race, and the bound guarantees progress.
+	 * Each round sweeps dead slots back, grows the heap, or finds that
+	 * someone else did; a few rounds settle any race, and the bound
+	 * guarantees progress.
 	 */
 	for (tries = 0; tries < 8; tries++) {
 		if (!err) {
@@ -109,9 +112,14 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 		}
 		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT))
 			return 0;
-		/* Grow with no lock held, then start over on whatever CPU. */
+		/*
+		 * Sweep or grow with no lock held, then start over on whatever
+		 * CPU.  A cycle in place of growth counts as a try.
+		 */
 		local_unlock(&goalloc_allp->lock);
-		err = goalloc_mheap_grow(npages ?: goalloc_class_to_allocnpages[spanclass >> 1]);
+		need = npages ?: goalloc_class_to_allocnpages[spanclass >> 1];
+		err = goalloc_sweep_before_grow((u64)need << GOALLOC_PAGE_SHIFT) ? 0 :
+		      goalloc_mheap_grow(need);
 		local_lock(&goalloc_allp->lock);
 		*ppp = pp = this_cpu_ptr(goalloc_allp);
 		if (err)
@@ -125,6 +133,7 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 			}
 		}
 	}
+	atomic_long_inc(&goalloc_grow_retries_out);
 	return 0;
 }
 
@@ -647,7 +656,7 @@ void goalloc_gc(void)
 EXPORT_SYMBOL_GPL(goalloc_gc);
 
 /**
- * goalloc_release() - give every free arena back to the kernel
+ * goalloc_release() - give every free page back to the kernel
  *
  * Drains the per-CPU caches and runs a full sweep cycle first.
  *

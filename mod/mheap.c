@@ -674,6 +674,7 @@ int goalloc_mheap_grow(u32 npages)
 	/* Someone else grew meanwhile: let the caller retry first. */
 	if (goalloc_pagealloc_largest_free(&h->pages) >= npages) {
 		spin_unlock(&h->lock);
+		h->grows.raced++;
 		mutex_unlock(&h->grow_mutex);
 		return 0;
 	}
@@ -685,6 +686,10 @@ int goalloc_mheap_grow(u32 npages)
 	err = h->pages_owned + (1UL << (order - 1)) > h->max_pages ? -ENOMEM : 0;
 	spin_unlock(&h->lock);
 	if (err || goalloc_should_fail(&goalloc_fail_grow, PAGE_SIZE << order)) {
+		if (err)
+			h->grows.cap++;
+		else
+			h->grows.injected++;
 		mutex_unlock(&h->grow_mutex);
 		return -ENOMEM;
 	}
@@ -699,12 +704,17 @@ int goalloc_mheap_grow(u32 npages)
 	 */
 	page = alloc_pages(order > need ? gfp | __GFP_NORETRY : gfp | __GFP_RETRY_MAYFAIL,
 			   order);
+	if (page)
+		h->grows.ok++;
 	if (!page && order > need) {
 		order = need;
 		/* What is needed is worth compaction and reclaim, not the OOM killer. */
 		page = alloc_pages(gfp | __GFP_RETRY_MAYFAIL, order);
+		if (page)
+			h->grows.smaller++;
 	}
 	if (!page) {
+		h->grows.kernel++;
 		mutex_unlock(&h->grow_mutex);
 		return -ENOMEM;
 	}
@@ -712,8 +722,10 @@ int goalloc_mheap_grow(u32 npages)
 	split_page(page, order);
 	n = 1U << (order - (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
 	err = heap_own((unsigned long)page_address(page), n, want_init_on_alloc(gfp));
-	if (err)
+	if (err) {
+		h->grows.slots++;
 		free_kernel_pages((unsigned long)page_address(page), 1UL << order);
+	}
 	mutex_unlock(&h->grow_mutex);
 	return err ? -ENOMEM : 0;
 }

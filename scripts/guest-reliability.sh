@@ -58,6 +58,11 @@ run() {
 	echo "@@END"
 	echo "@@EXIT $name $rc"
 	[ "$rc" = 0 ] || failed=$((failed + 1))
+	# Growth's outcomes so far: an unexpected ENOMEM shows where it came from.
+	if [ -r /sys/kernel/debug/goalloc/mheap ]; then
+		echo "reliability: after $name: $(grep -E '^(grow|chunk_slots|pages_owned|max_pages)' \
+			/sys/kernel/debug/goalloc/mheap | tr '\n' ';')"
+	fi
 	line=$(grep -E '^# (stress|fuzz):' "/tmp/$name.out" | tail -n 1)
 	summary="$summary
   $name rc=$rc ${line#\# }"

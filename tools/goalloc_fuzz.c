@@ -39,7 +39,9 @@
  *                   --seed <seed + r> --iters <round>
  *   --round N       calls per child process (default 1000)
  *   --allow-enomem  ENOMEM is an acceptable outcome of allocating calls
- *                   (for runs under fault injection)
+ *                   (for runs under fault injection); without it, only
+ *                   one the kernel's refusal of a block explains is
+ *                   (debugfs mheap grow_fail_kernel, see enomem_explained())
  *
  * TAP (kselftest.h) on stdout; the last "# fuzz:" line has the figures.
  */
@@ -137,6 +139,7 @@ struct results {
 	uint64_t rounds_done, iters_done, last_iter;
 	uint64_t per_cmd[16][2];	/* calls, successes; [13]: unknown commands */
 	uint64_t kill_batches;		/* BATCHes the killed child completed */
+	uint64_t enomem_refused;	/* ENOMEMs a kernel refusal explained */
 };
 
 static struct results *res;	/* MAP_SHARED: the parent reads what children did */
@@ -306,9 +309,31 @@ static struct {
 	/* quotas (0: none) and what other files hold */
 	uint64_t fmb, fmo, gmb, gmo, other_bytes, other_objs;
 	bool allow_enomem;
+	uint64_t refusals_used;	/* kernel refusals that explained an ENOMEM */
 } m;
 
 static int fd = -1;
+
+/*
+ * An ENOMEM from an allocation is expected with --allow-enomem (injected
+ * failures), and otherwise only if the kernel refused the heap a block of
+ * the order needed since the last one explained (debugfs mheap
+ * grow_fail_kernel): a 4 MiB object needs an order-10 block, which a
+ * fragmented guest may not have, as kmalloc() would not.  One refusal
+ * explains one ENOMEM.
+ */
+static bool enomem_explained(void)
+{
+	uint64_t v = 0;
+
+	if (m.allow_enomem)
+		return true;
+	if (gdev_mheap_read("grow_fail_kernel", &v) || v <= m.refusals_used)
+		return false;
+	m.refusals_used++;
+	res->enomem_refused++;
+	return true;
+}
 
 static struct mobj *lookup(uint64_t h)
 {
@@ -1236,8 +1261,8 @@ static void succeeded(void)
 
 			if (in->op == GOALLOC_IOC_BATCH_ALLOC) {
 				err = edquot(in->bytes, 1) ? EDQUOT : 0;
-				if (!err && out.error == ENOMEM && m.allow_enomem)
-					err = ENOMEM;	/* injected */
+				if (!err && out.error == ENOMEM && enomem_explained())
+					err = ENOMEM;	/* injected, or the kernel's */
 				if (!err && !out.error) {
 					want = lowest_free();
 					if (out.handle != want)
@@ -1342,8 +1367,8 @@ static void run_one(void)
 		shrink_live();
 		return;
 	}
-	if (err && m.allow_enomem && err == -ENOMEM &&
-	    (cl.c == C_ALLOC || cl.c == C_SALLOC || cl.c == C_SGROW)) {
+	if (err == -ENOMEM && (cl.c == C_ALLOC || cl.c == C_SALLOC || cl.c == C_SGROW) &&
+	    enomem_explained()) {
 		probe_counts(cl.what);
 		return;
 	}
@@ -1394,6 +1419,9 @@ static int round_child(uint64_t seed, uint64_t iters)
 	rng = seed;
 	memset(&m, 0, sizeof(m));
 	m.allow_enomem = allow;
+	/* Refusals before this round explain nothing in it. */
+	if (gdev_mheap_read("grow_fail_kernel", &m.refusals_used))
+		m.refusals_used = UINT64_MAX;
 	m.fmb = param("file_max_bytes", 64 * MIB);
 	m.fmo = param("file_max_objects", 65536);
 	m.gmb = param("global_max_bytes", 128 * MIB);
@@ -1651,9 +1679,10 @@ int main(int argc, char **argv)
 	ksft_print_msg("fuzz: seed=%" PRIu64 " iters=%" PRIu64 " rounds=%" PRIu64
 		       " seconds=%.1f succeeded=%" PRIu64 " unexpected=%" PRIu64 " reads=%" PRIu64
 		       " probes=%" PRIu64 " died=%" PRIu64 " leaked_rounds=%" PRIu64
-		       " failed_rounds=%" PRIu64 " errnos:%s\n", seed, res->calls, nrounds,
+		       " failed_rounds=%" PRIu64 " enomem_kernel_refused=%" PRIu64 " errnos:%s\n",
+		       seed, res->calls, nrounds,
 		       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9, res->succeeded,
 		       res->unexpected, res->reads_checked, res->probes, died, leaked,
-		       failed_rounds, len ? errs : " none");
+		       failed_rounds, res->enomem_refused, len ? errs : " none");
 	ksft_finished();
 }

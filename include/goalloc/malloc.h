@@ -13,4 +13,7 @@
 extern bool goalloc_warn_bad_free;
 extern atomic_long_t goalloc_bad_frees;
 
+/* Allocations that grew the heap and still found no room (debugfs "mheap"). */
+extern atomic_long_t goalloc_grow_retries_out;
+
 #endif /* _GOALLOC_MALLOC_H */

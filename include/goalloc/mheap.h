@@ -104,6 +104,8 @@ struct goalloc_heap_arena {
  * @pages_manual: runtime pages in manual (stack) spans
  * @scavenged: runtime pages given back to the kernel since load
  * @nspans: mspans in existence
+ * @grows: growths by outcome, under @grow_mutex (debugfs "mheap"): why a
+ *	heap short of memory did or did not get it
  * @grow_mutex: serialises growth, scavenging and the frame map
  * @sweepgen: Go's sweep generation; += 2 per cycle (mgcsweep.c), under @lock
  */
@@ -119,6 +121,15 @@ struct goalloc_mheap {
 	unsigned long pages_manual;
 	u64 scavenged;
 	atomic_long_t nspans;
+	struct {
+		unsigned long ok;	/* got the block grow_order() asked for */
+		unsigned long smaller;	/* only the order needed */
+		unsigned long raced;	/* another grower had made room */
+		unsigned long cap;	/* -ENOMEM: max_heap_mb */
+		unsigned long injected;	/* -ENOMEM: fail_grow */
+		unsigned long kernel;	/* -ENOMEM: no block of the order needed */
+		unsigned long slots;	/* -ENOMEM: no chunk slot or frame index */
+	} grows;
 
 	struct mutex grow_mutex;
 	u32 sweepgen;

@@ -247,4 +247,28 @@ static inline int gdev_param_write(const char *name, uint64_t v)
 	return gdev_write_str(path, buf);
 }
 
+/*
+ * The value of @key in debugfs's "mheap" view ("key value" lines), e.g.
+ * grow_fail_kernel: growths the kernel refused a block of the order needed.
+ */
+static inline int gdev_mheap_read(const char *key, uint64_t *v)
+{
+	size_t klen = strlen(key);
+	char line[160];
+	int err = -ENOENT;
+	FILE *f = fopen("/sys/kernel/debug/goalloc/mheap", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			*v = strtoull(line + klen + 1, NULL, 10);
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
 #endif /* GOALLOC_DEV_H */
