@@ -13,6 +13,7 @@
 
 #include <goalloc.h>
 #include "goalloc/debugfs.h"
+#include "goalloc/heapmap.h"
 #include "goalloc/malloc.h"
 #include "goalloc/mgcpacer.h"
 #include "goalloc/mgcsweep.h"
@@ -248,6 +249,7 @@ int goalloc_debugfs_init(void)
 	debugfs_create_file("mheap", 0444, goalloc_dir, NULL, &mheap_fops);
 	debugfs_create_file("pagecache", 0444, goalloc_dir, NULL, &pagecache_fops);
 	debugfs_create_file("stacks", 0444, goalloc_dir, NULL, &stacks_fops);
+	goalloc_heapmap_debugfs(goalloc_dir);
 	goalloc_mheap_debugfs(goalloc_dir);
 	return 0;
 }

@@ -83,6 +83,13 @@ msg "$(tail -n 1 "$out/docs.log")"
 taps+=(--harness-tap "docs=$out/docs.tap")
 step docs
 
+# scripts/heapmap.py renders a known heap_map dump; the test decodes the
+# PNG and checks sizes, legend and pixels (a second, and TAP for the judge).
+rm -f "$out/heapmap.tap"
+python3 "$hdir/heapmap_test.py" --tap "$out/heapmap.tap" --keep "$out/heapmap" \
+	>"$out/heapmap.log" 2>&1 || grep -E '^not ok' "$out/heapmap.log" | sed 's/^/    /' >&2 || true
+taps+=(--harness-tap "heapmap=$out/heapmap.tap")
+
 # 3. Modules against the test kernel tree.  The sources are copied to
 #    build/check/src and built there (make demo uses build/demo/src): objects
 #    for the KASAN/KUnit test kernel and for Debian's stock kernel can never
@@ -170,6 +177,9 @@ if [ "${GOALLOC_TOOLS:-1}" != 0 ] && [ -f "$top/tools/Makefile" ]; then
 		problems+=(--problem "tools/ failed to build (log: $out/tools.log)")
 	fi
 fi
+# heap_map read during a workload; the dump it prints is drawn after the boot.
+progs+=(-t "$top/scripts/heapmap-guest.sh")
+pnames+=(--guest-prog heapmap-guest.sh)
 # goalloc_client.ko prints its KTAP to the kernel log; this prints it again.
 if [ ${#client[@]} -gt 0 ]; then
 	progs+=(-t "$top/examples/client/goalloc_client_ktap.sh")
@@ -221,6 +231,17 @@ qrc=0
 "$top/scripts/run-qemu.sh" -k "$bzimage" -i "$out/initramfs.cpio.gz" -l "$out/serial.log" \
 	-t "$tmo" -a "goalloc_reliability=final${GOALLOC_CMDLINE:+ $GOALLOC_CMDLINE}" || qrc=$?
 step boot
+
+# The live dump heapmap-guest.sh printed must parse and draw (one TAP case).
+rm -f "$out/heapmap-live.png"
+if python3 "$top/scripts/heapmap.py" --log "$out/serial.log" --step live \
+	-o "$out/heapmap-live.png" >"$out/heapmap-live.log" 2>&1; then
+	r="ok 1 live_dump_draws"
+else
+	r="not ok 1 live_dump_draws # $(tail -n 1 "$out/heapmap-live.log")"
+fi
+printf 'TAP version 13\n1..1\n%s\n' "$r" >"$out/heapmap-live.tap"
+judge+=(--harness-tap "heapmap-live=$out/heapmap-live.tap")
 
 # 7. The KASAN boot (20-40 s): its reports must be exactly those listed in
 #    kunit/kasan_test.expect.

@@ -3,7 +3,8 @@
 # 'make demo': build goalloc.ko against Debian's stock 6.12 headers, boot the
 # stock kernel in QEMU with a busybox initramfs, load goalloc, show its kernel
 # messages and every /sys/kernel/debug/goalloc file, unload it, and print a
-# readable excerpt of the guest's output.  The KUnit module is never built
+# readable excerpt of the guest's output, then draw the heap after each step
+# of the workload (build/demo/heap-<step>.png, scripts/heapmap.py).  The KUnit module is never built
 # or loaded here (the stock kernel has no KUnit).
 #
 # Knobs: GOALLOC_MODSRC (module source), GOALLOC_DEMO_TIMEOUT (default 300 s),
@@ -52,18 +53,41 @@ tr -d '\r' <"$out/serial.log" | awk '
 	!on { next }
 	/^@@INSMOD / { print "\n--- insmod " $2 " ---"; next }
 	/^@@RMMOD / { print "\n--- rmmod " $2 " ---"; next }
-	/^@@SECTION / { sub(/^@@SECTION /, ""); print "\n--- " $0 " ---"; next }
+	/^@@SECTION cat .*heap_map$/ { print "\n--- " $3 ": drawn below ---"; hm = 1; next }
+	/^@@SECTION / { hm = 0; sub(/^@@SECTION /, ""); print "\n--- " $0 " ---"; next }
 	/^@@HOOK/ { print "\n--- hook ---"; next }
 	/^@@EXIT / { if ($3 != 0) print "(" $2 " exited with status " $3 ")"; next }
 	/^@@END/ { next }
 	/^@@TAINT / { t = $2; print "\n--- taint: " t " ---"; next }
 	/^@@DONE/ { exit }
+	/^@@HEAPMAP_END/ { hm = 0; next }
+	/^@@HEAPMAP / { hm = 1; print "  [heap map: " $2 "]"; next }
+	/^@@/ { hm = 0 }
+	hm { next }
 	{ print "  " $0 }'
 echo
+
+# The heap at each step of "goallocctl demo --heapmap": debugfs's heap_map,
+# drawn by scripts/heapmap.py.
+pics=()
+rm -f "$out"/heap-*.png
+for s in allocated freed gc released; do
+	if python3 "$top/scripts/heapmap.py" --log "$out/serial.log" --step "$s" \
+		-o "$out/heap-$s.png" >"$out/heap-$s.log" 2>&1; then
+		pics+=("$out/heap-$s.png")
+	else
+		echo "demo: no picture of step '$s': $(tail -n 1 "$out/heap-$s.log")"
+	fi
+done
+if [ ${#pics[@]} -gt 0 ]; then
+	echo "heap pictures (after allocating, freeing, GC, release):"
+	printf '  %s\n' "${pics[@]}"
+fi
 
 fail=
 grep -q '^@@DONE' <(tr -d '\r' <"$out/serial.log") || fail="guest did not finish (no @@DONE)"
 [ "$rc" = 124 ] && fail="guest timed out"
+[ ${#pics[@]} = 4 ] || [ -n "$fail" ] || fail="only ${#pics[@]} of 4 heap pictures drawn"
 # Kernel splats (scripts/judge.py's list) and programs that failed.
 bad=$({ splat_lines "$out/serial.log"
 	tr -d '\r' <"$out/serial.log" | grep -nE '^@@EXIT [^ ]+ [1-9]' || true; } | sort -n)

@@ -25,6 +25,7 @@ import sys
 ORDER = [
     ['main'],                     # module init/exit
     ['chardev', 'debugfs'],       # /dev/goalloc, debugfs: read and drive from the side
+    ['heapmap'],                  # debugfs's heap_map: one frame's snapshot
     ['stack'],                    # stack API (uses malloc's bad-free count)
     ['malloc'],                   # object API: tiny, small, large
     ['mcache'],                   # per-CPU spans; a p's drain and hotplug

@@ -155,7 +155,7 @@ fi
 
 if [ $MODE = demo ] && [ -x /bin/goallocctl ]; then
 	echo "@@SECTION goallocctl demo: a workload over every tier through /dev/goalloc"
-	goallocctl demo </dev/null
+	goallocctl demo --heapmap </dev/null
 	echo "@@EXIT goallocctl $?"
 fi
 

@@ -730,6 +730,34 @@ static int snap(struct goalloc_ioc_memstats *m)
 	return e;
 }
 
+#define HEAP_MAP "/sys/kernel/debug/goalloc/heap_map"
+
+/*
+ * demo --heapmap: debugfs's heap_map between "@@HEAPMAP <step>" and
+ * "@@HEAPMAP_END" lines, for scripts/heapmap.py --log to draw.
+ */
+static void heapmap_step(int on, const char *step)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f;
+
+	if (!on)
+		return;
+	fflush(stdout);
+	f = fopen(HEAP_MAP, "r");
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, HEAP_MAP, strerror(errno));
+		return;
+	}
+	printf("@@HEAPMAP %s\n", step);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	printf("@@HEAPMAP_END\n");
+	fflush(stdout);
+}
+
 static int cmd_demo(int argc, char **argv)
 {
 	static const uint64_t small[] = { 16, 48, 128, 512, 1024, 4096, 8192, 16384, 32768 };
@@ -745,8 +773,9 @@ static int cmd_demo(int argc, char **argv)
 	unsigned int i, j;
 	int e;
 
-	(void)argv;
-	if (argc != 1)
+	int maps = argc == 2 && !strcmp(argv[1], "--heapmap");
+
+	if (argc != 1 && !maps)
 		return 2;
 	w = malloc(4 * MIB);
 	r = malloc(4 * MIB);
@@ -844,6 +873,7 @@ static int cmd_demo(int argc, char **argv)
 	printf(" B; used tops intact after every growth\n");
 	if (snap(&m[1]))
 		return 1;
+	heapmap_step(maps, "allocated");
 
 	/* Free everything: batches for tiny and small. */
 	if (free_batch_failed(tiny_ops, NTINY) || free_batch_failed(small_ops, NSMALL))
@@ -857,6 +887,7 @@ static int cmd_demo(int argc, char **argv)
 	printf("freed:  everything (small objects stay in their spans until swept)\n");
 	if (snap(&m[2]))
 		return 1;
+	heapmap_step(maps, "freed");
 	if (step_failed("gc", -gdev_cmd(g_fd, GOALLOC_IOC_GC)))
 		return 1;
 	if (step_failed("drain", -gdev_cmd(g_fd, GOALLOC_IOC_DRAIN)))
@@ -864,12 +895,14 @@ static int cmd_demo(int argc, char **argv)
 	printf("gc:     full sweep, caches drained\n");
 	if (snap(&m[3]))
 		return 1;
+	heapmap_step(maps, "gc");
 	if (step_failed("release", -gdev_release(g_fd, &rel)))
 		return 1;
 	printf("release: %" PRIu64 " bytes (%" PRIu64 " pages) back to the kernel\n", rel,
 	       (uint64_t)(rel / GOALLOC_IOC_PAGE_SIZE));
 	if (snap(&m[4]))
 		return 1;
+	heapmap_step(maps, "released");
 
 	printf("\n");
 	print_phases(m, names, 5);
@@ -906,7 +939,8 @@ static void print_usage(FILE *f)
 		"      expect ERRNO COMMAND...   (the command must fail with ERRNO)\n"
 		"    PATTERN: a byte (0..255, e.g. 0xa5) or a word repeated; sizes\n"
 		"    accept k/m suffixes; '#' starts a comment\n"
-		"  demo                      a workload over every tier, with MemStats\n"
+		"  demo [--heapmap]          a workload over every tier, with MemStats\n"
+		"                            (--heapmap: debugfs heap_map at each step)\n"
 		"  top [-s KEY] [-d SECS] [--once|--json]\n"
 		"                            live per-class view (slabtop); top -h\n"
 		"  version                   the kernel's ABI version and limits\n", prog);
