@@ -218,6 +218,7 @@ static unsigned long pagecache_alloc(struct goalloc_heapcache *hc, u32 npages)
 	base = goalloc_pagecache_alloc(&hc->pcache, npages, &scav);
 	if (base != GOALLOC_NO_PAGE)
 		return base;
+	/* The p lock disabled interrupts: mheap.lock needs no irqsave here. */
 	spin_lock(&h->lock);
 	if (goalloc_pagecache_empty(&hc->pcache))
 		goalloc_pagealloc_alloc_to_cache(&h->pages, &hc->pcache);
@@ -284,12 +285,14 @@ static void mspan_free(struct goalloc_heapcache *hc, struct goalloc_mspan *s)
  */
 void goalloc_heapcache_drain(struct goalloc_heapcache *hc)
 {
+	unsigned long irqf;
+
 	while (hc->nspancache)
 		kmem_cache_free(goalloc_mspan_cache, hc->spancache[--hc->nspancache]);
 	if (!goalloc_pagecache_empty(&hc->pcache)) {
-		spin_lock(&goalloc_mheap.lock);
+		spin_lock_irqsave(&goalloc_mheap.lock, irqf);
 		goalloc_pagecache_flush(&hc->pcache, &goalloc_mheap.pages);
-		spin_unlock(&goalloc_mheap.lock);
+		spin_unlock_irqrestore(&goalloc_mheap.lock, irqf);
 	}
 }
 
@@ -331,7 +334,8 @@ static void tiny_blocks_free(struct goalloc_mspan *s)
  * @spanclass: span class for heap spans; ignored for manual spans
  * @state: GOALLOC_MSPAN_IN_USE or GOALLOC_MSPAN_MANUAL
  *
- * Context: may be called with spinlocks or the p lock held; never sleeps.
+ * Context: any context but NMI, spinlocks or the p lock may be held;
+ * never sleeps.
  * Return: an initialised span with needzero set from the arena's zeroed
  * watermark; ERR_PTR(-EAGAIN) when the heap must grow first (see
  * goalloc_mheap_grow()), ERR_PTR(-ENOMEM) when span metadata is unavailable.
@@ -343,7 +347,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a;
 	struct goalloc_mspan *s;
-	unsigned long base;
+	unsigned long base, irqf;
 	bool needzero;
 	u32 off;
 
@@ -356,11 +360,11 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	if (hc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
 		base = pagecache_alloc(hc, npages);
 
-	spin_lock(&h->lock);
+	spin_lock_irqsave(&h->lock, irqf);
 	if (base == GOALLOC_NO_PAGE)
 		base = goalloc_pagealloc_alloc(&h->pages, npages, NULL);
 	if (base == GOALLOC_NO_PAGE) {
-		spin_unlock(&h->lock);
+		spin_unlock_irqrestore(&h->lock, irqf);
 		mspan_free(hc, s);
 		return ERR_PTR(-EAGAIN);
 	}
@@ -376,7 +380,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 		h->pages_inuse += npages;
 	else
 		h->pages_manual += npages;
-	spin_unlock(&h->lock);
+	spin_unlock_irqrestore(&h->lock, irqf);
 
 	/* Go's initSpan: the pages are ours, so no heap lock is needed. */
 	goalloc_mspan_init(s, a->base + ((unsigned long)off << GOALLOC_PAGE_SHIFT),
@@ -409,20 +413,21 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_alloc_span);
  * allocator's bitmap), and the mspan to @hc's mspan cache or its
  * RCU-typesafe kmem_cache.
  *
- * Context: never sleeps; takes mheap.lock.
+ * Context: any context but NMI; never sleeps; takes mheap.lock.
  */
 void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan *s)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a = s->arena;
 	u32 off = s->pageidx % GOALLOC_ARENA_PAGES;
+	unsigned long irqf;
 	bool cached;
 
 	if (s->tiny)
 		tiny_blocks_free(s);
 	goalloc_kasan_poison((void *)s->base, (size_t)s->npages << GOALLOC_PAGE_SHIFT,
 			     GOALLOC_KASAN_FREE);
-	spin_lock(&h->lock);
+	spin_lock_irqsave(&h->lock, irqf);
 	if (s->state == GOALLOC_MSPAN_MANUAL)
 		h->pages_manual -= s->npages;
 	else
@@ -434,7 +439,7 @@ void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan 
 		 goalloc_pagecache_free(&hc->pcache, s->pageidx, s->npages);
 	if (!cached)
 		goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
-	spin_unlock(&h->lock);
+	spin_unlock_irqrestore(&h->lock, irqf);
 	atomic_long_dec(&h->nspans);
 	mspan_free(hc, s);
 }
@@ -511,9 +516,9 @@ static int heap_own(unsigned long addr, u32 npages, bool zeroed)
 	int err;
 
 	if (!a || READ_ONCE(a->base) != frame) {
-		spin_lock(&h->lock);
+		spin_lock_irq(&h->lock);
 		chunk = chunk_slot_get(h);
-		spin_unlock(&h->lock);
+		spin_unlock_irq(&h->lock);
 		if (chunk == GOALLOC_NO_CHUNK)
 			return -ENOSPC;
 		a = h->arenas[chunk];
@@ -536,7 +541,7 @@ static int heap_own(unsigned long addr, u32 npages, bool zeroed)
 	}
 	goalloc_kasan_poison((void *)addr, (size_t)npages << GOALLOC_PAGE_SHIFT,
 			     GOALLOC_KASAN_UNUSED);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	if (fresh) {
 		h->arenas[a->chunk] = a;
 		if (a->chunk == h->nchunks)
@@ -553,7 +558,7 @@ static int heap_own(unsigned long addr, u32 npages, bool zeroed)
 	h->pages_owned += npages;
 	err = goalloc_pagealloc_own(&h->pages, (unsigned long)a->chunk * GOALLOC_ARENA_PAGES + off,
 				    npages);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	WARN_ON_ONCE(err);
 	return 0;
 }
@@ -571,10 +576,10 @@ static unsigned long scavenge_locked(unsigned long max)
 
 	lockdep_assert_held(&h->grow_mutex);
 	while (done < max) {
-		spin_lock(&h->lock);
+		spin_lock_irq(&h->lock);
 		base = goalloc_pagealloc_find_scavenge(&h->pages, max - done, &n);
 		if (base == GOALLOC_NO_PAGE) {
-			spin_unlock(&h->lock);
+			spin_unlock_irq(&h->lock);
 			break;
 		}
 		a = h->arenas[base / GOALLOC_ARENA_PAGES];
@@ -588,7 +593,7 @@ static unsigned long scavenge_locked(unsigned long max)
 			arena_map_set(a->base, NULL);
 			WRITE_ONCE(a->base, 0);
 		}
-		spin_unlock(&h->lock);
+		spin_unlock_irq(&h->lock);
 		goalloc_kasan_unpoison((void *)addr, n << GOALLOC_PAGE_SHIFT,
 				       n << GOALLOC_PAGE_SHIFT);
 		free_kernel_pages(addr, n << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
@@ -670,10 +675,10 @@ int goalloc_mheap_grow(u32 npages)
 		return -ENOMEM;
 	need = order_base_2((unsigned long)npages << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
 	mutex_lock(&h->grow_mutex);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	/* Someone else grew meanwhile: let the caller retry first. */
 	if (goalloc_pagealloc_largest_free(&h->pages) >= npages) {
-		spin_unlock(&h->lock);
+		spin_unlock_irq(&h->lock);
 		mutex_unlock(&h->grow_mutex);
 		return 0;
 	}
@@ -683,7 +688,7 @@ int goalloc_mheap_grow(u32 npages)
 	       h->pages_owned + (1UL << (order - 1)) > h->max_pages)
 		order--;
 	err = h->pages_owned + (1UL << (order - 1)) > h->max_pages ? -ENOMEM : 0;
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	if (err || goalloc_should_fail(&goalloc_fail_grow, PAGE_SIZE << order)) {
 		mutex_unlock(&h->grow_mutex);
 		return -ENOMEM;

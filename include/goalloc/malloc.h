@@ -13,4 +13,6 @@
 extern bool goalloc_warn_bad_free;
 extern atomic_long_t goalloc_bad_frees;
 
+void goalloc_malloc_exit(void);
+
 #endif /* _GOALLOC_MALLOC_H */
