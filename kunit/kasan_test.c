@@ -182,8 +182,8 @@ static void goalloc_kasan_uaf_small_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ka_class_size(size), 48U);
 	/* Two slots of one fresh span; k keeps it in use across the sweep. */
 	migrate_disable();
-	k = goalloc_alloc(size, 0);
-	p = goalloc_alloc(size, 0);
+	k = goalloc_alloc(size, GFP_KERNEL);
+	p = goalloc_alloc(size, GFP_KERNEL);
 	migrate_enable();
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -202,7 +202,7 @@ static void goalloc_kasan_uaf_small_test(struct kunit *test)
 	KA_EXPECT_REPORT(test, "slab-use-after-free", "Read", p + 8, ka_read(p, 8));
 
 	/* The refill takes k's span from the partial list: p's slot again. */
-	q = goalloc_alloc(size, 0);
+	q = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, q, p, "the swept slot is reused");
 	OPTIMIZER_HIDE_VAR(q);
@@ -235,7 +235,7 @@ static void goalloc_kasan_oob_small_test(struct kunit *test)
 		u32 slot = ka_class_size(size);
 
 		KUNIT_ASSERT_EQ(test, slot, 48U);
-		p = goalloc_alloc(size, 0);
+		p = goalloc_alloc(size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		OPTIMIZER_HIDE_VAR(p);
 		KA_EXPECT_NO_REPORT(test, ok = ka_touch(p, size));
@@ -262,7 +262,7 @@ static void goalloc_kasan_large_test(struct kunit *test)
 	u8 *p, *q;
 
 	gk_quiesce(test);
-	p = goalloc_alloc(size, 0);
+	p = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
 	KA_EXPECT_NO_REPORT(test, ok = ka_touch(p, size));
@@ -275,7 +275,7 @@ static void goalloc_kasan_large_test(struct kunit *test)
 	KA_EXPECT_REPORT(test, "slab-use-after-free", "Write", p + size - 1,
 			 ka_write(p, size - 1, 0x6b));
 
-	q = goalloc_alloc(size, 0);
+	q = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	OPTIMIZER_HIDE_VAR(q);
 	kunit_info(test, "the new large object %s the freed one's pages",
@@ -298,7 +298,7 @@ static void goalloc_kasan_tiny_test(struct kunit *test)
 	u8 *p;
 
 	gk_quiesce(test);	/* drained: no CPU holds a tiny block */
-	p = goalloc_alloc(size, GOALLOC_NOSCAN);
+	p = goalloc_alloc_noscan(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
 	KA_EXPECT_NO_REPORT(test, ok = ka_touch(p, size));
@@ -324,7 +324,7 @@ static void goalloc_kasan_tiny_usable_test(struct kunit *test)
 	u8 *p;
 
 	gk_quiesce(test);	/* drained: the next tiny object starts a block */
-	p = goalloc_alloc(size, GOALLOC_NOSCAN);
+	p = goalloc_alloc_noscan(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
 	n = goalloc_usable_size(p);

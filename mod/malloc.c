@@ -19,7 +19,7 @@
  * both interrupt-safe).  Whatever sleeps (heap growth, the sweep cycle, the
  * scavenger) runs in task context only: an allocation that cannot sleep
  * fails where the heap would have to grow and leaves the growth to a work
- * item (grow_work below).
+ * item (goalloc_grow_work below).
  *
  * Lock order, outermost first, for all of goalloc (the one place it is
  * written; other files refer here):
@@ -113,7 +113,8 @@ static void grow_work_fn(struct work_struct *work)
 		goalloc_mheap_grow(npages);
 }
 
-static DECLARE_WORK(grow_work, grow_work_fn);
+DECLARE_WORK(goalloc_grow_work, grow_work_fn);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_grow_work);
 
 static void grow_later(u32 npages)
 {
@@ -123,7 +124,7 @@ static void grow_later(u32 npages)
 		if (old >= npages)
 			break;
 	} while (!atomic_try_cmpxchg(&grow_npages, &old, npages));
-	queue_work(system_unbound_wq, &grow_work);
+	queue_work(system_unbound_wq, &goalloc_grow_work);
 }
 
 /**
@@ -133,7 +134,7 @@ static void grow_later(u32 npages)
  */
 void goalloc_malloc_exit(void)
 {
-	cancel_work_sync(&grow_work);
+	cancel_work_sync(&goalloc_grow_work);
 }
 
 /*

@@ -697,7 +697,7 @@ int goalloc_mheap_grow(u32 npages)
 	scavenge_locked(min_t(unsigned long, pages_over_goal(PAGE_SIZE << order),
 			      1UL << (order - 1)));
 	/*
-	 * No __GFP_ZERO: GOALLOC_ZERO zeroes what is asked for.  With
+	 * No __GFP_ZERO: a caller's __GFP_ZERO zeroes what it asks for.  With
 	 * init_on_alloc the kernel zeroes anyway, and the frame's watermark
 	 * records that.  A large block is only a preference: fall back to
 	 * the size needed.

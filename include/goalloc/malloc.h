@@ -5,6 +5,7 @@
 
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 /*
  * Bad frees (objects and stacks) are counted and refused; the first one
@@ -12,6 +13,9 @@
  */
 extern bool goalloc_warn_bad_free;
 extern atomic_long_t goalloc_bad_frees;
+
+/* Heap growth a caller that could not sleep left behind (malloc.c). */
+extern struct work_struct goalloc_grow_work;
 
 void goalloc_malloc_exit(void);
 
