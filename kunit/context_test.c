@@ -50,7 +50,7 @@ struct cx_ctx {
 	struct timer_list timer;
 	struct hrtimer hrtimer;
 	struct irq_work iw;
-	spinlock_t lock;
+	spinlock_t lock;	/* held by the task around its GFP_ATOMIC churn */
 	atomic_t rounds;
 	bool stop;
 	int cpu;
@@ -356,7 +356,8 @@ static void goalloc_context_atomic_grow_test(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
 		}
 		local_irq_restore(irqf);
-		KUNIT_EXPECT_NOT_NULL_MSG(test, p, "%u B: still no room after the growth", sizes[i]);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, p, "%u B: still no room after the growth",
+					  sizes[i]);
 	}
 	gk_settle();
 }
@@ -371,4 +372,5 @@ static struct kunit_suite goalloc_context_suite = {
 	.name = "goalloc_context",
 	.test_cases = goalloc_context_cases,
 };
+
 kunit_test_suite(goalloc_context_suite);

@@ -113,7 +113,7 @@ static void grow_work_fn(struct work_struct *work)
 		goalloc_mheap_grow(npages);
 }
 
-DECLARE_WORK(goalloc_grow_work, grow_work_fn);
+struct work_struct goalloc_grow_work = __WORK_INITIALIZER(goalloc_grow_work, grow_work_fn);
 EXPORT_SYMBOL_IF_KUNIT(goalloc_grow_work);
 
 static void grow_later(u32 npages)
