@@ -51,6 +51,7 @@
 static struct {
 	struct task_struct *task;
 	atomic_t nreports;
+	atomic_t nsleep;
 	char bug_type[32];
 	char access[8];
 	size_t size;
@@ -73,6 +74,8 @@ static void ka_probe_console(void *ignore, const char *buf, size_t len)
 	s = strstr(line, "BUG: KASAN: ");
 	if (s)
 		atomic_inc(&ka_seen.nreports);
+	if (strstr(line, "BUG: sleeping function called from invalid context"))
+		atomic_inc(&ka_seen.nsleep);
 	if (current != READ_ONCE(ka_seen.task))
 		return;
 	if (s) {
@@ -336,6 +339,43 @@ static void goalloc_kasan_tiny_usable_test(struct kunit *test)
 	goalloc_gc();
 }
 
+/*
+ * Not KASAN, but the same kind of proof, so in the same boot: might_alloc()
+ * in goalloc_alloc() must report a GFP_KERNEL allocation in atomic context
+ * (DEBUG_ATOMIC_SLEEP's "sleeping function called from invalid context",
+ * which taints the kernel W) even when the fast path serves it without
+ * sleeping, and must stay quiet for GFP_ATOMIC in the same place.  The
+ * report is listed in kunit/kasan_test.expect.
+ */
+static void goalloc_kasan_might_sleep_test(struct kunit *test)
+{
+	void *w, *p, *q;
+	int quiet;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		kunit_skip(test, "needs CONFIG_DEBUG_ATOMIC_SLEEP");
+	/* This CPU's 64 B span is cached and has room: nothing below grows. */
+	migrate_disable();
+	w = goalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	atomic_set(&ka_seen.nsleep, 0);
+	preempt_disable();
+	p = goalloc_alloc(64, GFP_ATOMIC);
+	quiet = atomic_read(&ka_seen.nsleep);
+	q = goalloc_alloc(64, GFP_KERNEL);
+	preempt_enable();
+	migrate_enable();
+	KUNIT_EXPECT_EQ_MSG(test, quiet, 0, "GFP_ATOMIC reported in atomic context");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ka_seen.nsleep), 1,
+			    "GFP_KERNEL in atomic context not reported");
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, goalloc_free(q), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_free(w), 0);
+	goalloc_gc();
+}
+
 static int goalloc_kasan_suite_init(struct kunit_suite *suite)
 {
 	int err;
@@ -382,6 +422,7 @@ static struct kunit_case goalloc_kasan_cases[] = {
 	KUNIT_CASE(goalloc_kasan_large_test),
 	KUNIT_CASE(goalloc_kasan_tiny_test),
 	KUNIT_CASE(goalloc_kasan_tiny_usable_test),
+	KUNIT_CASE(goalloc_kasan_might_sleep_test),
 	{}
 };
 
