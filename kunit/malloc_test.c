@@ -56,7 +56,7 @@ static unsigned long ml_walk_inuse(struct kunit *test, unsigned long *nspans)
 	unsigned long pages = 0, n = 0, bad = 0;
 	u32 i, p, k;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	for (i = 0; i < h->nchunks; i++) {
 		struct goalloc_heap_arena *a = h->arenas[i];
 
@@ -84,7 +84,7 @@ static unsigned long ml_walk_inuse(struct kunit *test, unsigned long *nspans)
 			p += s->npages;
 		}
 	}
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	KUNIT_EXPECT_EQ_MSG(test, bad, 0UL, "inconsistent span table entries");
 	*nspans = n;
 	return pages;
@@ -279,9 +279,9 @@ static unsigned long ml_largest_free(void)
 {
 	unsigned long n;
 
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	n = goalloc_pagealloc_largest_free(&goalloc_mheap.pages);
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 	return n;
 }
 
@@ -365,9 +365,9 @@ static void ml_take_snap(struct ml_snap *s)
 {
 	goalloc_read_memstats(&s->ms);
 	goalloc_stats_by_size(s->bysize);
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	s->pages_inuse = goalloc_mheap.pages_inuse;
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 }
 
 static struct ml_snap *ml_bad_free_setup(struct kunit *test)

@@ -47,10 +47,10 @@ static void mc_snap(struct mc_heapsnap *hs)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	hs->pages_inuse = h->pages_inuse;
 	hs->owned = h->pages_owned;
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	hs->nspans = atomic_long_read(&h->nspans);
 }
 
@@ -62,7 +62,7 @@ static char mc_list_of(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 	char where = 0;
 	int i;
 
-	spin_lock(&c->lock);
+	spin_lock_irq(&c->lock);
 	for (i = 0; i < 2; i++) {
 		list_for_each_entry(x, &c->partial[i], list)
 			if (x == s)
@@ -71,7 +71,7 @@ static char mc_list_of(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 			if (x == s)
 				where = i == sw ? 'F' : 'f';
 	}
-	spin_unlock(&c->lock);
+	spin_unlock_irq(&c->lock);
 	return where;
 }
 
@@ -85,10 +85,10 @@ static void mc_new_cycle_unswept(void)
 	struct goalloc_mheap *h = &goalloc_mheap;
 
 	mutex_lock(&goalloc_sweeper.mutex);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
 	WRITE_ONCE(goalloc_pacer.cycles, goalloc_pacer.cycles + 1);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	mutex_unlock(&goalloc_sweeper.mutex);
 }
 
