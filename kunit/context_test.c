@@ -284,6 +284,9 @@ static void goalloc_context_irq_test(struct kunit *test)
 	cx_side_release(&ctx->soft);
 	cx_side_release(&ctx->hard);
 	cx_side_release(&ctx->iwork);
+	kunit_info(test, "allocs: task %lu, task+spinlock %lu, timer %lu, hrtimer %lu, irq_work %lu, rcu %ld\n",
+		   ctx->task.allocs, ctx->locked.allocs, ctx->soft.allocs, ctx->hard.allocs,
+		   ctx->iwork.allocs, atomic_long_read(&ctx->rcu_allocs));
 	cx_expect_side(test, "task", &ctx->task);
 	cx_expect_side(test, "task, spinlock held", &ctx->locked);
 	cx_expect_side(test, "timer (softirq)", &ctx->soft);
