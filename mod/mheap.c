@@ -227,6 +227,35 @@ static unsigned long pagecache_alloc(struct goalloc_heapcache *hc, u32 npages)
 }
 
 /*
+ * mheap.lock with interrupts off (see malloc.c): a caller with a heap cache
+ * holds its p lock, which already disabled them, so only the others pay
+ * for saving and restoring the flag.
+ */
+static unsigned long heap_lock(struct goalloc_mheap *h, struct goalloc_heapcache *hc)
+	__acquires(&h->lock)
+{
+	unsigned long irqf = 0;
+
+	if (hc) {
+		lockdep_assert_irqs_disabled();
+		spin_lock(&h->lock);
+	} else {
+		spin_lock_irqsave(&h->lock, irqf);
+	}
+	return irqf;
+}
+
+static void heap_unlock(struct goalloc_mheap *h, struct goalloc_heapcache *hc,
+			unsigned long irqf)
+	__releases(&h->lock)
+{
+	if (hc)
+		spin_unlock(&h->lock);
+	else
+		spin_unlock_irqrestore(&h->lock, irqf);
+}
+
+/*
  * Go's setSpans, for lock-free lookups: marked stores, eight to a loop
  * round, as a 1 MiB span has 128 entries.  Context: mheap lock held.
  */
@@ -360,11 +389,11 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	if (hc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
 		base = pagecache_alloc(hc, npages);
 
-	spin_lock_irqsave(&h->lock, irqf);
+	irqf = heap_lock(h, hc);
 	if (base == GOALLOC_NO_PAGE)
 		base = goalloc_pagealloc_alloc(&h->pages, npages, NULL);
 	if (base == GOALLOC_NO_PAGE) {
-		spin_unlock_irqrestore(&h->lock, irqf);
+		heap_unlock(h, hc, irqf);
 		mspan_free(hc, s);
 		return ERR_PTR(-EAGAIN);
 	}
@@ -380,7 +409,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 		h->pages_inuse += npages;
 	else
 		h->pages_manual += npages;
-	spin_unlock_irqrestore(&h->lock, irqf);
+	heap_unlock(h, hc, irqf);
 
 	/* Go's initSpan: the pages are ours, so no heap lock is needed. */
 	goalloc_mspan_init(s, a->base + ((unsigned long)off << GOALLOC_PAGE_SHIFT),
@@ -427,7 +456,7 @@ void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan 
 		tiny_blocks_free(s);
 	goalloc_kasan_poison((void *)s->base, (size_t)s->npages << GOALLOC_PAGE_SHIFT,
 			     GOALLOC_KASAN_FREE);
-	spin_lock_irqsave(&h->lock, irqf);
+	irqf = heap_lock(h, hc);
 	if (s->state == GOALLOC_MSPAN_MANUAL)
 		h->pages_manual -= s->npages;
 	else
@@ -439,7 +468,7 @@ void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan 
 		 goalloc_pagecache_free(&hc->pcache, s->pageidx, s->npages);
 	if (!cached)
 		goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
-	spin_unlock_irqrestore(&h->lock, irqf);
+	heap_unlock(h, hc, irqf);
 	atomic_long_dec(&h->nspans);
 	mspan_free(hc, s);
 }
