@@ -216,10 +216,10 @@ static inline unsigned long gk_set_max_pages(unsigned long max)
 	unsigned long old;
 
 	mutex_lock(&h->grow_mutex);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	old = h->max_pages;
 	WRITE_ONCE(h->max_pages, max);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	mutex_unlock(&h->grow_mutex);
 	return old;
 }
@@ -229,9 +229,9 @@ static inline unsigned long gk_owned_pages(void)
 {
 	unsigned long n;
 
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	n = goalloc_mheap.pages_owned;
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 	return n;
 }
 

@@ -64,7 +64,7 @@ static void mheap_test_snap(struct mheap_snap *hs)
 	struct goalloc_mheap *h = &goalloc_mheap;
 	u32 i;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	hs->free_pages = h->pages.free_pages;
 	hs->inuse = h->pages_inuse;
 	hs->manual = h->pages_manual;
@@ -82,7 +82,7 @@ static void mheap_test_snap(struct mheap_snap *hs)
 	hs->why = "";
 	hs->where = 0;
 	hs->check = goalloc_pagealloc_check(&h->pages, &hs->why, &hs->where);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	hs->pcache = mheap_test_pcache_pages();
 }
 
@@ -117,9 +117,9 @@ static unsigned long mheap_test_first_fit(unsigned long npages)
 {
 	unsigned long addr, unused;
 
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	addr = goalloc_pagealloc_find(&goalloc_mheap.pages, npages, &unused);
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 	return addr;
 }
 

@@ -97,9 +97,9 @@ static unsigned long stk_nspans(unsigned int order)
 	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
 	unsigned long n;
 
-	spin_lock(&pool->lock);
+	spin_lock_irq(&pool->lock);
 	n = pool->nspans;
-	spin_unlock(&pool->lock);
+	spin_unlock_irq(&pool->lock);
 	return n;
 }
 
@@ -110,10 +110,10 @@ static unsigned long stk_poolfree(unsigned int order)
 	struct goalloc_mspan *s;
 	unsigned long n = 0;
 
-	spin_lock(&pool->lock);
+	spin_lock_irq(&pool->lock);
 	list_for_each_entry(s, &pool->spans, list)
 		n += s->manual_nfree;
-	spin_unlock(&pool->lock);
+	spin_unlock_irq(&pool->lock);
 	return n;
 }
 
@@ -123,10 +123,10 @@ static void stk_span_counts(unsigned int order, struct goalloc_mspan *s,
 {
 	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
 
-	spin_lock(&pool->lock);
+	spin_lock_irq(&pool->lock);
 	*alloc_count = s->alloc_count;
 	*nfree = s->manual_nfree;
-	spin_unlock(&pool->lock);
+	spin_unlock_irq(&pool->lock);
 }
 
 static void stk_snap(struct stk_snap *sn)
