@@ -34,8 +34,8 @@
 /* Allocators.  BA_NULL is the harness alone: two empty out-of-line calls. */
 enum bench_alloc {
 	BA_NULL,
-	BA_GOALLOC,		/* goalloc_alloc(size, 0) */
-	BA_GOALLOC_NOSCAN,	/* goalloc_alloc(size, GOALLOC_NOSCAN): tiny < 16 B */
+	BA_GOALLOC,		/* goalloc_alloc(size, GFP_KERNEL) */
+	BA_GOALLOC_NOSCAN,	/* goalloc_alloc_noscan(size, GFP_KERNEL): tiny < 16 B */
 	BA_KMALLOC,		/* kmalloc(size, GFP_KERNEL) */
 	BA_KMEM_CACHE,		/* private SLAB_NO_MERGE cache of the size */
 	BA_VMALLOC,
@@ -95,9 +95,9 @@ static __always_inline void *ba_alloc(const int ba, struct bench_ctx *c,
 	case BA_NULL:
 		return bench_null_alloc(size);
 	case BA_GOALLOC:
-		return goalloc_alloc(size, 0);
+		return goalloc_alloc(size, GFP_KERNEL);
 	case BA_GOALLOC_NOSCAN:
-		return goalloc_alloc(size, GOALLOC_NOSCAN);
+		return goalloc_alloc_noscan(size, GFP_KERNEL);
 	case BA_KMALLOC:
 		return kmalloc(size, GFP_KERNEL);
 	case BA_KMEM_CACHE:

@@ -248,7 +248,8 @@ static void trace_mem_pass(struct kmem_cache **kmc, bool noscan, struct bench_ct
 			if (kmc)
 				p = kmc_alloc(kmc, op);
 			else
-				p = goalloc_alloc(op, noscan && op < 16 ? GOALLOC_NOSCAN : 0);
+				p = noscan && op < 16 ? goalloc_alloc_noscan(op, GFP_KERNEL) :
+							goalloc_alloc(op, GFP_KERNEL);
 			if (!p)
 				c->errors++;
 			t->obj[++id] = p;

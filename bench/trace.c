@@ -83,7 +83,8 @@ static int trace_prepare(struct bench_trace *t)
 static __always_inline void *trace_alloc(const int ba, struct bench_ctx *c, u32 size)
 {
 	if (ba == BA_GOALLOC_NOSCAN)
-		return goalloc_alloc(size, size < 16 ? GOALLOC_NOSCAN : 0);
+		return size < 16 ? goalloc_alloc_noscan(size, GFP_KERNEL) :
+				   goalloc_alloc(size, GFP_KERNEL);
 	return ba_alloc(ba, c, size);
 }
 

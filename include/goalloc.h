@@ -10,18 +10,24 @@
 #ifndef _GOALLOC_H
 #define _GOALLOC_H
 
+#include <linux/gfp_types.h>
 #include <linux/types.h>
 
-/* Allocation flags. */
-#define GOALLOC_NOSCAN	0x1u	/* object holds no pointers (Go's noscan): tiny-eligible */
-#define GOALLOC_ZERO	0x2u	/* return zeroed memory */
-#define GOALLOC_NOWAIT	0x4u	/* do not sleep: fail rather than grow the heap */
-#define GOALLOC_FLAGS_MASK (GOALLOC_NOSCAN | GOALLOC_ZERO | GOALLOC_NOWAIT)
+/*
+ * Allocations take the kernel's gfp_t: GFP_KERNEL (may sleep: the heap may
+ * grow), GFP_NOWAIT or GFP_ATOMIC (never sleeps: callable from softirq,
+ * hardirq and with interrupts off; fails with NULL where the heap would
+ * have to grow, and has it grown in the background), __GFP_ZERO and
+ * __GFP_NOWARN (goalloc never warns on failure).  Zone modifiers and
+ * __GFP_NOFAIL are refused.  Pointer-free (Go's noscan) objects come from
+ * goalloc_alloc_noscan(): a property of the object, not of the request.
+ */
 
 /* Largest object: one arena. */
 #define GOALLOC_MAX_OBJECT_SIZE	(4UL << 20)
 
-void *goalloc_alloc(size_t size, unsigned int flags);
+void *goalloc_alloc(size_t size, gfp_t gfp);
+void *goalloc_alloc_noscan(size_t size, gfp_t gfp);
 int goalloc_free(const void *p);
 size_t goalloc_usable_size(const void *p);
 void goalloc_gc(void);

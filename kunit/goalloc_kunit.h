@@ -87,14 +87,20 @@ static inline struct gk_objset *gk_objset_new(struct kunit *test, unsigned int c
 	return os;
 }
 
+/* goalloc_alloc(), or goalloc_alloc_noscan() for a pointer-free object. */
+static inline void *gk_goalloc(size_t size, gfp_t gfp, bool noscan)
+{
+	return noscan ? goalloc_alloc_noscan(size, gfp) : goalloc_alloc(size, gfp);
+}
+
 /* Allocate and record; NULL when the set is full or the heap says no. */
-static inline void *gk_alloc(struct gk_objset *os, size_t size, unsigned int flags)
+static inline void *gk_alloc(struct gk_objset *os, size_t size, gfp_t gfp, bool noscan)
 {
 	void *p;
 
 	if (os->n >= os->cap)
 		return NULL;
-	p = goalloc_alloc(size, flags);
+	p = gk_goalloc(size, gfp, noscan);
 	if (p) {
 		os->o[os->n] = (struct gk_obj){ .p = p, .size = size, .idx = os->n };
 		os->n++;
@@ -129,9 +135,13 @@ static inline void gk_free_all_gc(struct kunit *test, struct gk_objset *os)
 	goalloc_gc();
 }
 
-/* No allocation in flight, every free swept, the background sweeper idle. */
+/*
+ * No allocation in flight, every free swept, the background sweeper idle,
+ * and no heap growth an atomic allocation deferred still to come.
+ */
 static inline void gk_settle(void)
 {
+	flush_work(&goalloc_grow_work);
 	goalloc_gc();
 	flush_work(&goalloc_sweeper.bgsweep);
 }
@@ -206,10 +216,10 @@ static inline unsigned long gk_set_max_pages(unsigned long max)
 	unsigned long old;
 
 	mutex_lock(&h->grow_mutex);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	old = h->max_pages;
 	WRITE_ONCE(h->max_pages, max);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	mutex_unlock(&h->grow_mutex);
 	return old;
 }
@@ -219,9 +229,9 @@ static inline unsigned long gk_owned_pages(void)
 {
 	unsigned long n;
 
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	n = goalloc_mheap.pages_owned;
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 	return n;
 }
 

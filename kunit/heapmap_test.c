@@ -92,9 +92,9 @@ static void goalloc_heapmap_known_spans_test(struct kunit *test)
 	/* No page goes back to the kernel under this case: frames stay put. */
 	gk_keep_pages(test);
 	os = gk_objset_new(test, 8);
-	small = gk_alloc(os, 100, 0);
-	noscan = gk_alloc(os, 100, GOALLOC_NOSCAN);
-	large = gk_alloc(os, 100 * 1024, 0);
+	small = gk_alloc(os, 100, GFP_KERNEL, false);
+	noscan = gk_alloc(os, 100, GFP_KERNEL, true);
+	large = gk_alloc(os, 100 * 1024, GFP_KERNEL, false);
 	KUNIT_ASSERT_TRUE(test, small && noscan && large);
 	stk = goalloc_stack_alloc(64 * 1024);
 	KUNIT_ASSERT_NOT_NULL(test, stk);
@@ -211,7 +211,7 @@ static int hm_worker_fn(void *arg)
 			size_t size = (r >> 8) % 16 ? 1 + (r >> 12) % 4096 :
 				      32 * 1024 + (r >> 12) % (224 * 1024);
 
-			obj[i] = goalloc_alloc(size, (r >> 7) & 1 ? GOALLOC_NOSCAN : 0);
+			obj[i] = gk_goalloc(size, GFP_KERNEL, (r >> 7) & 1);
 		}
 		i = (r >> 20) % ARRAY_SIZE(stk);
 		if (!(n % 5)) {

@@ -51,6 +51,7 @@
 static struct {
 	struct task_struct *task;
 	atomic_t nreports;
+	atomic_t nsleep;
 	char bug_type[32];
 	char access[8];
 	size_t size;
@@ -73,6 +74,8 @@ static void ka_probe_console(void *ignore, const char *buf, size_t len)
 	s = strstr(line, "BUG: KASAN: ");
 	if (s)
 		atomic_inc(&ka_seen.nreports);
+	if (strstr(line, "BUG: sleeping function called from invalid context"))
+		atomic_inc(&ka_seen.nsleep);
 	if (current != READ_ONCE(ka_seen.task))
 		return;
 	if (s) {
@@ -182,8 +185,8 @@ static void goalloc_kasan_uaf_small_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ka_class_size(size), 48U);
 	/* Two slots of one fresh span; k keeps it in use across the sweep. */
 	migrate_disable();
-	k = goalloc_alloc(size, 0);
-	p = goalloc_alloc(size, 0);
+	k = goalloc_alloc(size, GFP_KERNEL);
+	p = goalloc_alloc(size, GFP_KERNEL);
 	migrate_enable();
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -202,7 +205,7 @@ static void goalloc_kasan_uaf_small_test(struct kunit *test)
 	KA_EXPECT_REPORT(test, "slab-use-after-free", "Read", p + 8, ka_read(p, 8));
 
 	/* The refill takes k's span from the partial list: p's slot again. */
-	q = goalloc_alloc(size, 0);
+	q = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_PTR_EQ_MSG(test, q, p, "the swept slot is reused");
 	OPTIMIZER_HIDE_VAR(q);
@@ -235,7 +238,7 @@ static void goalloc_kasan_oob_small_test(struct kunit *test)
 		u32 slot = ka_class_size(size);
 
 		KUNIT_ASSERT_EQ(test, slot, 48U);
-		p = goalloc_alloc(size, 0);
+		p = goalloc_alloc(size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		OPTIMIZER_HIDE_VAR(p);
 		KA_EXPECT_NO_REPORT(test, ok = ka_touch(p, size));
@@ -262,7 +265,7 @@ static void goalloc_kasan_large_test(struct kunit *test)
 	u8 *p, *q;
 
 	gk_quiesce(test);
-	p = goalloc_alloc(size, 0);
+	p = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
 	KA_EXPECT_NO_REPORT(test, ok = ka_touch(p, size));
@@ -275,7 +278,7 @@ static void goalloc_kasan_large_test(struct kunit *test)
 	KA_EXPECT_REPORT(test, "slab-use-after-free", "Write", p + size - 1,
 			 ka_write(p, size - 1, 0x6b));
 
-	q = goalloc_alloc(size, 0);
+	q = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	OPTIMIZER_HIDE_VAR(q);
 	kunit_info(test, "the new large object %s the freed one's pages",
@@ -298,7 +301,7 @@ static void goalloc_kasan_tiny_test(struct kunit *test)
 	u8 *p;
 
 	gk_quiesce(test);	/* drained: no CPU holds a tiny block */
-	p = goalloc_alloc(size, GOALLOC_NOSCAN);
+	p = goalloc_alloc_noscan(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
 	KA_EXPECT_NO_REPORT(test, ok = ka_touch(p, size));
@@ -324,7 +327,7 @@ static void goalloc_kasan_tiny_usable_test(struct kunit *test)
 	u8 *p;
 
 	gk_quiesce(test);	/* drained: the next tiny object starts a block */
-	p = goalloc_alloc(size, GOALLOC_NOSCAN);
+	p = goalloc_alloc_noscan(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	OPTIMIZER_HIDE_VAR(p);
 	n = goalloc_usable_size(p);
@@ -333,6 +336,43 @@ static void goalloc_kasan_tiny_usable_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ok);
 	KA_EXPECT_REPORT(test, "slab-out-of-bounds", "Write", p + n, ka_write(p, n, 0x6b));
 	KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
+	goalloc_gc();
+}
+
+/*
+ * Not KASAN, but the same kind of proof, so in the same boot: might_alloc()
+ * in goalloc_alloc() must report a GFP_KERNEL allocation in atomic context
+ * (DEBUG_ATOMIC_SLEEP's "sleeping function called from invalid context",
+ * which taints the kernel W) even when the fast path serves it without
+ * sleeping, and must stay quiet for GFP_ATOMIC in the same place.  The
+ * report is listed in kunit/kasan_test.expect.
+ */
+static void goalloc_kasan_might_sleep_test(struct kunit *test)
+{
+	void *w, *p, *q;
+	int quiet;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		kunit_skip(test, "needs CONFIG_DEBUG_ATOMIC_SLEEP");
+	/* This CPU's 64 B span is cached and has room: nothing below grows. */
+	migrate_disable();
+	w = goalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	atomic_set(&ka_seen.nsleep, 0);
+	preempt_disable();
+	p = goalloc_alloc(64, GFP_ATOMIC);
+	quiet = atomic_read(&ka_seen.nsleep);
+	q = goalloc_alloc(64, GFP_KERNEL);
+	preempt_enable();
+	migrate_enable();
+	KUNIT_EXPECT_EQ_MSG(test, quiet, 0, "GFP_ATOMIC reported in atomic context");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ka_seen.nsleep), 1,
+			    "GFP_KERNEL in atomic context not reported");
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, goalloc_free(q), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_free(p), 0);
+	KUNIT_EXPECT_EQ(test, goalloc_free(w), 0);
 	goalloc_gc();
 }
 
@@ -382,6 +422,7 @@ static struct kunit_case goalloc_kasan_cases[] = {
 	KUNIT_CASE(goalloc_kasan_large_test),
 	KUNIT_CASE(goalloc_kasan_tiny_test),
 	KUNIT_CASE(goalloc_kasan_tiny_usable_test),
+	KUNIT_CASE(goalloc_kasan_might_sleep_test),
 	{}
 };
 

@@ -32,9 +32,9 @@
 
 #include "goalloc_kunit.h"
 
-static bool ml_is_tiny(size_t size, unsigned int flags)
+static bool ml_is_tiny(size_t size, bool noscan)
 {
-	return (flags & GOALLOC_NOSCAN) && size < GOALLOC_TINY_SIZE;
+	return noscan && size < GOALLOC_TINY_SIZE;
 }
 
 /* Heap bytes an object takes by Go's accounting (tiny objects excepted). */
@@ -56,7 +56,7 @@ static unsigned long ml_walk_inuse(struct kunit *test, unsigned long *nspans)
 	unsigned long pages = 0, n = 0, bad = 0;
 	u32 i, p, k;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	for (i = 0; i < h->nchunks; i++) {
 		struct goalloc_heap_arena *a = h->arenas[i];
 
@@ -84,7 +84,7 @@ static unsigned long ml_walk_inuse(struct kunit *test, unsigned long *nspans)
 			p += s->npages;
 		}
 	}
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	KUNIT_EXPECT_EQ_MSG(test, bad, 0UL, "inconsistent span table entries");
 	*nspans = n;
 	return pages;
@@ -126,7 +126,7 @@ static void goalloc_malloc_class_test(struct kunit *test)
 	os = gk_objset_new(test, n);
 
 	for (pass = 0; pass < 2; pass++) {
-		unsigned int flags = pass ? GOALLOC_NOSCAN : 0;
+		bool noscan = pass;
 		unsigned int nsmall = 0;
 		struct goalloc_memstats ms0, ms1;
 
@@ -136,12 +136,12 @@ static void goalloc_malloc_class_test(struct kunit *test)
 		/* Both ends of the class, enough objects for a second span. */
 		for (i = 0; i < n; i++) {
 			u32 size = i & 1 ? csize : minsize;
-			u8 *p = gk_alloc(os, size, flags);
+			u8 *p = gk_alloc(os, size, GFP_KERNEL, noscan);
 			struct goalloc_mspan *s;
 
 			KUNIT_ASSERT_NOT_NULL(test, p);
 			memset(p, ml_pattern(c, i), size);
-			if (ml_is_tiny(size, flags)) {
+			if (ml_is_tiny(size, noscan)) {
 				/*
 				 * Exactly its size (the rest of the block goes to
 				 * other tiny objects), or the whole 16 B slot of a
@@ -187,26 +187,29 @@ static void goalloc_malloc_class_test(struct kunit *test)
 	goalloc_gc();
 }
 
-/* Edges of the API: zero size, oversize, bad flags, the largest object. */
+/* Edges of the API: zero size, oversize, refused gfp bits, the largest object. */
 static void goalloc_malloc_api_edges_test(struct kunit *test)
 {
 	struct gk_objset *os = gk_objset_new(test, 4);
 	u8 *p;
 
-	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc(0, 0), ZERO_SIZE_PTR);
-	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc(0, GOALLOC_NOSCAN), ZERO_SIZE_PTR);
-	KUNIT_EXPECT_NULL(test, goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE + 1, 0));
-	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, 0x80));
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc_noscan(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE + 1, GFP_KERNEL));
+	/* goalloc's memory is ZONE_NORMAL and it cannot promise not to fail. */
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, GFP_KERNEL | __GFP_DMA));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc_noscan(8, GFP_KERNEL | __GFP_HIGHMEM));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(64 << 10, GFP_KERNEL | __GFP_NOFAIL));
 	KUNIT_EXPECT_EQ(test, goalloc_free(NULL), 0);
 	KUNIT_EXPECT_EQ(test, goalloc_free(ZERO_SIZE_PTR), 0);
 
 	gk_quiesce(test);
-	p = gk_alloc(os, GOALLOC_MAX_OBJECT_SIZE, GOALLOC_ZERO);
+	p = gk_alloc(os, GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL | __GFP_ZERO, false);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), GOALLOC_MAX_OBJECT_SIZE);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, GOALLOC_MAX_OBJECT_SIZE));
 	p[GOALLOC_MAX_OBJECT_SIZE - 1] = 1;
-	p = gk_alloc(os, GOALLOC_MAX_SMALL_SIZE + 1, 0);
+	p = gk_alloc(os, GOALLOC_MAX_SMALL_SIZE + 1, GFP_KERNEL, false);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)5 * GOALLOC_PAGE_SIZE);
 	gk_free_all_gc(test, os);
@@ -226,7 +229,7 @@ static void goalloc_malloc_large_in_one_arena_test(struct kunit *test)
 
 	gk_quiesce(test);
 	for (i = 0; i < os->cap; i++) {
-		u8 *p = gk_alloc(os, size, 0);
+		u8 *p = gk_alloc(os, size, GFP_KERNEL, false);
 		struct goalloc_mspan *s;
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
@@ -261,7 +264,7 @@ static int ml_probe_fn(void *arg)
 {
 	struct ml_probe *pr = arg;
 
-	pr->p = goalloc_alloc(pr->size, 0);
+	pr->p = goalloc_alloc(pr->size, GFP_KERNEL);
 	complete(&pr->done);
 	gk_wait_for_stop();
 	return 0;
@@ -276,9 +279,9 @@ static unsigned long ml_largest_free(void)
 {
 	unsigned long n;
 
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	n = goalloc_pagealloc_largest_free(&goalloc_mheap.pages);
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 	return n;
 }
 
@@ -309,7 +312,7 @@ static void goalloc_malloc_refill_grows_for_span_test(struct kunit *test)
 
 	/* Fill every page with 1-page spans (one CPU: one page cache). */
 	migrate_disable();
-	while (gk_alloc(os, fill, 0))
+	while (gk_alloc(os, fill, GFP_KERNEL, false))
 		;
 	migrate_enable();
 	KUNIT_ASSERT_LT(test, os->n, os->cap);
@@ -362,9 +365,9 @@ static void ml_take_snap(struct ml_snap *s)
 {
 	goalloc_read_memstats(&s->ms);
 	goalloc_stats_by_size(s->bysize);
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	s->pages_inuse = goalloc_mheap.pages_inuse;
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 }
 
 static struct ml_snap *ml_bad_free_setup(struct kunit *test)
@@ -407,9 +410,9 @@ static void goalloc_bad_free_small_test(struct kunit *test)
 
 	gk_quiesce(test);
 	migrate_disable();
-	x = gk_alloc(os, size, 0);
-	y = gk_alloc(os, size, 0);
-	z = gk_alloc(os, size, 0);
+	x = gk_alloc(os, size, GFP_KERNEL, false);
+	y = gk_alloc(os, size, GFP_KERNEL, false);
+	z = gk_alloc(os, size, GFP_KERNEL, false);
 	ok = x && y && z && gk_span_of(x) == gk_span_of(z) && gk_span_of(y) == gk_span_of(z);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE_MSG(test, ok, "three objects in one fresh span");
@@ -454,8 +457,8 @@ static void goalloc_bad_free_large_test(struct kunit *test)
 	u8 *l, *keep;
 
 	gk_quiesce(test);
-	l = gk_alloc(os, size, 0);
-	keep = gk_alloc(os, 64, 0);
+	l = gk_alloc(os, size, GFP_KERNEL, false);
+	keep = gk_alloc(os, 64, GFP_KERNEL, false);
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	memset(l, 0xe7, size);
@@ -484,7 +487,7 @@ static void goalloc_bad_free_foreign_test(struct kunit *test)
 	int local;
 
 	gk_quiesce(test);
-	keep = gk_alloc(os, 200, 0);
+	keep = gk_alloc(os, 200, GFP_KERNEL, false);
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	memset(keep, 0x42, 200);
 	k = kunit_kmalloc(test, 64, GFP_KERNEL);
@@ -579,13 +582,13 @@ static bool cc_intact(const struct gk_obj *o)
 }
 
 /* Random size: 40% tiny, 57% small (log-uniform), 3% large. */
-static void cc_rand_size(struct rnd_state *rnd, u32 *size, unsigned int *flags)
+static void cc_rand_size(struct rnd_state *rnd, u32 *size, bool *noscan)
 {
 	u32 r = prandom_u32_state(rnd), pct = r % 100, shift;
 
-	*flags = (r >> 8) & 1 ? GOALLOC_NOSCAN : 0;
+	*noscan = (r >> 8) & 1;
 	if (pct < 40) {
-		*flags = GOALLOC_NOSCAN;
+		*noscan = true;
 		*size = 1 + (r >> 9) % (GOALLOC_TINY_SIZE - 1);
 	} else if (pct < 97) {
 		shift = 4 + (r >> 9) % 11;			/* 16 .. 32767 */
@@ -624,12 +627,13 @@ static int cc_thread_fn(void *arg)
 {
 	struct cc_thread *t = arg, *next = t->next;
 	struct cc_ctx *ctx = t->ctx;
-	unsigned int flags, i, j;
+	unsigned int i, j;
 	struct gk_obj o;
+	bool noscan;
 
 	for (i = 0; i < CC_OPS; i++) {
-		cc_rand_size(&t->rnd, &o.size, &flags);
-		o.p = goalloc_alloc(o.size, flags);
+		cc_rand_size(&t->rnd, &o.size, &noscan);
+		o.p = gk_goalloc(o.size, GFP_KERNEL, noscan);
 		o.tid = t->tid;
 		o.idx = i;
 		if (!o.p) {
@@ -798,13 +802,13 @@ static void goalloc_malloc_concurrency_test(struct kunit *test)
 #define CH_OPS		100000
 
 /* 30% tiny, 65% 16..16383, 4% up to 32767, 1% large (or small if !@large). */
-static void ch_rand_size(struct rnd_state *rnd, bool large, u32 *size, unsigned int *flags)
+static void ch_rand_size(struct rnd_state *rnd, bool large, u32 *size, bool *noscan)
 {
 	u32 r = prandom_u32_state(rnd), pct = r % 100, shift;
 
-	*flags = (r >> 8) & 1 ? GOALLOC_NOSCAN : 0;
+	*noscan = (r >> 8) & 1;
 	if (pct < 30) {
-		*flags = GOALLOC_NOSCAN;
+		*noscan = true;
 		*size = 1 + (r >> 9) % (GOALLOC_TINY_SIZE - 1);
 		return;
 	}
@@ -845,8 +849,9 @@ static void ml_churn(struct kunit *test, bool large)
 	unsigned long ncorrupt = 0, nfail = 0;
 	struct goalloc_memstats ms, ms0;
 	u64 slack = 0, bound, sysb;
-	unsigned int i, c, flags;
+	unsigned int i, c;
 	struct rnd_state rnd;
+	bool noscan;
 	struct gk_objset *os;
 
 	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++)
@@ -861,8 +866,8 @@ static void ml_churn(struct kunit *test, bool large)
 		u32 size;
 		void *p;
 
-		ch_rand_size(&rnd, large, &size, &flags);
-		p = gk_alloc(os, size, flags);
+		ch_rand_size(&rnd, large, &size, &noscan);
+		p = gk_alloc(os, size, GFP_KERNEL, noscan);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		os->o[i].idx = i;
 		ch_fill(&os->o[i]);
@@ -873,8 +878,8 @@ static void ml_churn(struct kunit *test, bool large)
 		ncorrupt += !ch_intact(o);
 		if (goalloc_free(o->p))
 			nfail++;
-		ch_rand_size(&rnd, large, &o->size, &flags);
-		o->p = goalloc_alloc(o->size, flags);
+		ch_rand_size(&rnd, large, &o->size, &noscan);
+		o->p = gk_goalloc(o->size, GFP_KERNEL, noscan);
 		if (!o->p) {
 			KUNIT_FAIL(test, "allocation failed after %u operations", i);
 			break;
@@ -1013,14 +1018,14 @@ static void goalloc_malloc_fidelity_test(struct kunit *test)
 				continue;
 			left[e]--;
 			more = true;
-			p = gk_alloc(os, f->size, f->noscan ? GOALLOC_NOSCAN : 0);
+			p = gk_alloc(os, f->size, GFP_KERNEL, f->noscan);
 			KUNIT_EXPECT_NOT_NULL(test, p);
 			if (!p)
 				goto unpin;
 		}
 		if (ntiny < ML_FID_TINY) {
 			unsigned int size = gk_rand_tiny_size(&rnd);
-			void *p = gk_alloc(os, size, GOALLOC_NOSCAN);
+			void *p = gk_alloc(os, size, GFP_KERNEL, true);
 
 			KUNIT_EXPECT_NOT_NULL(test, p);
 			if (!p)
@@ -1118,8 +1123,8 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 
 	/* Small: the slot; inside it, the next slot, a dead slot: 0. */
 	migrate_disable();
-	a = gk_alloc(os, 40, 0);
-	b = gk_alloc(os, 40, 0);
+	a = gk_alloc(os, 40, GFP_KERNEL, false);
+	b = gk_alloc(os, 40, GFP_KERNEL, false);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE(test, a && b);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(a), 48UL);
@@ -1136,8 +1141,8 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 	/* Tiny: exactly the bytes allocated, whatever follows in the block. */
 	goalloc_drain();
 	migrate_disable();
-	t1 = gk_alloc(os, 3, GOALLOC_NOSCAN);
-	t2 = gk_alloc(os, 4, GOALLOC_NOSCAN);
+	t1 = gk_alloc(os, 3, GFP_KERNEL, true);
+	t2 = gk_alloc(os, 4, GFP_KERNEL, true);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE(test, t1 && t2);
 	KUNIT_ASSERT_PTR_EQ(test, t2, t1 + 4);
@@ -1152,7 +1157,7 @@ static void goalloc_usable_size_contract_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t2), 4UL);
 
 	/* Large: whole pages; inside, or freed: 0. */
-	l = gk_alloc(os, GOALLOC_MAX_SMALL_SIZE + 100, 0);
+	l = gk_alloc(os, GOALLOC_MAX_SMALL_SIZE + 100, GFP_KERNEL, false);
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(l), (size_t)5 * GOALLOC_PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(l + GOALLOC_PAGE_SIZE), 0);

@@ -4,7 +4,7 @@
  * how spans move between an mcentral's partial and full lists and back to the
  * heap as their objects are freed and swept, how cacheSpan sweeps stale spans
  * before it grows the heap, Go's tiny allocator (packing, alignment, block
- * lifetime) and GOALLOC_ZERO on dirty memory.
+ * lifetime) and __GFP_ZERO on dirty memory.
  *
  * Cases that look at one mcache pin the test thread with migrate_disable().
  * While pinned they use EXPECTs and jump to the unpin label instead of
@@ -47,10 +47,10 @@ static void mc_snap(struct mc_heapsnap *hs)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	hs->pages_inuse = h->pages_inuse;
 	hs->owned = h->pages_owned;
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	hs->nspans = atomic_long_read(&h->nspans);
 }
 
@@ -62,7 +62,7 @@ static char mc_list_of(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 	char where = 0;
 	int i;
 
-	spin_lock(&c->lock);
+	spin_lock_irq(&c->lock);
 	for (i = 0; i < 2; i++) {
 		list_for_each_entry(x, &c->partial[i], list)
 			if (x == s)
@@ -71,7 +71,7 @@ static char mc_list_of(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 			if (x == s)
 				where = i == sw ? 'F' : 'f';
 	}
-	spin_unlock(&c->lock);
+	spin_unlock_irq(&c->lock);
 	return where;
 }
 
@@ -85,10 +85,10 @@ static void mc_new_cycle_unswept(void)
 	struct goalloc_mheap *h = &goalloc_mheap;
 
 	mutex_lock(&goalloc_sweeper.mutex);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
 	WRITE_ONCE(goalloc_pacer.cycles, goalloc_pacer.cycles + 1);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	mutex_unlock(&goalloc_sweeper.mutex);
 }
 
@@ -119,7 +119,7 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], &goalloc_emptymspan);
 	mc_snap(&h0);
 	for (i = 0; i < nelems; i++) {
-		void *p = gk_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, GFP_KERNEL, false);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
@@ -139,7 +139,7 @@ static void goalloc_mcache_refill_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans + 1);
 	KUNIT_EXPECT_EQ(test, h1.pages_inuse, h0.pages_inuse + goalloc_class_to_allocnpages[c]);
 
-	if (!gk_alloc(os, size, 0))
+	if (!gk_alloc(os, size, GFP_KERNEL, false))
 		goto unpin;
 	s2 = gk_span_of(os->o[nelems].p);
 	sg = goalloc_sweepgen();
@@ -171,7 +171,7 @@ static bool mc_fill_span_plus_one(struct kunit *test, struct gk_objset *os, size
 	unsigned int i;
 
 	for (i = 0; i <= nelems; i++) {
-		if (!gk_alloc(os, size, 0)) {
+		if (!gk_alloc(os, size, GFP_KERNEL, false)) {
 			KUNIT_FAIL(test, "allocation %u of %zu bytes failed", i, size);
 			return false;
 		}
@@ -319,13 +319,13 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 
 	/* Use up s2, then refill. */
 	for (i = 1; i < nelems; i++) {
-		void *p = gk_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, GFP_KERNEL, false);
 
 		KUNIT_EXPECT_PTR_EQ(test, p ? gk_span_of(p) : NULL, s2);
 	}
 	mc_snap(&h0);
 	for (i = 0; i < nwant; i++) {
-		void *p = gk_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, GFP_KERNEL, false);
 
 		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p, want[i], "reuse %u of %lu", i, nwant);
 	}
@@ -339,7 +339,7 @@ static void mc_cachespan_sweeps(struct kunit *test, bool partial)
 	KUNIT_EXPECT_EQ(test, h1.owned, h0.owned);
 
 	/* s1 is full again and nothing else is reusable: now the heap grows. */
-	if (gk_alloc(os, size, 0)) {
+	if (gk_alloc(os, size, GFP_KERNEL, false)) {
 		mc_snap(&h1);
 		KUNIT_EXPECT_EQ(test, h1.nspans, h0.nspans + 1);
 		KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'F');
@@ -408,10 +408,10 @@ static void goalloc_mcentral_free_in_full_test(struct kunit *test)
 
 	/* Use up s2; the refill after it must reuse s1's slots, lowest first. */
 	for (i = 1; i < nelems; i++)
-		KUNIT_EXPECT_NOT_NULL(test, gk_alloc(os, size, 0));
+		KUNIT_EXPECT_NOT_NULL(test, gk_alloc(os, size, GFP_KERNEL, false));
 	mc_snap(&h0);
-	KUNIT_EXPECT_EQ(test, (unsigned long)gk_alloc(os, size, 0), want);
-	KUNIT_EXPECT_EQ(test, (unsigned long)gk_alloc(os, size, 0), want + s1->elemsize);
+	KUNIT_EXPECT_EQ(test, (unsigned long)gk_alloc(os, size, GFP_KERNEL, false), want);
+	KUNIT_EXPECT_EQ(test, (unsigned long)gk_alloc(os, size, GFP_KERNEL, false), want + s1->elemsize);
 	mc_snap(&h1);
 	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s1);
 	KUNIT_EXPECT_EQ(test, s1->sweepgen, sg + 3);
@@ -463,7 +463,7 @@ static void goalloc_mcentral_churn_no_cycle_test(struct kunit *test)
 			KUNIT_FAIL(test, "free %u failed", i);
 			break;
 		}
-		*slot = goalloc_alloc(size, 0);
+		*slot = goalloc_alloc(size, GFP_KERNEL);
 		if (!*slot) {
 			KUNIT_FAIL(test, "allocation %u failed", i);
 			break;
@@ -514,7 +514,7 @@ static void mc_tiny_check_seq(struct kunit *test, struct gk_objset *os,
 	goalloc_read_memstats(&ms0);
 	goalloc_stats_by_size(b0);
 	for (i = 0; i < n; i++) {
-		unsigned long p = (unsigned long)gk_alloc(os, sizes[i], GOALLOC_NOSCAN);
+		unsigned long p = (unsigned long)gk_alloc(os, sizes[i], GFP_KERNEL, true);
 
 		id = gk_tiny_model_alloc(&m, sizes[i], &off);
 		if (!p) {
@@ -652,10 +652,10 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 
 	migrate_disable();
 	mc = &this_cpu_ptr(goalloc_allp)->mcache;
-	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* block 0 + 0 */
-	b = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);	/* block 0 + 8 */
-	c = (unsigned long)gk_alloc(os, 2, GOALLOC_NOSCAN);	/* block 0 + 12 */
-	d = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* block 1 + 0, block 0 retired */
+	a = (unsigned long)gk_alloc(os, 8, GFP_KERNEL, true);	/* block 0 + 0 */
+	b = (unsigned long)gk_alloc(os, 4, GFP_KERNEL, true);	/* block 0 + 8 */
+	c = (unsigned long)gk_alloc(os, 2, GFP_KERNEL, true);	/* block 0 + 12 */
+	d = (unsigned long)gk_alloc(os, 8, GFP_KERNEL, true);	/* block 1 + 0, block 0 retired */
 	KUNIT_EXPECT_TRUE(test, a && b && c && d);
 	if (!(a && b && c && d))
 		goto unpin;
@@ -676,7 +676,7 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 	/* d's block is held: freeing d keeps it, and e packs in after d. */
 	KUNIT_EXPECT_EQ(test, gk_free(os, 3), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 1);
-	e = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);
+	e = (unsigned long)gk_alloc(os, 4, GFP_KERNEL, true);
 	KUNIT_EXPECT_EQ(test, e, d + 8);
 	if (e != d + 8)
 		goto unpin;
@@ -689,7 +689,7 @@ static void goalloc_tiny_lifetime_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 2);
 
 	/* A block freed while held dies when goalloc_drain() retires it. */
-	d = (unsigned long)gk_alloc(os, 5, GOALLOC_NOSCAN);
+	d = (unsigned long)gk_alloc(os, 5, GFP_KERNEL, true);
 	KUNIT_EXPECT_EQ(test, mc->tiny, d);
 	KUNIT_EXPECT_EQ(test, gk_free(os, 5), 0);
 	KUNIT_EXPECT_EQ(test, mc_tiny_nfree(bysize), f0 + 2);
@@ -725,9 +725,9 @@ static void goalloc_tiny_bad_free_test(struct kunit *test)
 	b1 = b0 + GOALLOC_NUM_SIZE_CLASSES;
 
 	migrate_disable();
-	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);
-	b = (unsigned long)gk_alloc(os, 3, GOALLOC_NOSCAN);
-	c = (unsigned long)gk_alloc(os, 2, GOALLOC_NOSCAN);
+	a = (unsigned long)gk_alloc(os, 8, GFP_KERNEL, true);
+	b = (unsigned long)gk_alloc(os, 3, GFP_KERNEL, true);
+	c = (unsigned long)gk_alloc(os, 2, GFP_KERNEL, true);
 	migrate_enable();
 	KUNIT_ASSERT_TRUE(test, a && b && c);
 	KUNIT_ASSERT_EQ(test, b, a + 8);
@@ -772,7 +772,7 @@ static void goalloc_tiny_bad_free_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms1.heap_alloc, 0ULL);
 }
 
-/* GOALLOC_ZERO on slots that were written, freed and swept into reuse. */
+/* __GFP_ZERO on slots that were written, freed and swept into reuse. */
 static void goalloc_zero_dirty_small_test(struct kunit *test)
 {
 	const size_t size = 64;
@@ -787,7 +787,7 @@ static void goalloc_zero_dirty_small_test(struct kunit *test)
 
 	migrate_disable();
 	for (i = 0; i < nelems; i++) {
-		void *p = gk_alloc(os, size, 0);
+		void *p = gk_alloc(os, size, GFP_KERNEL, false);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
@@ -802,7 +802,7 @@ static void goalloc_zero_dirty_small_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mc_list_of(&goalloc_central[s->spanclass], s), 'P');
 	KUNIT_EXPECT_TRUE(test, s->needzero);
 	for (i = 1; i < nelems; i++) {
-		void *p = gk_alloc(os, size, GOALLOC_ZERO);
+		void *p = gk_alloc(os, size, GFP_KERNEL | __GFP_ZERO, false);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
@@ -833,7 +833,7 @@ static void goalloc_zero_dirty_tiny_test(struct kunit *test)
 	migrate_disable();
 	/* 16 B noscan objects share the tiny blocks' span class. */
 	for (i = 0; i < n; i++) {
-		void *p = gk_alloc(os, GOALLOC_TINY_SIZE, GOALLOC_NOSCAN);
+		void *p = gk_alloc(os, GOALLOC_TINY_SIZE, GFP_KERNEL, true);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
@@ -848,7 +848,7 @@ static void goalloc_zero_dirty_tiny_test(struct kunit *test)
 	/* Tiny objects of every size, each asked for zeroed: whole blocks reused. */
 	while (os->n < os->cap) {
 		unsigned int size = 1 + nt++ % (GOALLOC_TINY_SIZE - 1);
-		u8 *p = gk_alloc(os, size, GOALLOC_NOSCAN | GOALLOC_ZERO);
+		u8 *p = gk_alloc(os, size, GFP_KERNEL | __GFP_ZERO, true);
 
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
@@ -875,11 +875,11 @@ static void goalloc_zero_dirty_pages_test(struct kunit *test)
 	gk_quiesce(test);
 
 	/* A large object: written, freed (straight to the heap), and again. */
-	p = gk_alloc(os, large, 0);
+	p = gk_alloc(os, large, GFP_KERNEL, false);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0x5a, large);
 	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
-	q = gk_alloc(os, large, GOALLOC_ZERO);
+	q = gk_alloc(os, large, GFP_KERNEL | __GFP_ZERO, false);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	kunit_info(test, "large object %s its pages", p == q ? "reused" : "did not reuse");
 	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, large));
@@ -890,7 +890,7 @@ static void goalloc_zero_dirty_pages_test(struct kunit *test)
 	/* Small spans carved from the pages the large object dirtied. */
 	migrate_disable();
 	for (i = 0; i < n; i++) {
-		p = gk_alloc(os, 1024, GOALLOC_ZERO);
+		p = gk_alloc(os, 1024, GFP_KERNEL | __GFP_ZERO, false);
 		KUNIT_EXPECT_NOT_NULL(test, p);
 		if (!p)
 			break;
@@ -900,7 +900,7 @@ static void goalloc_zero_dirty_pages_test(struct kunit *test)
 	migrate_enable();
 	gk_free_all_gc(test, os);
 	/* And a large object over the pages of those spans. */
-	p = gk_alloc(os, 8 * 1024 * 8, GOALLOC_ZERO);
+	p = gk_alloc(os, 8 * 1024 * 8, GFP_KERNEL | __GFP_ZERO, false);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 8 * 1024 * 8));
 	gk_free_all_gc(test, os);
@@ -959,13 +959,13 @@ static void goalloc_tiny_stale_alloc_word_test(struct kunit *test)
 
 	migrate_disable();
 	/* 1. A's free reads {A}; B joins; the block is retired; A's atomic. */
-	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* new block + 0 */
+	a = (unsigned long)gk_alloc(os, 8, GFP_KERNEL, true);	/* new block + 0 */
 	KUNIT_EXPECT_TRUE(test, a && !(a & 15));
 	if (!a || (a & 15))
 		goto unpin;
 	mc_tiny_snap(&f, a);
-	b = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);	/* + 8 */
-	c = (unsigned long)gk_alloc(os, 5, GOALLOC_NOSCAN);	/* new block: retires */
+	b = (unsigned long)gk_alloc(os, 4, GFP_KERNEL, true);	/* + 8 */
+	c = (unsigned long)gk_alloc(os, 5, GFP_KERNEL, true);	/* new block: retires */
 	KUNIT_EXPECT_EQ(test, b, a + 8);
 	KUNIT_EXPECT_NE(test, c & ~15UL, a);
 	if (b != a + 8 || !c || (c & ~15UL) == a)
@@ -983,17 +983,17 @@ static void goalloc_tiny_stale_alloc_word_test(struct kunit *test)
 
 	/* 2. A's free reads {A}; B joins and is freed; retired; A's atomic. */
 	goalloc_drain();
-	a = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);
+	a = (unsigned long)gk_alloc(os, 8, GFP_KERNEL, true);
 	KUNIT_EXPECT_TRUE(test, a && !(a & 15));
 	if (!a || (a & 15))
 		goto unpin;
 	mc_tiny_snap(&f, a);
-	b = (unsigned long)gk_alloc(os, 4, GOALLOC_NOSCAN);
+	b = (unsigned long)gk_alloc(os, 4, GFP_KERNEL, true);
 	KUNIT_EXPECT_EQ(test, b, a + 8);
 	if (b != a + 8)
 		goto unpin;
 	KUNIT_EXPECT_EQ(test, gk_free(os, os->n - 1), 0);
-	c = (unsigned long)gk_alloc(os, 5, GOALLOC_NOSCAN);
+	c = (unsigned long)gk_alloc(os, 5, GFP_KERNEL, true);
 	KUNIT_EXPECT_NE(test, c & ~15UL, a);
 	f0 = mc_tiny_nfree(bysize);
 	KUNIT_EXPECT_EQ(test, mc_tiny_snap_free(&f), 0);
@@ -1023,8 +1023,8 @@ static void goalloc_tiny_double_free_after_death_test(struct kunit *test)
 	os = mc_tiny_case_start(test, 4, &bysize);
 
 	migrate_disable();
-	a = (unsigned long)gk_alloc(os, 12, GOALLOC_NOSCAN);
-	c = (unsigned long)gk_alloc(os, 8, GOALLOC_NOSCAN);	/* retires a's block */
+	a = (unsigned long)gk_alloc(os, 12, GFP_KERNEL, true);
+	c = (unsigned long)gk_alloc(os, 8, GFP_KERNEL, true);	/* retires a's block */
 	KUNIT_EXPECT_TRUE(test, a && c && !(a & 15) && (c & ~15UL) != a);
 	if (!a || !c || (a & 15) || (c & ~15UL) == a)
 		goto unpin;
@@ -1059,7 +1059,7 @@ static void goalloc_heap_live_drain_test(struct kunit *test)
 	goalloc_read_memstats(&ms0);
 	for (i = 0; i < 2500; i++) {
 		goalloc_drain();
-		p = goalloc_alloc(1024, 0);
+		p = goalloc_alloc(1024, GFP_KERNEL);
 		if (!p) {
 			KUNIT_FAIL(test, "allocation %u failed", i);
 			break;
@@ -1150,7 +1150,7 @@ static int ts_producer(void *arg)
 	for (i = 0; keep && i < tiny_stress_ops; i++) {
 		struct ts_obj o = { .size = gk_rand_tiny_size(&rnd), .pat = i | 1 };
 
-		o.p = goalloc_alloc(o.size, GOALLOC_NOSCAN);
+		o.p = goalloc_alloc_noscan(o.size, GFP_KERNEL);
 		if (!o.p) {
 			st->nfailed++;
 			continue;

@@ -64,7 +64,7 @@ static void mheap_test_snap(struct mheap_snap *hs)
 	struct goalloc_mheap *h = &goalloc_mheap;
 	u32 i;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	hs->free_pages = h->pages.free_pages;
 	hs->inuse = h->pages_inuse;
 	hs->manual = h->pages_manual;
@@ -82,7 +82,7 @@ static void mheap_test_snap(struct mheap_snap *hs)
 	hs->why = "";
 	hs->where = 0;
 	hs->check = goalloc_pagealloc_check(&h->pages, &hs->why, &hs->where);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	hs->pcache = mheap_test_pcache_pages();
 }
 
@@ -117,9 +117,9 @@ static unsigned long mheap_test_first_fit(unsigned long npages)
 {
 	unsigned long addr, unused;
 
-	spin_lock(&goalloc_mheap.lock);
+	spin_lock_irq(&goalloc_mheap.lock);
 	addr = goalloc_pagealloc_find(&goalloc_mheap.pages, npages, &unused);
-	spin_unlock(&goalloc_mheap.lock);
+	spin_unlock_irq(&goalloc_mheap.lock);
 	return addr;
 }
 
@@ -182,7 +182,7 @@ static void goalloc_mheap_large_test(struct kunit *test)
 
 	gk_settle();
 	goalloc_read_memstats(&ms0);
-	p = goalloc_alloc(size, 0);
+	p = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_read_memstats(&ms1);
 
@@ -224,9 +224,9 @@ static void goalloc_mheap_oversize_test(struct kunit *test)
 	goalloc_read_memstats(&ms0);
 	mheap_test_snap(&hs0);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], 0));
-		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], GOALLOC_ZERO | GOALLOC_NOSCAN));
-		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], GOALLOC_NOWAIT));
+		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], GFP_KERNEL));
+		KUNIT_EXPECT_NULL(test, goalloc_alloc_noscan(sizes[i], GFP_KERNEL | __GFP_ZERO));
+		KUNIT_EXPECT_NULL(test, goalloc_alloc(sizes[i], GFP_NOWAIT));
 	}
 	/* More than one arena can never be found, so growing cannot help. */
 	KUNIT_EXPECT_EQ(test, goalloc_mheap_grow(GOALLOC_ARENA_PAGES + 1), -ENOMEM);
@@ -240,7 +240,7 @@ static void goalloc_mheap_oversize_test(struct kunit *test)
 }
 
 /*
- * GOALLOC_ZERO on large objects: the zeroing is skipped only for pages never
+ * __GFP_ZERO on large objects: the zeroing is skipped only for pages never
  * handed out, so a span reusing dirty pages must come back zeroed.
  */
 static void goalloc_mheap_large_zero_test(struct kunit *test)
@@ -249,13 +249,13 @@ static void goalloc_mheap_large_zero_test(struct kunit *test)
 	u8 *p, *q;
 
 	gk_settle();
-	p = goalloc_alloc(size, 0);
+	p = goalloc_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	if (mheap_test_check_large(test, p, size))
 		memset(p, 0xff, size);
 	KUNIT_ASSERT_EQ(test, goalloc_free(p), 0);
 	/* First fit puts the same run back at the same place. */
-	q = goalloc_alloc(size, GOALLOC_ZERO);
+	q = goalloc_alloc(size, GFP_KERNEL | __GFP_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	if (mheap_test_check_large(test, q, size)) {
@@ -285,9 +285,9 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 	/* Pinned: the caches used below are this CPU's. */
 	migrate_disable();
 	mc = &this_cpu_ptr(goalloc_allp)->heap;
-	p = goalloc_alloc(size, GOALLOC_NOWAIT);
+	p = goalloc_alloc(size, GFP_NOWAIT);
 	if (!p)
-		p = goalloc_alloc(size, 0);
+		p = goalloc_alloc(size, GFP_KERNEL);
 	if (!p) {
 		migrate_enable();
 		KUNIT_FAIL(test, "64 KiB allocation failed");
@@ -301,7 +301,7 @@ static void goalloc_mheap_large_cache_test(struct kunit *test)
 	if (n)
 		KUNIT_EXPECT_PTR_EQ(test, mc->spancache[n - 1], s);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(s->state), GOALLOC_MSPAN_DEAD);
-	q = goalloc_alloc(size, GOALLOC_NOWAIT);
+	q = goalloc_alloc(size, GFP_NOWAIT);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	if (q) {
 		KUNIT_EXPECT_PTR_EQ(test, gk_span_of(q), s);
@@ -367,7 +367,7 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	 */
 	gk_keep_pages(test);
 	goalloc_release();
-	whole = goalloc_alloc(PAGE_BYTES(COALESCE_PIECES * k), 0);
+	whole = goalloc_alloc(PAGE_BYTES(COALESCE_PIECES * k), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, whole);
 	KUNIT_ASSERT_EQ(test, goalloc_free(whole), 0);
 	gk_settle();
@@ -375,7 +375,7 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, hs0.check, 0);
 
 	for (i = 0; i < COALESCE_PIECES; i++) {
-		piece[i] = goalloc_alloc(PAGE_BYTES(k), 0);
+		piece[i] = goalloc_alloc(PAGE_BYTES(k), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, piece[i]);
 	}
 	base = gk_span_of(piece[0])->pageidx;
@@ -439,7 +439,7 @@ static void goalloc_mheap_coalesce_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hs2.check, 0);
 
 	/* The combined run is allocatable again, in the same place. */
-	whole = goalloc_alloc(PAGE_BYTES(COALESCE_PIECES * k), 0);
+	whole = goalloc_alloc(PAGE_BYTES(COALESCE_PIECES * k), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, whole);
 	KUNIT_EXPECT_PTR_EQ(test, whole, piece[0]);
 	KUNIT_EXPECT_EQ(test, gk_span_of(whole)->pageidx, base);
@@ -476,7 +476,7 @@ static void goalloc_mheap_grow_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 
 	for (i = 0; i < n; i++) {
-		obj[i] = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GOALLOC_NOSCAN);
+		obj[i] = goalloc_alloc_noscan(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, obj[i], "object %u of %u", i, n);
 		if (!obj[i])
 			break;
@@ -575,7 +575,7 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 
 	/* Large objects until the heap says no. */
 	for (p = NULL; ctx->n < max; ctx->n++) {
-		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, 0);
+		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, GFP_KERNEL);
 		if (!p)
 			break;
 		ctx->obj[ctx->n] = p;
@@ -588,20 +588,20 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 	KUNIT_EXPECT_LE(test, hs1.owned, cap);
 	KUNIT_EXPECT_GT(test, hs1.owned + obj_pages, cap);
 	KUNIT_EXPECT_EQ(test, mheap_test_first_fit(obj_pages), GOALLOC_NO_PAGE);
-	KUNIT_EXPECT_NULL(test, goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, GOALLOC_NOWAIT));
-	KUNIT_EXPECT_NULL(test, goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, GFP_NOWAIT));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL));
 	mheap_test_check_accounting(test, "at the cap");
 
 	/* Small objects use up what is left, then fail the same way. */
 	for (small = 0, p = NULL; ctx->n < max; ctx->n++, small++) {
-		p = goalloc_alloc(GOALLOC_PAGE_SIZE, 0);
+		p = goalloc_alloc(GOALLOC_PAGE_SIZE, GFP_KERNEL);
 		if (!p)
 			break;
 		ctx->obj[ctx->n] = p;
 	}
 	KUNIT_ASSERT_NULL_MSG(test, p, "%u page-sized objects at the cap", small);
-	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, 0));
-	KUNIT_EXPECT_NULL(test, goalloc_alloc(8, GOALLOC_NOSCAN));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc_noscan(8, GFP_KERNEL));
 	mheap_test_snap(&hs1);
 	KUNIT_EXPECT_LE(test, hs1.owned, cap);
 	/* What is left under the cap is less than the smallest growth. */
@@ -618,7 +618,7 @@ static void goalloc_mheap_cap_test(struct kunit *test)
 	gk_settle();
 	ctx->n = 0;
 	for (i = 0; i < cap / obj_pages + 1; i++) {
-		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, 0);
+		p = goalloc_alloc(obj_pages << GOALLOC_PAGE_SHIFT, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "object %u with the cap lifted", i);
 		ctx->obj[ctx->n++] = p;
 	}
@@ -646,8 +646,8 @@ static void goalloc_mheap_release_test(struct kunit *test)
 	/* Only goalloc_release() may give pages back while this case counts. */
 	gk_keep_pages(test);
 	/* Make sure some pages are free. */
-	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
-	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL);
+	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
@@ -676,7 +676,7 @@ static void goalloc_mheap_release_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gk_span_of(a));
 
 	/* No page is free, so a whole-frame object must grow the heap. */
-	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	goalloc_read_memstats(&ms2);
 	mheap_test_snap(&hs2);
@@ -694,7 +694,7 @@ static void goalloc_mheap_release_test(struct kunit *test)
 /*
  * Pages come from the kernel unzeroed unless the kernel zeroes pages itself
  * (init_on_alloc): a fresh span needs zeroing exactly then, and
- * GOALLOC_ZERO must still return zeroes.  After a cycle the background
+ * __GFP_ZERO must still return zeroes.  After a cycle the background
  * scavenger, by itself, gives free pages back until the heap retains its
  * goal (within a page), and no further.
  */
@@ -710,7 +710,7 @@ static void goalloc_mheap_scavenge_wait_test(struct kunit *test)
 	gk_settle();
 	goalloc_release();
 	for (i = 0; i < ARRAY_SIZE(obj); i++) {
-		obj[i] = goalloc_alloc(size, GOALLOC_ZERO);
+		obj[i] = goalloc_alloc(size, GFP_KERNEL | __GFP_ZERO);
 		KUNIT_ASSERT_NOT_NULL(test, obj[i]);
 		if (!mheap_test_check_large(test, obj[i], size))
 			continue;
@@ -754,11 +754,12 @@ static void goalloc_mheap_accounting_test(struct kunit *test)
 {
 	static const struct {
 		size_t size;
-		unsigned int flags, count;
+		bool noscan;
+		unsigned int count;
 	} mix[] = {
-		{ 8, GOALLOC_NOSCAN, 200 }, { 64, 0, 300 }, { 1024, 0, 100 },
-		{ 8192, 0, 20 }, { 24 << 10, 0, 5 }, { 100 << 10, 0, 3 },
-		{ 1 << 20, 0, 2 }, { 33 << 10, GOALLOC_NOSCAN, 4 },
+		{ 8, true, 200 }, { 64, false, 300 }, { 1024, false, 100 },
+		{ 8192, false, 20 }, { 24 << 10, false, 5 }, { 100 << 10, false, 3 },
+		{ 1 << 20, false, 2 }, { 33 << 10, true, 4 },
 	};
 	struct mheap_snap hs0, hs1;
 	unsigned int i, j, n = 0, total = 0;
@@ -777,7 +778,7 @@ static void goalloc_mheap_accounting_test(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(mix); i++) {
 		for (j = 0; j < mix[i].count; j++) {
-			obj[n] = goalloc_alloc(mix[i].size, mix[i].flags);
+			obj[n] = gk_goalloc(mix[i].size, GFP_KERNEL, mix[i].noscan);
 			KUNIT_ASSERT_NOT_NULL(test, obj[n]);
 			n++;
 		}
@@ -817,8 +818,8 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	gk_settle();
 	/* Back to released slots only, so a and b land in slot order. */
 	goalloc_release();
-	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
-	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	a = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL);
+	b = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	/* Let the sweeper the two allocations may have started finish now. */
@@ -834,12 +835,12 @@ static void goalloc_mheap_no_cross_arena_test(struct kunit *test)
 	}
 	/* Chunk ca: 1 MiB in use at its start; chunk ca + 1: entirely free. */
 	KUNIT_EXPECT_EQ(test, goalloc_free(a), 0);
-	c = goalloc_alloc(head, 0);
+	c = goalloc_alloc(head, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_EQ(test, gk_span_of(c)->pageidx, ca * GOALLOC_ARENA_PAGES);
 	KUNIT_EXPECT_EQ(test, goalloc_free(b), 0);
 
-	d = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, 0);
+	d = goalloc_alloc(GOALLOC_MAX_OBJECT_SIZE, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_NULL(test, d);
 	if (d && mheap_test_check_large(test, d, GOALLOC_MAX_OBJECT_SIZE)) {
 		memset(d, 0x77, GOALLOC_MAX_OBJECT_SIZE);
@@ -882,7 +883,7 @@ static void goalloc_mheap_returns_memory_test(struct kunit *test)
 	for (i = 0; bytes < RETURN_BYTES; i++) {
 		u32 size = sizes[i % ARRAY_SIZE(sizes)];
 
-		KUNIT_ASSERT_NOT_NULL(test, gk_alloc(os, size, i % 3 ? 0 : GOALLOC_NOSCAN));
+		KUNIT_ASSERT_NOT_NULL(test, gk_alloc(os, size, GFP_KERNEL, !(i % 3)));
 		bytes += size;
 	}
 	si_meminfo(&si);
@@ -933,7 +934,7 @@ static void goalloc_mheap_sweep_before_grow_test(struct kunit *test)
 	for (round = 0; round < 2; round++) {
 		os->n = 0;
 		for (i = 0; i < SBG_BYTES / sizes[round]; i++) {
-			u32 *p = gk_alloc(os, sizes[round], GOALLOC_NOSCAN);
+			u32 *p = gk_alloc(os, sizes[round], GFP_KERNEL, true);
 
 			KUNIT_ASSERT_NOT_NULL(test, p);
 			p[0] = round;

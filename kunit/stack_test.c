@@ -97,9 +97,9 @@ static unsigned long stk_nspans(unsigned int order)
 	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
 	unsigned long n;
 
-	spin_lock(&pool->lock);
+	spin_lock_irq(&pool->lock);
 	n = pool->nspans;
-	spin_unlock(&pool->lock);
+	spin_unlock_irq(&pool->lock);
 	return n;
 }
 
@@ -110,10 +110,10 @@ static unsigned long stk_poolfree(unsigned int order)
 	struct goalloc_mspan *s;
 	unsigned long n = 0;
 
-	spin_lock(&pool->lock);
+	spin_lock_irq(&pool->lock);
 	list_for_each_entry(s, &pool->spans, list)
 		n += s->manual_nfree;
-	spin_unlock(&pool->lock);
+	spin_unlock_irq(&pool->lock);
 	return n;
 }
 
@@ -123,10 +123,10 @@ static void stk_span_counts(unsigned int order, struct goalloc_mspan *s,
 {
 	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
 
-	spin_lock(&pool->lock);
+	spin_lock_irq(&pool->lock);
 	*alloc_count = s->alloc_count;
 	*nfree = s->manual_nfree;
-	spin_unlock(&pool->lock);
+	spin_unlock_irq(&pool->lock);
 }
 
 static void stk_snap(struct stk_snap *sn)
@@ -793,7 +793,7 @@ static void goalloc_stack_large_reuse_test(struct kunit *test)
 
 	/* The same number of frames is free again, and nothing else is. */
 	for (i = 0; i < got; i++) {
-		obj[i] = goalloc_alloc(size, 0);
+		obj[i] = goalloc_alloc(size, GFP_KERNEL);
 		KUNIT_EXPECT_NOT_ERR_OR_NULL_MSG(test, obj[i], "object %u of %u", i, got);
 		if (IS_ERR_OR_NULL(obj[i]))
 			break;
@@ -1155,9 +1155,9 @@ static void goalloc_stack_bad_free_test(struct kunit *test)
 	stk_expect_bad_free(test, l + lsize / 2, lsize / 2, "large: upper half");
 
 	/* Heap objects, small and large, are not stacks. */
-	h = goalloc_alloc(2048, 0);
+	h = goalloc_alloc(2048, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
-	hl = goalloc_alloc(lsize, 0);
+	hl = goalloc_alloc(lsize, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, hl);
 	stk_expect_bad_free(test, h, 2048, "small heap object");
 	if (!IS_ERR_OR_NULL(hl))

@@ -290,7 +290,8 @@ static int check_alloc(u64 bytes, u32 flags)
 /* Allocate an object for a checked request and give it a handle. */
 static int obj_alloc(struct goalloc_file *f, u64 bytes, u32 flags, u32 *id)
 {
-	unsigned int gflags = 0;
+	/* The ioctl's task may sleep; userspace has no gfp, so translate. */
+	gfp_t gfp = flags & GOALLOC_IOC_F_ZERO ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL;
 	struct goalloc_handle *h;
 	int err;
 
@@ -302,10 +303,9 @@ static int obj_alloc(struct goalloc_file *f, u64 bytes, u32 flags, u32 *id)
 	if (!h)
 		goto uncharge;
 	if (flags & GOALLOC_IOC_F_NOSCAN)
-		gflags |= GOALLOC_NOSCAN;
-	if (flags & GOALLOC_IOC_F_ZERO)
-		gflags |= GOALLOC_ZERO;
-	h->ptr = goalloc_alloc(bytes, gflags);
+		h->ptr = goalloc_alloc_noscan(bytes, gfp);
+	else
+		h->ptr = goalloc_alloc(bytes, gfp);
 	if (!h->ptr)
 		goto free_h;
 	h->bytes = bytes;

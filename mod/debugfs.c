@@ -36,10 +36,10 @@ static int sizeclasses_show(struct seq_file *m, void *v)
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
 		struct goalloc_mcentral *mc = &goalloc_central[i];
 
-		spin_lock(&mc->lock);
+		spin_lock_irq(&mc->lock);
 		spans[i >> 1] += mc->npartial[0] + mc->npartial[1] +
 				 mc->nfull[0] + mc->nfull[1];
-		spin_unlock(&mc->lock);
+		spin_unlock_irq(&mc->lock);
 	}
 	seq_puts(m, "class bytes/obj bytes/span objects tail_waste max_waste% mallocs frees live spans_in_mcentral\n");
 	for (c = 1; c < GOALLOC_NUM_SIZE_CLASSES; c++) {
@@ -128,12 +128,12 @@ static int mcentral_show(struct seq_file *m, void *v)
 		struct goalloc_mcentral *c = &goalloc_central[i];
 		u32 ps, pu, fs, fu;
 
-		spin_lock(&c->lock);
+		spin_lock_irq(&c->lock);
 		ps = c->npartial[sw];
 		pu = c->npartial[un];
 		fs = c->nfull[sw];
 		fu = c->nfull[un];
-		spin_unlock(&c->lock);
+		spin_unlock_irq(&c->lock);
 		if (ps + pu + fs + fu)
 			seq_printf(m, "%9d %5d %6d %13u %15u %10u %12u\n",
 				   i, i >> 1, i & 1, ps, pu, fs, fu);
@@ -146,7 +146,7 @@ static int mheap_show(struct seq_file *m, void *v)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	seq_printf(m, "frame_bytes %lu\n", GOALLOC_ARENA_BYTES);
 	seq_printf(m, "max_pages %lu\n", h->max_pages);
 	seq_printf(m, "pages_owned %lu\n", h->pages_owned);
@@ -160,7 +160,7 @@ static int mheap_show(struct seq_file *m, void *v)
 	seq_printf(m, "search_addr %lu\n", h->pages.search_addr);
 	seq_printf(m, "sweepgen %u\n", h->sweepgen);
 	seq_printf(m, "mspans %ld\n", atomic_long_read(&h->nspans));
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	/* Growth's outcomes move under grow_mutex: a racy read. */
 	seq_printf(m, "grows %lu\n", READ_ONCE(h->grows.ok));
 	seq_printf(m, "grows_smaller %lu\n", READ_ONCE(h->grows.smaller));
@@ -192,14 +192,14 @@ static int stacks_show(struct seq_file *m, void *v)
 		struct goalloc_stackpool *pool = &goalloc_stackpool[order];
 		unsigned long withfree = 0, nfree = 0;
 
-		spin_lock(&pool->lock);
+		spin_lock_irq(&pool->lock);
 		list_for_each_entry(s, &pool->spans, list) {
 			withfree++;
 			nfree += s->manual_nfree;
 		}
 		seq_printf(m, "  %u %u %lu %lu %lu\n", order, GOALLOC_FIXED_STACK << order,
 			   pool->nspans, withfree, nfree);
-		spin_unlock(&pool->lock);
+		spin_unlock_irq(&pool->lock);
 	}
 	seq_puts(m, "stackcache: cpu bytes_per_order(2K 4K 8K 16K)\n");
 	for_each_possible_cpu(cpu) {

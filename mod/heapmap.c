@@ -127,18 +127,19 @@ static void frame_snapshot(struct goalloc_mheap *h, struct goalloc_heap_arena *a
  * @chunk: in: the chunk slot to start at; out: the slot of the frame copied
  * @f: receives the frame
  *
- * Context: process or softirq context, no goalloc lock held; takes the
- * mheap lock for one frame's copy.
+ * Context: any context but NMI, no goalloc lock held; takes the mheap lock
+ * (interrupts off, as every holder does) for one frame's copy.
  * Return: 0, or -ENOENT when no slot at or after *@chunk tracks a frame.
  */
 int goalloc_heapmap_snapshot(u32 *chunk, struct goalloc_heapmap_frame *f)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a;
+	unsigned long flags;
 	int err = -ENOENT;
 	u32 c;
 
-	spin_lock(&h->lock);
+	spin_lock_irqsave(&h->lock, flags);
 	/* Skipping untracked slots is a byte compare each: cheap under the lock. */
 	for (c = *chunk; c < h->nchunks; c++) {
 		a = h->arenas[c];
@@ -149,7 +150,7 @@ int goalloc_heapmap_snapshot(u32 *chunk, struct goalloc_heapmap_frame *f)
 			break;
 		}
 	}
-	spin_unlock(&h->lock);
+	spin_unlock_irqrestore(&h->lock, flags);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_heapmap_snapshot);
@@ -204,14 +205,14 @@ static void heapmap_header(struct seq_file *m)
 	u32 sweepgen, frames;
 	int c;
 
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	owned = h->pages_owned;
 	inuse = h->pages_inuse;
 	manual = h->pages_manual;
 	free = h->pages.free_pages;
 	frames = h->pages.nr_chunks;
 	sweepgen = h->sweepgen;
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	seq_printf(m, "goalloc-heapmap %d\n", GOALLOC_HEAPMAP_VERSION);
 	seq_printf(m, "page_bytes %lu\n", (unsigned long)GOALLOC_PAGE_SIZE);
 	seq_printf(m, "frame_pages %lu\n", GOALLOC_ARENA_PAGES);

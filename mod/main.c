@@ -11,6 +11,7 @@
 #include <goalloc.h>
 #include "goalloc/chardev.h"
 #include "goalloc/debugfs.h"
+#include "goalloc/malloc.h"
 #include "goalloc/mgcpacer.h"
 #include "goalloc/mgcscavenge.h"
 #include "goalloc/mgcsweep.h"
@@ -49,6 +50,7 @@ static int __init goalloc_init(void)
 
 out_debugfs:
 	goalloc_debugfs_exit();
+	goalloc_malloc_exit();
 	goalloc_mcache_exit();
 out_sweeper:
 	goalloc_sweeper_exit();
@@ -66,6 +68,7 @@ static void __exit goalloc_exit(void)
 	/* No new users first: the device holds a module reference while open. */
 	goalloc_chardev_exit();
 	goalloc_debugfs_exit();
+	goalloc_malloc_exit();
 	goalloc_mcache_exit();
 	goalloc_sweeper_exit();
 	goalloc_scavenger_exit();

@@ -9,6 +9,18 @@
  * page cache when short).  Only this CPU's p lock is taken on the fast
  * paths; no atomic instruction is executed there.
  *
+ * Contexts: goalloc_free() may be called from any context but NMI, as
+ * kfree(); goalloc_alloc() from any context when its gfp does not allow
+ * blocking (GFP_NOWAIT, GFP_ATOMIC), as kmalloc().  So every lock that an
+ * allocation or a free can reach is irq-safe: the p lock is
+ * local_lock_irqsave() (an interrupt on this CPU must not find the mcache
+ * half updated), and the spinlocks below it are taken with interrupts
+ * off.  The free fast path takes no lock (a mark bit and this_cpu_inc(),
+ * both interrupt-safe).  Whatever sleeps (heap growth, the sweep cycle, the
+ * scavenger) runs in task context only: an allocation that cannot sleep
+ * fails where the heap would have to grow and leaves the growth to a work
+ * item (goalloc_grow_work below).
+ *
  * Lock order, outermost first, for all of goalloc (the one place it is
  * written; other files refer here):
  *
@@ -16,7 +28,7 @@
  *   goalloc_sweeper.mutex          one sweep cycle or release pass at a time
  *   goalloc_mheap.grow_mutex       arena growth and release (allocates and
  *                                  frees 4 MiB blocks)
- *   p.lock (local_lock)            this CPU's struct goalloc_p: mcache,
+ *   p.lock (local_lock_irqsave)    this CPU's struct goalloc_p: mcache,
  *                                  heap cache, stack cache, counters
  *   goalloc_stackpool[order].lock  the pool's span list and the free lists
  *                                  of its spans
@@ -27,18 +39,24 @@
  *                                  and page counters, sweepgen
  *
  * The first three may sleep; nothing that may sleep runs under the last
- * four.  Arena growth therefore happens with every lock dropped: the
- * allocation path unwinds with -EAGAIN, grows, and retries (as SLUB drops
- * its cpu lock around new_slab()).  Lock-free: the free path's lookups
- * (mheap.h), mark bits and tiny block states (atomic bit operations,
- * tiny.h), the free counters (this_cpu_inc), heap_live (atomic), and the
+ * four, and all four are held with interrupts off (spin_lock_irqsave(), or
+ * plain spin_lock() where the p lock already disabled them): an interrupt
+ * may take the p lock, an mcentral lock or mheap.lock on the same CPU, and
+ * a stackpool lock, though task-only, nests inside the p lock.  Arena
+ * growth happens with every lock dropped: the allocation path unwinds with
+ * -EAGAIN, grows, and retries (as SLUB drops its cpu lock around
+ * new_slab()).  Lock-free: the free path's lookups (mheap.h), mark bits
+ * and tiny block states (atomic bit operations, tiny.h), the free counters
+ * (this_cpu_inc), heap_live (atomic), and the
  * statistics readers (racy sums, stats.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
 #include <linux/err.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include <kunit/visibility.h>
 
@@ -77,18 +95,100 @@ static noinline __cold int bad_free(int err, const void *p, const char *what)
 }
 
 /*
+ * The kernel's check that a caller who may sleep is allowed to: lockdep's
+ * reclaim annotation and might_sleep_if(), which report a blocking gfp in
+ * atomic context on debug kernels.  Without DEBUG_ATOMIC_SLEEP and lockdep
+ * might_alloc() checks nothing and is only a voluntary preemption point, a
+ * static call to __cond_resched() per allocation on a PREEMPT_VOLUNTARY
+ * kernel (14 of the 133 instructions of a 64 B pair under make bench);
+ * goalloc's fast path never sleeps, so production kernels skip it.
+ */
+static __always_inline void goalloc_might_alloc(gfp_t gfp)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
+		might_alloc(gfp);
+}
+
+/* gfp bits goalloc cannot honour: its memory is ZONE_NORMAL and may run out. */
+#define GOALLOC_GFP_REFUSED	(GFP_ZONEMASK | __GFP_NOFAIL)
+
+/*
+ * Growth for callers that cannot sleep: grow_mutex and alloc_pages() with
+ * reclaim are task-context business, so such an allocation fails (as
+ * kmalloc(GFP_ATOMIC) does when no page is at hand) and this work item
+ * grows the heap by the largest run asked for meanwhile, so the next
+ * attempt finds room.
+ */
+static atomic_t grow_npages = ATOMIC_INIT(0);
+
+static void grow_work_fn(struct work_struct *work)
+{
+	u32 npages = atomic_xchg(&grow_npages, 0);
+
+	/* As alloc_slow() does: freed memory first, if enough waits. */
+	if (npages && !goalloc_sweep_before_grow((u64)npages << GOALLOC_PAGE_SHIFT))
+		goalloc_mheap_grow(npages);
+}
+
+struct work_struct goalloc_grow_work = __WORK_INITIALIZER(goalloc_grow_work, grow_work_fn);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_grow_work);
+
+static void grow_later(u32 npages)
+{
+	int old = atomic_read(&grow_npages);
+
+	do {
+		if (old >= npages)
+			break;
+	} while (!atomic_try_cmpxchg(&grow_npages, &old, npages));
+	queue_work(system_unbound_wq, &goalloc_grow_work);
+}
+
+/**
+ * goalloc_malloc_exit() - wait for a deferred heap growth to finish
+ *
+ * Context: module exit, no caller left; may sleep.
+ */
+void goalloc_malloc_exit(void)
+{
+	cancel_work_sync(&goalloc_grow_work);
+}
+
+/*
+ * Grow for a caller that may sleep, in the reclaim scope its gfp asks for:
+ * a GFP_NOFS or GFP_NOIO caller must not recurse into the filesystem or
+ * block layer through growth's own GFP_KERNEL.
+ */
+static int grow_may_sleep(u32 npages, gfp_t gfp)
+{
+	unsigned int scope = 0;
+	int err;
+
+	if (!(gfp & __GFP_FS))
+		scope |= PF_MEMALLOC_NOFS;
+	if (!(gfp & __GFP_IO))
+		scope |= PF_MEMALLOC_NOIO;
+	scope = memalloc_flags_save(scope);
+	err = goalloc_mheap_grow(npages);
+	memalloc_flags_restore(scope);
+	return err;
+}
+
+/*
  * The slow path: refill or large span; the heap may have to grow.  @err is
- * the error of an attempt the caller already made (0: none yet).
+ * the error of an attempt the caller already made (0: none yet).  @irqf is
+ * the caller's saved interrupt state for the p lock, which is dropped
+ * around growth.
  */
 static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
-				u32 npages, unsigned int flags,
+				u32 npages, gfp_t gfp, unsigned long *irqf,
 				struct goalloc_mspan **sp, int err)
 {
 	struct goalloc_p *pp = *ppp;
 	struct goalloc_mspan *s;
 	unsigned long v;
+	u32 grow;
 	int tries;
-	u32 need;
 
 	/*
 	 * Each round sweeps dead slots back, grows the heap, or finds that
@@ -110,17 +210,21 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 			}
 			err = PTR_ERR(s);
 		}
-		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT))
+		if (err != -EAGAIN)
 			return 0;
+		grow = npages ?: goalloc_class_to_allocnpages[spanclass >> 1];
+		if (!gfpflags_allow_blocking(gfp)) {
+			grow_later(grow);
+			return 0;
+		}
 		/*
 		 * Sweep or grow with no lock held, then start over on whatever
 		 * CPU.  A cycle in place of growth counts as a try.
 		 */
-		local_unlock(&goalloc_allp->lock);
-		need = npages ?: goalloc_class_to_allocnpages[spanclass >> 1];
-		err = goalloc_sweep_before_grow((u64)need << GOALLOC_PAGE_SHIFT) ? 0 :
-		      goalloc_mheap_grow(need);
-		local_lock(&goalloc_allp->lock);
+		local_unlock_irqrestore(&goalloc_allp->lock, *irqf);
+		err = goalloc_sweep_before_grow((u64)grow << GOALLOC_PAGE_SHIFT) ? 0 :
+		      grow_may_sleep(grow, gfp);
+		local_lock_irqsave(&goalloc_allp->lock, *irqf);
 		*ppp = pp = this_cpu_ptr(goalloc_allp);
 		if (err)
 			return 0;
@@ -137,27 +241,27 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 	return 0;
 }
 
-static void *alloc_large(size_t size, unsigned int flags)
+static void *alloc_large(size_t size, gfp_t gfp, bool noscan)
 {
 	u32 npages = DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE);
-	u8 spc = goalloc_make_spanclass(0, flags & GOALLOC_NOSCAN);
+	u8 spc = goalloc_make_spanclass(0, noscan);
 	struct goalloc_mspan *s;
 	struct goalloc_p *pp;
-	unsigned long v;
+	unsigned long v, irqf;
 
-	local_lock(&goalloc_allp->lock);
+	local_lock_irqsave(&goalloc_allp->lock, irqf);
 	pp = this_cpu_ptr(goalloc_allp);
-	v = alloc_slow(&pp, spc, npages, flags, &s, 0);
+	v = alloc_slow(&pp, spc, npages, gfp, &irqf, &s, 0);
 	if (v) {
 		pp->stats.large_allocs++;
 		pp->stats.large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
 	}
-	local_unlock(&goalloc_allp->lock);
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 	if (!v)
 		return NULL;
 	atomic64_add((u64)npages << GOALLOC_PAGE_SHIFT, &goalloc_pacer.heap_live);
 	goalloc_kasan_unpoison((void *)v, size, (size_t)npages << GOALLOC_PAGE_SHIFT);
-	if ((flags & GOALLOC_ZERO) && s->needzero)
+	if ((gfp & __GFP_ZERO) && s->needzero)
 		memset((void *)v, 0, size);
 	goalloc_maybe_start_cycle();
 	return (void *)v;
@@ -166,10 +270,10 @@ static void *alloc_large(size_t size, unsigned int flags)
 /*
  * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
  * past its fast path.  Context: entered with the p lock held (from
- * goalloc_alloc()), which it releases.
+ * goalloc_alloc_noscan(), interrupt state @irqf), which it releases.
  */
 static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
-				       unsigned int flags)
+				       gfp_t gfp, unsigned long irqf)
 	__releases(&goalloc_allp->lock)
 {
 	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
@@ -179,7 +283,7 @@ static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
 	u16 idx;
 
 	if (unlikely(!v)) {
-		v = alloc_slow(&pp, spc, 0, flags, &s, 0);
+		v = alloc_slow(&pp, spc, 0, gfp, &irqf, &s, 0);
 		if (!v)
 			goto out;
 	}
@@ -211,7 +315,7 @@ static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
 		mc->tinyoffset = size;
 	}
 out:
-	local_unlock(&goalloc_allp->lock);
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 	return (void *)v;
 }
 
@@ -220,39 +324,39 @@ out:
  * block.  Go aligns to 8 for multiples of 8, else 4, else 2: for sizes
  * below 16 that is the lowest set bit of the size.
  */
-static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
+static __always_inline void *alloc_tiny(size_t size, gfp_t gfp)
 {
 	unsigned int align = size & -size, off;
 	struct goalloc_mcache *mc;
 	struct goalloc_p *pp;
-	unsigned long v;
+	unsigned long v, irqf;
 
-	local_lock(&goalloc_allp->lock);
+	local_lock_irqsave(&goalloc_allp->lock, irqf);
 	pp = this_cpu_ptr(goalloc_allp);
 	mc = &pp->mcache;
 	off = ALIGN(mc->tinyoffset, align);
 	if (unlikely(off + size > GOALLOC_TINY_SIZE))
-		return alloc_tiny_block(pp, size, flags);
+		return alloc_tiny_block(pp, size, gfp, irqf);
 	/* Only this mcache writes its block's alloc word: a plain store. */
 	WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | tiny_shape[size] << off);
 	mc->tinyoffset = off + size;
 	pp->stats.tiny_allocs++;
 	v = mc->tiny + off;
 	goalloc_kasan_unpoison((void *)mc->tiny, off + size, GOALLOC_TINY_SIZE);
-	local_unlock(&goalloc_allp->lock);
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 	return (void *)v;
 }
 
 /*
  * Small, when the span's alloc_cache window has no slot to give: refill.
- * Context: entered with the p lock held (from goalloc_alloc()), which
- * it releases.
+ * Context: entered with the p lock held (from goalloc_alloc(), interrupt
+ * state @irqf), which it releases.
  */
-static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
-				       unsigned int flags, unsigned int sizeclass)
+static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size, gfp_t gfp,
+				       unsigned long irqf, unsigned int spc)
 	__releases(&goalloc_allp->lock)
 {
-	u8 spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
+	unsigned int sizeclass = spc >> 1;
 	struct goalloc_mspan *s;
 	unsigned long v;
 	bool needzero;
@@ -260,48 +364,53 @@ static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
 	/* Usually the span just needs its window moved or a sweep in place. */
 	v = goalloc_mcache_refill(pp, spc, &s);
 	if (unlikely(!v))
-		v = alloc_slow(&pp, spc, 0, flags, &s, PTR_ERR(s));
+		v = alloc_slow(&pp, spc, 0, gfp, &irqf, &s, PTR_ERR(s));
 	if (!v) {
-		local_unlock(&goalloc_allp->lock);
+		local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 		return NULL;
 	}
 	pp->stats.nmalloc[sizeclass]++;
 	needzero = s->needzero;
-	local_unlock(&goalloc_allp->lock);
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 
 	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
-	if ((flags & GOALLOC_ZERO) && needzero)
+	if ((gfp & __GFP_ZERO) && needzero)
 		memset((void *)v, 0, size);
 	return (void *)v;
 }
 
-/* Everything that is not small: size 0, unknown flags, large objects. */
-static noinline void *alloc_other(size_t size, unsigned int flags)
+/* Everything that is not small: size 0, refused gfp bits, large objects. */
+static noinline void *alloc_other(size_t size, gfp_t gfp, bool noscan)
 {
-	if (flags & ~GOALLOC_FLAGS_MASK)
+	if (gfp & GOALLOC_GFP_REFUSED)
 		return NULL;
 	if (!size)
 		return ZERO_SIZE_PTR;
 	if (size > GOALLOC_MAX_OBJECT_SIZE)
 		return NULL;
-	return alloc_large(size, flags);
+	return alloc_large(size, gfp, noscan);
 }
 
-/* Small: Go's nextFreeFast on this CPU's span of the span class. */
-static __always_inline void *alloc_small(size_t size, unsigned int flags)
+/*
+ * Small: Go's nextFreeFast on this CPU's span of the span class.  The
+ * interrupt-off section is exactly the mcache update: KASAN and zeroing
+ * run after it.
+ */
+static __always_inline void *alloc_small(size_t size, gfp_t gfp, bool noscan)
 {
 	unsigned int sizeclass = goalloc_size_to_class(size);
+	unsigned int spc = sizeclass * 2 + noscan;
 	struct goalloc_mspan *s;
-	unsigned long v;
+	unsigned long v, irqf;
 	bool zero;
 
-	local_lock(&goalloc_allp->lock);
-	s = this_cpu_read(goalloc_allp->mcache.alloc[sizeclass * 2 + (flags & GOALLOC_NOSCAN)]);
+	local_lock_irqsave(&goalloc_allp->lock, irqf);
+	s = this_cpu_read(goalloc_allp->mcache.alloc[spc]);
 	if (unlikely(!goalloc_mspan_take_fast(s, &v)))
-		return alloc_small_slow(this_cpu_ptr(goalloc_allp), size, flags, sizeclass);
+		return alloc_small_slow(this_cpu_ptr(goalloc_allp), size, gfp, irqf, spc);
 	this_cpu_inc(goalloc_allp->stats.nmalloc[sizeclass]);
-	zero = (flags & GOALLOC_ZERO) && s->needzero;
-	local_unlock(&goalloc_allp->lock);
+	zero = (gfp & __GFP_ZERO) && s->needzero;
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 
 	goalloc_kasan_unpoison((void *)v, size, goalloc_class_to_size[sizeclass]);
 	if (unlikely(zero))
@@ -312,37 +421,59 @@ static __always_inline void *alloc_small(size_t size, unsigned int flags)
 /**
  * goalloc_alloc() - allocate an object
  * @size: bytes wanted, 1..GOALLOC_MAX_OBJECT_SIZE
- * @flags: GOALLOC_NOSCAN (pointer-free: objects under 16 B share 16 B
- *	blocks), GOALLOC_ZERO (zeroed memory; skipped where the memory is known
- *	to be fresh), GOALLOC_NOWAIT (never sleep; fail instead of growing)
+ * @gfp: GFP_KERNEL (may sleep to grow the heap), GFP_NOWAIT or GFP_ATOMIC
+ *	(never sleeps; fails rather than grow the heap, and has it grown in
+ *	the background), optionally with __GFP_ZERO (zeroed memory; skipped
+ *	where the memory is known to be fresh) and __GFP_NOWARN (goalloc
+ *	never warns).  A GFP_NOFS/GFP_NOIO caller's growth keeps to its
+ *	reclaim scope.  Zone modifiers and __GFP_NOFAIL are refused.
  *
- * Only the common cases are inline: a tiny bump and a small slot from the
- * alloc_cache window (Go's nextFreeFast); everything else is out of line.
+ * An object that may hold pointers: never tiny.  Pointer-free objects
+ * come from goalloc_alloc_noscan().  Only the common case is inline: a
+ * small slot from the alloc_cache window (Go's nextFreeFast); everything
+ * else is out of line.
  *
- * Context: task context (not hard or soft interrupt: the per-CPU cache is
- * guarded by a plain local_lock).  May sleep unless GOALLOC_NOWAIT.
+ * Context: any context but NMI when @gfp does not allow blocking (task,
+ * softirq, hardirq, spinlocks held, interrupts off), as kmalloc(); task
+ * context otherwise, where it may sleep.  On PREEMPT_RT goalloc's locks
+ * sleep, so not from hardirq or with interrupts off there.
  * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL when the heap is at
- * its cap, the kernel has no memory, or @size or @flags are invalid.
+ * its cap or would have to grow for a caller that cannot sleep, the kernel
+ * has no memory, or @size or @gfp are invalid.
  */
-void *goalloc_alloc(size_t size, unsigned int flags)
+void *goalloc_alloc(size_t size, gfp_t gfp)
 {
+	goalloc_might_alloc(gfp);
 	/* size - 1 wraps for 0: one test for 0 and large. */
-	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
-		return alloc_other(size, flags);
-	/* Without GOALLOC_NOSCAN an object is never tiny. */
-	if (likely(!(flags & ~GOALLOC_ZERO)))
-		return alloc_small(size, flags);
-	/* Valid flags with NOSCAN: one test. */
-	if (likely((flags & ~(GOALLOC_ZERO | GOALLOC_NOWAIT)) == GOALLOC_NOSCAN)) {
-		if (size < GOALLOC_TINY_SIZE)
-			return alloc_tiny(size, flags);
-		return alloc_small(size, flags);
-	}
-	if (unlikely(flags & ~GOALLOC_FLAGS_MASK))
-		return alloc_other(size, flags);
-	return alloc_small(size, flags);
+	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE || (gfp & GOALLOC_GFP_REFUSED)))
+		return alloc_other(size, gfp, false);
+	return alloc_small(size, gfp, false);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
+
+/**
+ * goalloc_alloc_noscan() - allocate a pointer-free object (Go's noscan)
+ * @size: bytes wanted, 1..GOALLOC_MAX_OBJECT_SIZE
+ * @gfp: as for goalloc_alloc()
+ *
+ * As goalloc_alloc(), for an object that holds no pointers: under 16 B it
+ * is tiny, a bump inside the CPU's current 16 B block shared with other
+ * tiny objects (Go's tiny allocator), and otherwise it comes from the
+ * noscan span classes.
+ *
+ * Context: as goalloc_alloc().
+ * Return: as goalloc_alloc().
+ */
+void *goalloc_alloc_noscan(size_t size, gfp_t gfp)
+{
+	goalloc_might_alloc(gfp);
+	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE || (gfp & GOALLOC_GFP_REFUSED)))
+		return alloc_other(size, gfp, true);
+	if (size < GOALLOC_TINY_SIZE)
+		return alloc_tiny(size, gfp);
+	return alloc_small(size, gfp, true);
+}
+EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
 
 /*
  * Mark slot @idx of @s dead: Go's mark bit, cleared with one atomic from any
@@ -396,14 +527,15 @@ static int free_large(struct goalloc_mspan *s, unsigned long addr)
 static void free_large_span(struct goalloc_mspan *s)
 {
 	struct goalloc_p *pp;
+	unsigned long irqf;
 
 	atomic64_sub(s->elemsize, &goalloc_pacer.heap_live);
-	local_lock(&goalloc_allp->lock);
+	local_lock_irqsave(&goalloc_allp->lock, irqf);
 	pp = this_cpu_ptr(goalloc_allp);
 	pp->stats.large_frees++;
 	pp->stats.large_free_bytes += s->elemsize;
 	goalloc_mheap_free_span(&pp->heap, s);
-	local_unlock(&goalloc_allp->lock);
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 }
 
 /*
@@ -506,7 +638,10 @@ static noinline int free_tiny_class(const void *p, struct goalloc_mspan *s,
  * The fast path is a small object of a span outside the tiny span class;
  * everything else, and every refusal, is out of line.
  *
- * Context: task context, any CPU (not necessarily the allocating one).
+ * Context: any context but NMI (task, softirq, hardirq, spinlocks held,
+ * interrupts off), as kfree(); any CPU, not necessarily the allocating
+ * one.  Never sleeps.  On PREEMPT_RT goalloc's locks sleep, so not from
+ * hardirq or with interrupts off there.
  * Return: 0; -EINVAL for a pointer that is not a live object's start;
  * -EALREADY for an object that is already free.
  */
@@ -578,7 +713,7 @@ static size_t tiny_usable(u32 alloc, u32 state, unsigned int off)
  * KASAN; one byte further is still reported, unless it belongs to another
  * live object.
  *
- * Context: any task context; lock-free.
+ * Context: any context but NMI; lock-free.
  * Return: the usable bytes, or 0 if @p is not the start of a live object
  * (NULL, a foreign, interior, stack or tail pointer, a slot never handed
  * out, an object already freed).  An object freed concurrently may still

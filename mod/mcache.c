@@ -137,9 +137,11 @@ void goalloc_mcache_release_all(struct goalloc_p *pp)
 
 static void drain_work_fn(struct work_struct *work)
 {
-	local_lock(&goalloc_allp->lock);
+	unsigned long irqf;
+
+	local_lock_irqsave(&goalloc_allp->lock, irqf);
 	goalloc_mcache_release_all(this_cpu_ptr(goalloc_allp));
-	local_unlock(&goalloc_allp->lock);
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 }
 
 /**

@@ -104,9 +104,10 @@ static bool mspan_has_dead(const struct goalloc_mspan *s)
 /* Put a swept span on its swept list.  Context: c->lock not held. */
 static void push_swept(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 {
+	unsigned long irqf;
 	unsigned int i;
 
-	spin_lock(&c->lock);
+	spin_lock_irqsave(&c->lock, irqf);
 	i = goalloc_swept(goalloc_sweepgen());
 	if (goalloc_mspan_has_free(s)) {
 		list_add_tail(&s->list, &c->partial[i]);
@@ -125,7 +126,7 @@ static void push_swept(struct goalloc_mcentral *c, struct goalloc_mspan *s)
 		if (mspan_has_dead(s))
 			full_to_unswept(c, s);
 	}
-	spin_unlock(&c->lock);
+	spin_unlock_irqrestore(&c->lock, irqf);
 }
 
 /**
@@ -140,21 +141,23 @@ static void push_swept(struct goalloc_mcentral *c, struct goalloc_mspan *s)
  * far below the pacer's goal runs in a heap near its live size.  Only the
  * first free after a sweep gets here; it clears central_full.
  *
- * Context: task context; takes the mcentral lock.
+ * Context: any context goalloc_free() is called from; takes the mcentral
+ * lock with interrupts off.
  */
 void goalloc_mcentral_free_in_full(struct goalloc_mspan *s)
 {
 	u8 spc = READ_ONCE(s->spanclass);
 	struct goalloc_mcentral *c;
+	unsigned long irqf;
 
 	if (WARN_ON_ONCE(spc >= GOALLOC_NUM_SPAN_CLASSES))
 		return;
 	c = &goalloc_central[spc];
-	spin_lock(&c->lock);
+	spin_lock_irqsave(&c->lock, irqf);
 	/* Membership and class only change under this lock: re-check. */
 	if (s->central_full && s->spanclass == spc)
 		full_to_unswept(c, s);
-	spin_unlock(&c->lock);
+	spin_unlock_irqrestore(&c->lock, irqf);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_free_in_full);
 
@@ -258,6 +261,8 @@ struct goalloc_mspan *goalloc_mcentral_cache_span(struct goalloc_mcentral *c,
 	struct goalloc_mspan *s;
 	int budget = GOALLOC_SWEEP_BUDGET;
 
+	/* The p lock disabled interrupts: c->lock needs no irqsave here. */
+	lockdep_assert_irqs_disabled();
 	spin_lock(&c->lock);
 	s = pop(&c->partial[sw], &c->npartial[sw]);
 	if (s) {
@@ -327,12 +332,13 @@ bool goalloc_mcentral_sweep_one(struct goalloc_mcentral *c)
 {
 	unsigned int un = goalloc_unswept(goalloc_sweepgen());
 	struct goalloc_mspan *s;
+	unsigned long irqf;
 
-	spin_lock(&c->lock);
+	spin_lock_irqsave(&c->lock, irqf);
 	s = pop(&c->partial[un], &c->npartial[un]);
 	if (!s)
 		s = pop(&c->full[un], &c->nfull[un]);
-	spin_unlock(&c->lock);
+	spin_unlock_irqrestore(&c->lock, irqf);
 	if (!s)
 		return false;
 	sweep_span(s, false);

@@ -76,9 +76,9 @@ void goalloc_sweep_cycle_norelease(bool start)
 		in.live = ms.heap_alloc;
 		in.mapped = ms.sys - ms.heap_released;
 		in.heap_free = ms.heap_idle - ms.heap_released;
-		spin_lock(&h->lock);
+		spin_lock_irq(&h->lock);
 		WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
-		spin_unlock(&h->lock);
+		spin_unlock_irq(&h->lock);
 		goalloc_sweep_all();
 		/*
 		 * heap_live is not reset to the live heap: it already counts

@@ -218,11 +218,41 @@ static unsigned long pagecache_alloc(struct goalloc_heapcache *hc, u32 npages)
 	base = goalloc_pagecache_alloc(&hc->pcache, npages, &scav);
 	if (base != GOALLOC_NO_PAGE)
 		return base;
+	/* The p lock disabled interrupts: mheap.lock needs no irqsave here. */
 	spin_lock(&h->lock);
 	if (goalloc_pagecache_empty(&hc->pcache))
 		goalloc_pagealloc_alloc_to_cache(&h->pages, &hc->pcache);
 	spin_unlock(&h->lock);
 	return goalloc_pagecache_alloc(&hc->pcache, npages, &scav);
+}
+
+/*
+ * mheap.lock with interrupts off (see malloc.c): a caller with a heap cache
+ * holds its p lock, which already disabled them, so only the others pay
+ * for saving and restoring the flag.
+ */
+static unsigned long heap_lock(struct goalloc_mheap *h, struct goalloc_heapcache *hc)
+	__acquires(&h->lock)
+{
+	unsigned long irqf = 0;
+
+	if (hc) {
+		lockdep_assert_irqs_disabled();
+		spin_lock(&h->lock);
+	} else {
+		spin_lock_irqsave(&h->lock, irqf);
+	}
+	return irqf;
+}
+
+static void heap_unlock(struct goalloc_mheap *h, struct goalloc_heapcache *hc,
+			unsigned long irqf)
+	__releases(&h->lock)
+{
+	if (hc)
+		spin_unlock(&h->lock);
+	else
+		spin_unlock_irqrestore(&h->lock, irqf);
 }
 
 /*
@@ -284,12 +314,14 @@ static void mspan_free(struct goalloc_heapcache *hc, struct goalloc_mspan *s)
  */
 void goalloc_heapcache_drain(struct goalloc_heapcache *hc)
 {
+	unsigned long irqf;
+
 	while (hc->nspancache)
 		kmem_cache_free(goalloc_mspan_cache, hc->spancache[--hc->nspancache]);
 	if (!goalloc_pagecache_empty(&hc->pcache)) {
-		spin_lock(&goalloc_mheap.lock);
+		spin_lock_irqsave(&goalloc_mheap.lock, irqf);
 		goalloc_pagecache_flush(&hc->pcache, &goalloc_mheap.pages);
-		spin_unlock(&goalloc_mheap.lock);
+		spin_unlock_irqrestore(&goalloc_mheap.lock, irqf);
 	}
 }
 
@@ -331,7 +363,8 @@ static void tiny_blocks_free(struct goalloc_mspan *s)
  * @spanclass: span class for heap spans; ignored for manual spans
  * @state: GOALLOC_MSPAN_IN_USE or GOALLOC_MSPAN_MANUAL
  *
- * Context: may be called with spinlocks or the p lock held; never sleeps.
+ * Context: any context but NMI, spinlocks or the p lock may be held;
+ * never sleeps.
  * Return: an initialised span with needzero set from the arena's zeroed
  * watermark; ERR_PTR(-EAGAIN) when the heap must grow first (see
  * goalloc_mheap_grow()), ERR_PTR(-ENOMEM) when span metadata is unavailable.
@@ -343,7 +376,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a;
 	struct goalloc_mspan *s;
-	unsigned long base;
+	unsigned long base, irqf;
 	bool needzero;
 	u32 off;
 
@@ -356,11 +389,11 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 	if (hc && npages < GOALLOC_PAGECACHE_MAX_NPAGES)
 		base = pagecache_alloc(hc, npages);
 
-	spin_lock(&h->lock);
+	irqf = heap_lock(h, hc);
 	if (base == GOALLOC_NO_PAGE)
 		base = goalloc_pagealloc_alloc(&h->pages, npages, NULL);
 	if (base == GOALLOC_NO_PAGE) {
-		spin_unlock(&h->lock);
+		heap_unlock(h, hc, irqf);
 		mspan_free(hc, s);
 		return ERR_PTR(-EAGAIN);
 	}
@@ -376,7 +409,7 @@ struct goalloc_mspan *goalloc_mheap_alloc_span(struct goalloc_heapcache *hc,
 		h->pages_inuse += npages;
 	else
 		h->pages_manual += npages;
-	spin_unlock(&h->lock);
+	heap_unlock(h, hc, irqf);
 
 	/* Go's initSpan: the pages are ours, so no heap lock is needed. */
 	goalloc_mspan_init(s, a->base + ((unsigned long)off << GOALLOC_PAGE_SHIFT),
@@ -409,20 +442,21 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_alloc_span);
  * allocator's bitmap), and the mspan to @hc's mspan cache or its
  * RCU-typesafe kmem_cache.
  *
- * Context: never sleeps; takes mheap.lock.
+ * Context: any context but NMI; never sleeps; takes mheap.lock.
  */
 void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan *s)
 {
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_heap_arena *a = s->arena;
 	u32 off = s->pageidx % GOALLOC_ARENA_PAGES;
+	unsigned long irqf;
 	bool cached;
 
 	if (s->tiny)
 		tiny_blocks_free(s);
 	goalloc_kasan_poison((void *)s->base, (size_t)s->npages << GOALLOC_PAGE_SHIFT,
 			     GOALLOC_KASAN_FREE);
-	spin_lock(&h->lock);
+	irqf = heap_lock(h, hc);
 	if (s->state == GOALLOC_MSPAN_MANUAL)
 		h->pages_manual -= s->npages;
 	else
@@ -434,7 +468,7 @@ void goalloc_mheap_free_span(struct goalloc_heapcache *hc, struct goalloc_mspan 
 		 goalloc_pagecache_free(&hc->pcache, s->pageidx, s->npages);
 	if (!cached)
 		goalloc_pagealloc_free(&h->pages, s->pageidx, s->npages);
-	spin_unlock(&h->lock);
+	heap_unlock(h, hc, irqf);
 	atomic_long_dec(&h->nspans);
 	mspan_free(hc, s);
 }
@@ -511,9 +545,9 @@ static int heap_own(unsigned long addr, u32 npages, bool zeroed)
 	int err;
 
 	if (!a || READ_ONCE(a->base) != frame) {
-		spin_lock(&h->lock);
+		spin_lock_irq(&h->lock);
 		chunk = chunk_slot_get(h);
-		spin_unlock(&h->lock);
+		spin_unlock_irq(&h->lock);
 		if (chunk == GOALLOC_NO_CHUNK)
 			return -ENOSPC;
 		a = h->arenas[chunk];
@@ -536,7 +570,7 @@ static int heap_own(unsigned long addr, u32 npages, bool zeroed)
 	}
 	goalloc_kasan_poison((void *)addr, (size_t)npages << GOALLOC_PAGE_SHIFT,
 			     GOALLOC_KASAN_UNUSED);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	if (fresh) {
 		h->arenas[a->chunk] = a;
 		if (a->chunk == h->nchunks)
@@ -553,7 +587,7 @@ static int heap_own(unsigned long addr, u32 npages, bool zeroed)
 	h->pages_owned += npages;
 	err = goalloc_pagealloc_own(&h->pages, (unsigned long)a->chunk * GOALLOC_ARENA_PAGES + off,
 				    npages);
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	WARN_ON_ONCE(err);
 	return 0;
 }
@@ -571,10 +605,10 @@ static unsigned long scavenge_locked(unsigned long max)
 
 	lockdep_assert_held(&h->grow_mutex);
 	while (done < max) {
-		spin_lock(&h->lock);
+		spin_lock_irq(&h->lock);
 		base = goalloc_pagealloc_find_scavenge(&h->pages, max - done, &n);
 		if (base == GOALLOC_NO_PAGE) {
-			spin_unlock(&h->lock);
+			spin_unlock_irq(&h->lock);
 			break;
 		}
 		a = h->arenas[base / GOALLOC_ARENA_PAGES];
@@ -588,7 +622,7 @@ static unsigned long scavenge_locked(unsigned long max)
 			arena_map_set(a->base, NULL);
 			WRITE_ONCE(a->base, 0);
 		}
-		spin_unlock(&h->lock);
+		spin_unlock_irq(&h->lock);
 		goalloc_kasan_unpoison((void *)addr, n << GOALLOC_PAGE_SHIFT,
 				       n << GOALLOC_PAGE_SHIFT);
 		free_kernel_pages(addr, n << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
@@ -670,10 +704,10 @@ int goalloc_mheap_grow(u32 npages)
 		return -ENOMEM;
 	need = order_base_2((unsigned long)npages << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
 	mutex_lock(&h->grow_mutex);
-	spin_lock(&h->lock);
+	spin_lock_irq(&h->lock);
 	/* Someone else grew meanwhile: let the caller retry first. */
 	if (goalloc_pagealloc_largest_free(&h->pages) >= npages) {
-		spin_unlock(&h->lock);
+		spin_unlock_irq(&h->lock);
 		h->grows.raced++;
 		mutex_unlock(&h->grow_mutex);
 		return 0;
@@ -684,7 +718,7 @@ int goalloc_mheap_grow(u32 npages)
 	       h->pages_owned + (1UL << (order - 1)) > h->max_pages)
 		order--;
 	err = h->pages_owned + (1UL << (order - 1)) > h->max_pages ? -ENOMEM : 0;
-	spin_unlock(&h->lock);
+	spin_unlock_irq(&h->lock);
 	if (err || goalloc_should_fail(&goalloc_fail_grow, PAGE_SIZE << order)) {
 		if (err)
 			h->grows.cap++;
@@ -697,7 +731,7 @@ int goalloc_mheap_grow(u32 npages)
 	scavenge_locked(min_t(unsigned long, pages_over_goal(PAGE_SIZE << order),
 			      1UL << (order - 1)));
 	/*
-	 * No __GFP_ZERO: GOALLOC_ZERO zeroes what is asked for.  With
+	 * No __GFP_ZERO: a caller's __GFP_ZERO zeroes what it asks for.  With
 	 * init_on_alloc the kernel zeroes anyway, and the frame's watermark
 	 * records that.  A large block is only a preference: fall back to
 	 * the size needed.

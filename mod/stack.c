@@ -43,23 +43,25 @@ static void *stack_alloc_once(size_t n)
 	struct goalloc_mspan *s;
 	struct goalloc_stack_link *x;
 	unsigned int order;
+	unsigned long irqf;
 	int err;
 
 	if (n < GOALLOC_STACK_CACHE_SIZE) {
 		order = goalloc_stack_order(n);
-		local_lock(&goalloc_allp->lock);
+		/* Task context only, but the p lock is irq-safe for everyone. */
+		local_lock_irqsave(&goalloc_allp->lock, irqf);
 		c = &this_cpu_ptr(goalloc_allp)->stackcache[order];
 		if (!c->list) {
 			err = goalloc_stackcache_refill(c, order);
 			if (err) {
-				local_unlock(&goalloc_allp->lock);
+				local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 				return ERR_PTR(err);
 			}
 		}
 		x = c->list;
 		c->list = x->next;
 		c->size -= n;
-		local_unlock(&goalloc_allp->lock);
+		local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 		return x;
 	}
 
@@ -78,7 +80,8 @@ static bool stack_size_ok(size_t n)
  * goalloc_stack_alloc() - Go's stackalloc
  * @size: stack size: a power of two, GOALLOC_FIXED_STACK..GOALLOC_STACK_MAX
  *
- * Context: task context, may sleep (to grow the heap).
+ * Context: task context only (not softirq or hardirq), may sleep (to grow
+ * the heap); might_sleep() enforces it.
  * Return: the lowest address of the stack, or ERR_PTR(-EINVAL) for a bad
  * size, ERR_PTR(-ENOMEM) when the heap is at its cap, memory is short, or
  * GOALLOC_STACK_GROW_TRIES heap grows in a row did not make room for it.
@@ -90,6 +93,7 @@ void *goalloc_stack_alloc(size_t size)
 	void *v;
 	int err;
 
+	might_sleep();
 	if (!stack_size_ok(size))
 		return ERR_PTR(-EINVAL);
 	for (grows = 0;; grows++) {
@@ -137,7 +141,8 @@ static int stack_bad_free(const void *stk, size_t size)
  * @stk: a stack from goalloc_stack_alloc() or goalloc_stack_grow()
  * @size: its size
  *
- * Context: task context, any CPU.
+ * Context: task context only (not softirq or hardirq; might_sleep()
+ * enforces it, though it does not sleep), any CPU.
  * Return: 0, or -EINVAL if @stk is not a live stack of @size (double free,
  * wrong size, interior or foreign pointer); nothing is changed then, and
  * the refusal is counted and reported as goalloc_free() reports its own.
@@ -147,8 +152,10 @@ int goalloc_stack_free(void *stk, size_t size)
 	unsigned long v = (unsigned long)stk;
 	struct goalloc_stackcache *c;
 	struct goalloc_mspan *s;
+	unsigned long irqf;
 	unsigned int order;
 
+	might_sleep();
 	if (!stack_size_ok(size))
 		return stack_bad_free(stk, size);
 	rcu_read_lock();
@@ -174,14 +181,14 @@ int goalloc_stack_free(void *stk, size_t size)
 	/* The first word stays accessible: it links the free stack. */
 	goalloc_kasan_poison(stk + sizeof(void *), size - sizeof(void *), GOALLOC_KASAN_FREE);
 	order = goalloc_stack_order(size);
-	local_lock(&goalloc_allp->lock);
+	local_lock_irqsave(&goalloc_allp->lock, irqf);
 	c = &this_cpu_ptr(goalloc_allp)->stackcache[order];
 	if (c->size >= GOALLOC_STACK_CACHE_SIZE)
 		goalloc_stackcache_release(c, order, GOALLOC_STACK_CACHE_SIZE / 2);
 	((struct goalloc_stack_link *)stk)->next = c->list;
 	c->list = stk;
 	c->size += size;
-	local_unlock(&goalloc_allp->lock);
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_free);
@@ -196,7 +203,7 @@ EXPORT_SYMBOL_GPL(goalloc_stack_free);
  * the new one and frees the old.  C has no stack maps, so pointers into
  * the old stack are the caller's to adjust (by the returned distance).
  *
- * Context: task context, may sleep.
+ * Context: task context only, may sleep (might_sleep() enforces it).
  * Return: the new stack; ERR_PTR(-EINVAL) for bad arguments (the old stack
  * is untouched) or ERR_PTR(-ENOMEM) (the old stack is still valid).
  */
@@ -207,6 +214,7 @@ void *goalloc_stack_grow(void *stk, size_t size, size_t used)
 	bool live;
 	void *n;
 
+	might_sleep();
 	if (!stack_size_ok(size) || used > size || size * 2 > GOALLOC_STACK_MAX)
 		return ERR_PTR(-EINVAL);
 	rcu_read_lock();

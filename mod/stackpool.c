@@ -91,6 +91,7 @@ int goalloc_stackcache_refill(struct goalloc_stackcache *c, unsigned int order)
 	struct goalloc_stack_link *x;
 	int err = 0;
 
+	/* The p lock disabled interrupts: the pool lock needs no irqsave here. */
 	spin_lock(&pool->lock);
 	while (c->size < GOALLOC_STACK_CACHE_SIZE / 2) {
 		x = stackpool_alloc(order);
@@ -121,8 +122,9 @@ void goalloc_stackcache_release(struct goalloc_stackcache *c, unsigned int order
 	struct goalloc_stackpool *pool = &goalloc_stackpool[order];
 	u32 size = GOALLOC_FIXED_STACK << order;
 	struct goalloc_stack_link *x;
+	unsigned long irqf;
 
-	spin_lock(&pool->lock);
+	spin_lock_irqsave(&pool->lock, irqf);
 	while (c->size > keep) {
 		x = c->list;
 		c->list = x->next;
@@ -131,7 +133,7 @@ void goalloc_stackcache_release(struct goalloc_stackcache *c, unsigned int order
 		stackpool_free(x, order, goalloc_span_of((unsigned long)x));
 		rcu_read_unlock();
 	}
-	spin_unlock(&pool->lock);
+	spin_unlock_irqrestore(&pool->lock, irqf);
 }
 
 /**

@@ -118,15 +118,16 @@ void goalloc_read_memstats(struct goalloc_memstats *ms)
 	struct goalloc_mheap *h = &goalloc_mheap;
 	unsigned long inuse, manual, nchunks, tracked, owned;
 	struct counters t;
+	unsigned long irqf;
 
 	sum_counters(&t);
-	spin_lock(&h->lock);
+	spin_lock_irqsave(&h->lock, irqf);
 	inuse = h->pages_inuse;
 	manual = h->pages_manual;
 	nchunks = h->nchunks;
 	tracked = h->pages.nr_chunks;
 	owned = h->pages_owned;
-	spin_unlock(&h->lock);
+	spin_unlock_irqrestore(&h->lock, irqf);
 
 	memset(ms, 0, sizeof(*ms));
 	ms->mallocs = t.nmalloc + t.large_allocs + t.tiny_allocs;

@@ -22,6 +22,9 @@ whose cases make bad accesses on purpose.  It is judged by the same rules
 except that its KASAN reports must be exactly the ones --kasan-expect lists
 (bug type, Read/Write, size, function, module; in order), lines inside
 those reports are not splats, and taint B (which a report sets) is allowed.
+The same list may name "sleeping function called from invalid context"
+reports (type sleep-in-atomic, the first module frame of the trace as the
+function); they are matched the same way, and then taint W is allowed.
 Its cases count in the same last line.
 """
 
@@ -73,7 +76,15 @@ KASAN_BUG_RE = re.compile(r'BUG: KASAN: (\S+) in (\S+?)(?:\+0x[0-9a-f]+/0x[0-9a-
                           r'(?: \[(\S+)\])?\s*$')
 KASAN_ACCESS_RE = re.compile(r'\b(Read|Write) of size (\d+) at addr')
 BANNER_RE = re.compile(r'(^|\]\s)={5,}\s*$')
-KASAN_REPORT_SPLATS = ('BUG', 'KASAN report', 'stack trace', 'lockdep/KASAN banner')
+KASAN_REPORT_SPLATS = ('BUG', 'KASAN report', 'stack trace', 'lockdep/KASAN banner',
+                       'sleep in atomic')
+# DEBUG_ATOMIC_SLEEP's report (kernel/sched/core.c __might_resched): from its
+# BUG line to the end of its stack dump; it names no function, so the first
+# reliable module frame of the trace stands for one.
+SLEEP_BUG_RE = re.compile(r'BUG: sleeping function called from invalid context at')
+TRACE_END_RE = re.compile(r'</TASK>|</IRQ>\s*$')
+MODULE_FRAME_RE = re.compile(r'^\s*(?!\?)([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+ \[(\w+)\]\s*$')
+TAINT_WARN = 1 << 9
 
 MARK_RE = re.compile(r'^@@(BOOT|SUITE|PROG|HOOK|END|EXIT|TAINT|DONE|SECTION|INSMOD|RMMOD)\b ?(.*)$')
 
@@ -235,6 +246,20 @@ def kasan_reports(lines):
         reps.append({'line': i + 1, 'start': start, 'end': end if end is not None else i,
                      'closed': end is not None,
                      'key': (m.group(1), access, size, m.group(2), m.group(3) or 'vmlinux')})
+    for i, line in enumerate(lines):
+        if not SLEEP_BUG_RE.search(line):
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if TRACE_END_RE.search(lines[j])), None)
+        func, mod = '-', '-'
+        for j in range(i + 1, end if end is not None else i + 1):
+            f = MODULE_FRAME_RE.search(re.sub(r'^\[\s*\d+\.\d+\]', '', strip_ts(lines[j])))
+            if f:
+                func, mod = f.group(1), f.group(2)
+                break
+        reps.append({'line': i + 1, 'start': i, 'end': end if end is not None else i,
+                     'closed': end is not None,
+                     'key': ('sleep-in-atomic', '-', '-', func, mod)})
+    reps.sort(key=lambda r: r['line'])
     return reps
 
 
@@ -393,7 +418,7 @@ def judge_kasan(lines, expect_path):
         if len(bad) > 12:
             problems.append('  ... %d more' % (len(bad) - 12))
     return (problems, allow, '%d KASAN report(s) seen, %d expected' % (len(got), len(want)),
-            len(want))
+            want)
 
 
 def parse_args():
@@ -551,10 +576,10 @@ def main():
     every = harness + guest_blocks
 
     out('judge: serial log: %s' % (os.path.abspath(args.log) if args.log else '(none)'))
-    kasan_problems, kasan_allow, kasan_summary, kasan_nwant = [], None, '', 0
+    kasan_problems, kasan_allow, kasan_summary, kasan_want = [], None, '', []
     if kasan_boot:
         if args.kasan_expect:
-            kasan_problems, kasan_allow, kasan_summary, kasan_nwant = \
+            kasan_problems, kasan_allow, kasan_summary, kasan_want = \
                 judge_kasan(kasan_boot.lines, args.kasan_expect)
         else:
             kasan_problems = ['no --kasan-expect list for the KASAN boot']
@@ -566,13 +591,19 @@ def main():
                                guest_progs=args.guest_prog, qemu_rc=args.qemu_rc,
                                timeout=args.timeout, allow_taint=args.allow_taint)
     if kasan_boot:
-        # Reports taint B and turn lockdep off: allowed here, in this boot only.
+        # Reports taint B (KASAN) or W (sleep in atomic) and turn lockdep
+        # off: allowed here, in this boot only, when expected.
+        need = 0
+        if any(w[0] != 'sleep-in-atomic' for w in kasan_want):
+            need |= TAINT_BAD_PAGE
+        if any(w[0] == 'sleep-in-atomic' for w in kasan_want):
+            need |= TAINT_WARN
         kp = judge_boot(kasan_boot, out, expect_suites=args.kasan_expect_suites,
                         guest_progs=[], qemu_rc=args.kasan_qemu_rc,
                         timeout=args.kasan_timeout,
-                        allow_taint=args.allow_taint | TAINT_BAD_PAGE,
+                        allow_taint=args.allow_taint | TAINT_BAD_PAGE | need,
                         allow_splat=kasan_allow,
-                        need_taint=TAINT_BAD_PAGE if kasan_nwant else 0)
+                        need_taint=need)
         problems += ['kasan boot: ' + p for p in kasan_problems + kp]
 
     tot = {'PASS': 0, 'FAIL': 0, 'SKIP': 0, 'ERROR': 0}

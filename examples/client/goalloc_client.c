@@ -44,7 +44,7 @@ static int __init goalloc_client_init(void)
 	/* 16 B to 2 KiB, every size class step of the small path. */
 	for (i = 0; i < NR_SMALL; i++) {
 		small_size[i] = 16UL << (i % 8);
-		small[i] = goalloc_alloc(small_size[i], 0);
+		small[i] = goalloc_alloc(small_size[i], GFP_KERNEL);
 		if (!small[i] || goalloc_usable_size(small[i]) < small_size[i]) {
 			ok = false;
 			continue;
@@ -52,7 +52,7 @@ static int __init goalloc_client_init(void)
 		memset(small[i], 0xa5, small_size[i]);
 		bytes += small_size[i];
 	}
-	large = goalloc_alloc(LARGE_SIZE, 0);
+	large = goalloc_alloc(LARGE_SIZE, GFP_KERNEL);
 	if (large && goalloc_usable_size(large) >= LARGE_SIZE)
 		memset(large, 0x5a, LARGE_SIZE);
 	else

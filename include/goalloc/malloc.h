@@ -5,6 +5,7 @@
 
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 /*
  * Bad frees (objects and stacks) are counted and refused; the first one
@@ -15,5 +16,10 @@ extern atomic_long_t goalloc_bad_frees;
 
 /* Allocations that grew the heap and still found no room (debugfs "mheap"). */
 extern atomic_long_t goalloc_grow_retries_out;
+
+/* Heap growth a caller that could not sleep left behind (malloc.c). */
+extern struct work_struct goalloc_grow_work;
+
+void goalloc_malloc_exit(void);
 
 #endif /* _GOALLOC_MALLOC_H */

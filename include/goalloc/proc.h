@@ -4,9 +4,11 @@
  * paths reach it from one per-CPU base (mod/proc.c owns the storage).
  *
  * Per-CPU rule: every field is owned by its CPU and is read or written only
- * under that CPU's @lock (local_lock: preemption off, lockdep-visible),
- * except the free counters, which goalloc_free() bumps with this_cpu_inc()
- * (one non-atomic, preemption-safe instruction), and the drain, which runs
+ * under that CPU's @lock (local_lock_irqsave: interrupts off, so an
+ * allocation or free from an interrupt on this CPU never finds the p half
+ * updated; lockdep-visible), except the free counters, which goalloc_free()
+ * bumps from any context with this_cpu_inc() (one interrupt-safe
+ * instruction), and the drain, which runs
  * on the owning CPU (a work item) or on a dead CPU's p (hotplug).  Readers
  * of the statistics sum all CPUs without locks and accept a racy snapshot,
  * as Go's non-STW metrics do.
