@@ -251,7 +251,12 @@ static void *alloc_large(size_t size, gfp_t gfp, bool noscan)
 
 	local_lock_irqsave(&goalloc_allp->lock, irqf);
 	pp = this_cpu_ptr(goalloc_allp);
-	v = alloc_slow(&pp, spc, npages, gfp, &irqf, &s, 0);
+	/* The first try here: alloc_slow() only when the heap must grow. */
+	s = goalloc_mheap_alloc_span(&pp->heap, npages, spc, GOALLOC_MSPAN_IN_USE);
+	if (likely(!IS_ERR(s)))
+		v = s->base;
+	else
+		v = alloc_slow(&pp, spc, npages, gfp, &irqf, &s, PTR_ERR(s));
 	if (v) {
 		pp->stats.large_allocs++;
 		pp->stats.large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
