@@ -138,10 +138,12 @@ static void kmc_free(struct kmem_cache **kmc, void *p, u32 size)
  *	the replay (every rise counted, falls not subtracted)
  * @num_gc0: goalloc: NumGC before the replay
  * @num_gc: goalloc: sweep cycles during the replay
- * @census: goalloc: where the heap's pages were when @peak_held was last
- *	raised (NULL if it could not be allocated)
+ * @census: goalloc: where the heap's pages were at the last growth that
+ *	raised @peak_held, just after it (NULL if it could not be allocated)
  * @census_requested: @requested at that moment
+ * @census_held: held at that moment
  * @census_meta: the arena structs' bytes at that moment
+ * @census_arenas: @arenas at that moment
  */
 struct bench_mem {
 	u64 requested, peak_requested;
@@ -149,7 +151,7 @@ struct bench_mem {
 	u64 peak_held, after_free, peak_inspans, peak_inuse, peak_arenas, arenas;
 	u64 grown, num_gc0, num_gc;
 	struct goalloc_census *census;
-	u64 census_requested, census_meta;
+	u64 census_requested, census_held, census_meta, census_arenas;
 };
 
 /*
@@ -201,11 +203,17 @@ static void mem_sample(bool is_goalloc, struct bench_mem *m)
 			m->grown += arenas - m->arenas;
 		m->arenas = arenas;
 		m->num_gc = num_gc - m->num_gc0;
-		/* A new peak: see where the memory is (memory passes only). */
-		if (held > m->peak_held && m->census) {
+		/*
+		 * A new peak that a growth made: see where the memory is then
+		 * (memory passes only).  Held also rises with the mspan count
+		 * alone; the census looks at what made the heap grow.
+		 */
+		if (held > m->peak_held && arenas > m->census_arenas && m->census) {
 			goalloc_census(m->census);
 			m->census_requested = m->requested;
+			m->census_held = held;
 			m->census_meta = meta;
+			m->census_arenas = arenas;
 		}
 	} else {
 		held = slub_held(m);
@@ -287,10 +295,10 @@ static void trace_mem_pass(struct kmem_cache **kmc, bool noscan, struct bench_ct
 }
 
 /*
- * The census at peak held: an "@@P" line per span class in use (spans,
- * the spans its live objects need at least, ...), then one with the parts
- * of held memory, in bytes.  In the serial log only: results.csv gets the
- * totals (mem_rows()).
+ * The census at the last growth that raised peak held: an "@@P" line per
+ * span class in use (spans, the spans its live objects need at least, ...),
+ * then one with the parts of held memory, in bytes.  In the serial log
+ * only: results.csv gets the totals (mem_rows()).
  */
 static void census_rows(const char *alloc, struct bench_trace *t, struct bench_mem *m,
 			u64 *excess)
@@ -300,7 +308,7 @@ static void census_rows(const char *alloc, struct bench_trace *t, struct bench_m
 	unsigned int i;
 
 	bench_out("@@P,%s,%s,%s\n", t->name, alloc,
-		  "spanclass,size,npages,nobjs,spans,floor_spans,cached,partial,slots,alloc,live,cached_free");
+		  "spanclass,size,npages,nobjs,spans,floor_spans,cached,partial,slots,alloc,live,cached_free,empty,cached_empty");
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
 		const struct goalloc_census_class *cc = &cs->cls[i];
 		u64 need, bytes = (u64)cc->npages << GOALLOC_PAGE_SHIFT;
@@ -314,9 +322,10 @@ static void census_rows(const char *alloc, struct bench_trace *t, struct bench_m
 		cached_free += (u64)cc->cached_free * cc->size;
 		/* Free slots of the spans no mcache holds. */
 		partial_free += (u64)(cc->slots - cc->alloc - cc->cached_free) * cc->size;
-		bench_out("@@P,%s,%s,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u\n", t->name, alloc,
-			  i, cc->size, cc->npages, cc->nobjs, cc->spans, need, cc->cached,
-			  cc->partial, cc->slots, cc->alloc, cc->live, cc->cached_free);
+		bench_out("@@P,%s,%s,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u\n", t->name,
+			  alloc, i, cc->size, cc->npages, cc->nobjs, cc->spans, need, cc->cached,
+			  cc->partial, cc->slots, cc->alloc, cc->live, cc->cached_free,
+			  cc->empty, cc->cached_empty);
 	}
 	excess[0] = small - floor;
 	excess[1] = dead;
@@ -326,7 +335,7 @@ static void census_rows(const char *alloc, struct bench_trace *t, struct bench_m
 	excess[5] = cached_free;
 	/* One line, written in three parts. */
 	bench_out("@@P,%s,%s,total,held %llu requested %llu small_spans %llu small_floor %llu",
-		  t->name, alloc, m->peak_held, m->census_requested, small, floor);
+		  t->name, alloc, m->census_held, m->census_requested, small, floor);
 	bench_out(" large %llu pcache %llu free %llu manual %llu mspans %llu meta %llu",
 		  ((u64)cs->pages_inuse << GOALLOC_PAGE_SHIFT) - small, excess[3], excess[4],
 		  (u64)cs->pages_manual << GOALLOC_PAGE_SHIFT,
@@ -361,13 +370,13 @@ static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem 
 	}
 	if (is_goalloc && m->census) {
 		census_rows(alloc, t, m, excess);
-		/* At peak held: small spans beyond the floor's, and where. */
-		MEM_ROW("peak_small_excess", excess[0]);
-		MEM_ROW("peak_dead_slots", excess[1]);
-		MEM_ROW("peak_free_slots", excess[2]);
-		MEM_ROW("peak_pcache", excess[3]);
-		MEM_ROW("peak_free_pages", excess[4]);
-		MEM_ROW("peak_cached_free_slots", excess[5]);
+		/* At the census: small spans beyond the floor's, and where. */
+		MEM_ROW("census_small_excess", excess[0]);
+		MEM_ROW("census_dead_slots", excess[1]);
+		MEM_ROW("census_free_slots", excess[2]);
+		MEM_ROW("census_pcache", excess[3]);
+		MEM_ROW("census_free_pages", excess[4]);
+		MEM_ROW("census_cached_free_slots", excess[5]);
 	}
 	MEM_ROW("after_free", m->after_free);
 	/* For the size-class floor (scripts/trace2bin.py --floor). */

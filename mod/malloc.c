@@ -85,6 +85,7 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 {
 	struct goalloc_p *pp = *ppp;
 	struct goalloc_mspan *s;
+	bool released = false;
 	unsigned long v;
 	int tries;
 
@@ -107,7 +108,21 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 			}
 			err = PTR_ERR(s);
 		}
-		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT))
+		if (err != -EAGAIN)
+			return 0;
+		/*
+		 * Before growing, spans with nothing live in them go back to
+		 * the heap, this mcache's and the mcentrals'; once, so growth
+		 * still comes.
+		 */
+		if (!released) {
+			released = true;
+			if (goalloc_mcache_release_idle(pp) + goalloc_mcentral_free_empty()) {
+				err = 0;
+				continue;
+			}
+		}
+		if (flags & GOALLOC_NOWAIT)
 			return 0;
 		/* Grow with no lock held, then start over on whatever CPU. */
 		local_unlock(&goalloc_allp->lock);

@@ -316,6 +316,65 @@ void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_uncache_span);
 
+/* Take spans with no live object off list @l onto @out.  Context: c->lock held. */
+static void take_empty(struct list_head *l, u32 *n, struct list_head *out)
+{
+	struct goalloc_mspan *s, *tmp;
+	u16 live;
+
+	list_for_each_entry_safe(s, tmp, l, list) {
+		goalloc_mspan_census(s, &live);
+		if (live)
+			continue;
+		list_move(&s->list, out);
+		(*n)--;
+		WRITE_ONCE(s->central_full, 0);
+	}
+}
+
+/**
+ * goalloc_mcentral_free_empty() - before the heap grows, give back every
+ *	span on an mcentral list that no live object is in
+ *
+ * Not in Go, where a span whose objects all died waits for its sweep.
+ * Here that is the next cacheSpan of its class or the next cycle, however
+ * long the class goes unused; growth is rare and slow, so it may look at
+ * every listed span first.  A span on a list is nobody's and only loses
+ * objects: one seen with none stays so, and taking it off its list under
+ * the mcentral lock makes it the caller's to sweep and free.
+ *
+ * Context: never sleeps; takes every mcentral lock in turn, and mheap.lock.
+ * Return: the number of spans given back.
+ */
+unsigned int goalloc_mcentral_free_empty(void)
+{
+	struct goalloc_mspan *s, *tmp;
+	unsigned int i, k, n = 0;
+	LIST_HEAD(empty);
+
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		struct goalloc_mcentral *c = &goalloc_central[i];
+
+		/* A racy peek: a class with no span has nothing to give. */
+		if (!(data_race(c->npartial[0] | c->npartial[1] | c->nfull[0] | c->nfull[1])))
+			continue;
+		spin_lock(&c->lock);
+		for (k = 0; k < 2; k++) {
+			take_empty(&c->partial[k], &c->npartial[k], &empty);
+			take_empty(&c->full[k], &c->nfull[k], &empty);
+		}
+		spin_unlock(&c->lock);
+		list_for_each_entry_safe(s, tmp, &empty, list) {
+			list_del_init(&s->list);
+			/* No live object: the sweep frees it. */
+			sweep_span(s, false);
+			n++;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_free_empty);
+
 /**
  * goalloc_mcentral_sweep_one() - sweep one unswept span of an mcentral
  * @c: the mcentral

@@ -42,6 +42,9 @@ struct goalloc_mcache {
  * @alloc: their allocated slots: live, or died since the span was swept
  * @live: their slots holding a live object
  * @cached_free: free slots of the @cached spans
+ * @empty: spans with no live object: on a list (swept or not, so maybe
+ *	not yet known to be empty)
+ * @cached_empty: cached spans with no live object
  */
 struct goalloc_census_class {
 	u32 size;
@@ -54,6 +57,8 @@ struct goalloc_census_class {
 	u32 alloc;
 	u32 live;
 	u32 cached_free;
+	u32 empty;
+	u32 cached_empty;
 };
 
 /**
@@ -83,6 +88,7 @@ void goalloc_mcache_exit(void);
 unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
 				    struct goalloc_mspan **sp);
 void goalloc_mcache_release_all(struct goalloc_p *pp);
+unsigned int goalloc_mcache_release_idle(struct goalloc_p *pp);
 void goalloc_mcache_drain_cpu(int cpu);
 void goalloc_mcache_drain_all(void);
 void goalloc_census(struct goalloc_census *cs);
