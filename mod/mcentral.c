@@ -17,6 +17,9 @@
  *    its objects are reusable by the next cacheSpan;
  *  - cacheSpan sweeps unswept spans (budget 100) before growing the heap;
  *  - the first free in a full span moves it to the unswept partial set;
+ *  - before the heap grows, every listed span with no live object is swept
+ *    and freed (goalloc_mcentral_free_empty()), as are the mcache's
+ *    (goalloc_mcache_release_idle());
  *  - the pacer starts sweep cycles (mgcsweep.c, mgcpacer.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
