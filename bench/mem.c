@@ -22,7 +22,7 @@
 #include <linux/string.h>
 #include <linux/vmstat.h>
 
-#include <goalloc/span.h>
+#include <goalloc/mcache.h>
 
 #include "bench.h"
 
@@ -138,12 +138,20 @@ static void kmc_free(struct kmem_cache **kmc, void *p, u32 size)
  *	the replay (every rise counted, falls not subtracted)
  * @num_gc0: goalloc: NumGC before the replay
  * @num_gc: goalloc: sweep cycles during the replay
+ * @census: goalloc: where the heap's pages were at the last growth that
+ *	raised @peak_held, just after it (NULL if it could not be allocated)
+ * @census_requested: @requested at that moment
+ * @census_held: held at that moment
+ * @census_meta: the arena structs' bytes at that moment
+ * @census_arenas: @arenas at that moment
  */
 struct bench_mem {
 	u64 requested, peak_requested;
 	long slab0;
 	u64 peak_held, after_free, peak_inspans, peak_inuse, peak_arenas, arenas;
 	u64 grown, num_gc0, num_gc;
+	struct goalloc_census *census;
+	u64 census_requested, census_held, census_meta, census_arenas;
 };
 
 /*
@@ -157,7 +165,8 @@ struct bench_mem {
  * allocated before any replay) and the tiny-block states of noscan tiny
  * spans (kmalloc'd, not in MemStats).
  */
-static void goalloc_held(u64 *held, u64 *inspans, u64 *inuse, u64 *arenas, u64 *num_gc)
+static void goalloc_held(u64 *held, u64 *inspans, u64 *inuse, u64 *arenas, u64 *num_gc,
+			 u64 *meta_out)
 {
 	struct goalloc_memstats ms;
 	u64 owned, meta;
@@ -171,6 +180,7 @@ static void goalloc_held(u64 *held, u64 *inspans, u64 *inuse, u64 *arenas, u64 *
 	*inuse = ms.heap_inuse;
 	*arenas = owned + meta;
 	*num_gc = ms.num_gc;
+	*meta_out = meta;
 }
 
 /* SLUB: the slab counter's rise since the pass began. */
@@ -181,11 +191,11 @@ static u64 slub_held(struct bench_mem *m)
 
 static void mem_sample(bool is_goalloc, struct bench_mem *m)
 {
-	u64 held, inspans, inuse, arenas, num_gc;
+	u64 held, inspans, inuse, arenas, num_gc, meta;
 
 	m->peak_requested = max(m->peak_requested, m->requested);
 	if (is_goalloc) {
-		goalloc_held(&held, &inspans, &inuse, &arenas, &num_gc);
+		goalloc_held(&held, &inspans, &inuse, &arenas, &num_gc, &meta);
 		m->peak_inspans = max(m->peak_inspans, inspans);
 		m->peak_inuse = max(m->peak_inuse, inuse);
 		m->peak_arenas = max(m->peak_arenas, arenas);
@@ -193,6 +203,18 @@ static void mem_sample(bool is_goalloc, struct bench_mem *m)
 			m->grown += arenas - m->arenas;
 		m->arenas = arenas;
 		m->num_gc = num_gc - m->num_gc0;
+		/*
+		 * A new peak that a growth made: see where the memory is then
+		 * (memory passes only).  Held also rises with the mspan count
+		 * alone; the census looks at what made the heap grow.
+		 */
+		if (held > m->peak_held && arenas > m->census_arenas && m->census) {
+			goalloc_census(m->census);
+			m->census_requested = m->requested;
+			m->census_held = held;
+			m->census_meta = meta;
+			m->census_arenas = arenas;
+		}
 	} else {
 		held = slub_held(m);
 	}
@@ -209,7 +231,7 @@ static void mem_after_free(bool is_goalloc, struct bench_mem *m)
 
 	msleep(BENCH_AFTER_FREE_MS);
 	if (is_goalloc)
-		goalloc_held(&m->after_free, &x, &x, &x, &x);
+		goalloc_held(&m->after_free, &x, &x, &x, &x, &x);
 	else
 		m->after_free = slub_held(m);
 }
@@ -226,11 +248,14 @@ static void trace_mem_pass(struct kmem_cache **kmc, bool noscan, struct bench_ct
 	u64 x;
 	void *p;
 
+	struct goalloc_census *census = m->census;
+
 	memset(m, 0, sizeof(*m));
+	m->census = census;
 	if (kmc)
 		m->slab0 = slab_bytes();
 	else
-		goalloc_held(&x, &x, &x, &m->arenas, &m->num_gc0);
+		goalloc_held(&x, &x, &x, &m->arenas, &m->num_gc0, &x);
 	for (i = 0; i < t->nops; i++) {
 		op = t->ops[i];
 		if (op & TRACE_FREE) {
@@ -270,9 +295,60 @@ static void trace_mem_pass(struct kmem_cache **kmc, bool noscan, struct bench_ct
 	}
 }
 
+/*
+ * The census at the last growth that raised peak held: an "@@P" line per
+ * span class in use (spans, the spans its live objects need at least, ...),
+ * then one with the parts of held memory, in bytes.  In the serial log
+ * only: results.csv gets the totals (mem_rows()).
+ */
+static void census_rows(const char *alloc, struct bench_trace *t, struct bench_mem *m,
+			u64 *excess)
+{
+	const struct goalloc_census *cs = m->census;
+	u64 small = 0, floor = 0, cached_free = 0, dead = 0, partial_free = 0;
+	unsigned int i;
+
+	bench_out("@@P,%s,%s,%s\n", t->name, alloc,
+		  "spanclass,size,npages,nobjs,spans,floor_spans,cached,partial,slots,alloc,live,cached_free,empty,cached_empty");
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		const struct goalloc_census_class *cc = &cs->cls[i];
+		u64 need, bytes = (u64)cc->npages << GOALLOC_PAGE_SHIFT;
+
+		if (!cc->spans)
+			continue;
+		need = DIV_ROUND_UP(cc->live, cc->nobjs);
+		small += cc->spans * bytes;
+		floor += need * bytes;
+		dead += (u64)(cc->alloc - cc->live) * cc->size;
+		cached_free += (u64)cc->cached_free * cc->size;
+		/* Free slots of the spans no mcache holds. */
+		partial_free += (u64)(cc->slots - cc->alloc - cc->cached_free) * cc->size;
+		bench_out("@@P,%s,%s,%u,%u,%u,%u,%u,%llu,%u,%u,%u,%u,%u,%u,%u,%u\n", t->name,
+			  alloc, i, cc->size, cc->npages, cc->nobjs, cc->spans, need, cc->cached,
+			  cc->partial, cc->slots, cc->alloc, cc->live, cc->cached_free,
+			  cc->empty, cc->cached_empty);
+	}
+	excess[0] = small - floor;
+	excess[1] = dead;
+	excess[2] = partial_free;
+	excess[3] = (u64)cs->pages_pcache << GOALLOC_PAGE_SHIFT;
+	excess[4] = (u64)cs->pages_free << GOALLOC_PAGE_SHIFT;
+	excess[5] = cached_free;
+	/* One line, written in three parts. */
+	bench_out("@@P,%s,%s,total,held %llu requested %llu small_spans %llu small_floor %llu",
+		  t->name, alloc, m->census_held, m->census_requested, small, floor);
+	bench_out(" large %llu pcache %llu free %llu manual %llu mspans %llu meta %llu",
+		  ((u64)cs->pages_inuse << GOALLOC_PAGE_SHIFT) - small, excess[3], excess[4],
+		  (u64)cs->pages_manual << GOALLOC_PAGE_SHIFT,
+		  (u64)cs->nspans * sizeof(struct goalloc_mspan), m->census_meta);
+	bench_out(" dead_bytes %llu free_slot_bytes %llu cached_free_bytes %llu owned %llu\n",
+		  dead, partial_free, cached_free, (u64)cs->pages_owned << GOALLOC_PAGE_SHIFT);
+}
+
 static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem *m,
 		     bool is_goalloc)
 {
+	u64 excess[6];
 	u64 v;
 
 #define MEM_ROW(metric, val) do {					\
@@ -292,6 +368,16 @@ static void mem_rows(const char *alloc, struct bench_trace *t, struct bench_mem 
 		 */
 		MEM_ROW("arena_grows", m->grown >> 22);
 		MEM_ROW("sweep_cycles", m->num_gc);
+	}
+	if (is_goalloc && m->census) {
+		census_rows(alloc, t, m, excess);
+		/* At the census: small spans beyond the floor's, and where. */
+		MEM_ROW("census_small_excess", excess[0]);
+		MEM_ROW("census_dead_slots", excess[1]);
+		MEM_ROW("census_free_slots", excess[2]);
+		MEM_ROW("census_pcache", excess[3]);
+		MEM_ROW("census_free_pages", excess[4]);
+		MEM_ROW("census_cached_free_slots", excess[5]);
 	}
 	MEM_ROW("after_free", m->after_free);
 	/* For the size-class floor (scripts/trace2bin.py --floor). */
@@ -313,7 +399,7 @@ int trace_mem_passes(struct bench_trace *t, int ret)
 	for (i = 0; i < 3; i++) {
 		struct kmem_cache *kmc[ARRAY_SIZE(kmc_sizes)];
 		struct bench_ctx c = { };
-		struct bench_mem m;
+		struct bench_mem m = { };
 
 		if (i < 2) {
 			/*
@@ -323,11 +409,13 @@ int trace_mem_passes(struct bench_trace *t, int ret)
 			 */
 			goalloc_gc();
 			goalloc_release();
+			m.census = kvmalloc(sizeof(*m.census), GFP_KERNEL);
 			trace_mem_pass(NULL, i == 1, &c, t, &m);
 			mem_after_free(true, &m);
 			goalloc_gc();
 			goalloc_release();
 			mem_rows(i ? "goalloc-noscan" : "goalloc", t, &m, true);
+			kvfree(m.census);
 		} else {
 			if (!wanted(BA_KMALLOC, 0))
 				break;

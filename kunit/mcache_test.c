@@ -14,6 +14,7 @@
  * goalloc_gc(), so the heap is empty again when the next case starts, even
  * after a failure.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpu.h>
@@ -1049,6 +1050,139 @@ unpin:
  * every 512 iterations: 8 KiB counted per refill, never taken back; 2,500
  * iterations keep the case short under emulation and started four.)
  */
+static unsigned int mc_grows;
+
+/* A heap that cannot grow, counting the attempts: a static stub of goalloc_mheap_grow(). */
+static int mc_grow_fails(u32 npages)
+{
+	mc_grows++;
+	return -ENOMEM;
+}
+
+/*
+ * Before the heap grows, the mcache gives back its cached spans with no
+ * live object (goalloc_mcache_release_idle()), and the allocation that
+ * wanted to grow gets their pages.  A 20 KiB object's span (5 pages, 2
+ * slots) stays cached while the object lives, however short of pages the
+ * heap is; once it is freed, a large object of the same 5 pages takes
+ * them, with no growth.  Without the release the heap must grow, and here
+ * it cannot: the allocation fails.
+ */
+static void goalloc_mcache_release_idle_test(struct kunit *test)
+{
+	const size_t size = 20480;
+	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
+	size_t large = (size_t)goalloc_class_to_allocnpages[c] << GOALLOC_PAGE_SHIFT;
+	struct goalloc_mcache *mc;
+	struct goalloc_mspan *s;
+	struct gk_objset *os;
+	unsigned int grows;
+	void *p, *q;
+
+	os = gk_objset_new(test, 256);
+	gk_quiesce(test);
+	gk_keep_pages(test);
+	KUNIT_ASSERT_GT(test, large, (size_t)GOALLOC_MAX_SMALL_SIZE);
+	KUNIT_ASSERT_GT(test, goalloc_class_to_nobjs[c], 1);
+	/* The heap owns no free page now: what it gets, growth brings. */
+	goalloc_release();
+
+	migrate_disable();
+	mc = &this_cpu_ptr(goalloc_allp)->mcache;
+	p = gk_alloc(os, size, GFP_KERNEL, false);
+	s = mc->alloc[spc];
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_PTR_NE(test, s, &goalloc_emptymspan);
+	if (!p || s == &goalloc_emptymspan)
+		goto unpin;
+	KUNIT_EXPECT_EQ(test, (unsigned long)p, s->base);
+
+	kunit_activate_static_stub(test, goalloc_mheap_grow, mc_grow_fails);
+	mc_grows = 0;
+	/* Every free run of those pages used up; the span, live, stays. */
+	while (gk_alloc(os, large, GFP_KERNEL, false))
+		;
+	KUNIT_EXPECT_LT(test, os->n, os->cap);
+	KUNIT_EXPECT_GT(test, mc_grows, 0);
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s);
+
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
+	grows = mc_grows;
+	q = gk_alloc(os, large, GFP_KERNEL, false);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, mc_grows, grows);
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], &goalloc_emptymspan);
+	kunit_deactivate_static_stub(test, goalloc_mheap_grow);
+unpin:
+	migrate_enable();
+}
+
+/*
+ * The same for a span on an mcentral list (goalloc_mcentral_free_empty()):
+ * a full span of 20 KiB objects goes to its mcentral when a third object
+ * needs a new span; both its objects die (the first free moves it to the
+ * unswept partial set, where only its class's next cacheSpan or a cycle
+ * would sweep it).  A large object of its 5 pages takes them, with no
+ * growth, while the cached second span, live, stays.
+ */
+static void goalloc_mcentral_free_empty_test(struct kunit *test)
+{
+	const size_t size = 20480;
+	u8 c = gk_class_of(size), spc = goalloc_make_spanclass(c, false);
+	size_t large = (size_t)goalloc_class_to_allocnpages[c] << GOALLOC_PAGE_SHIFT;
+	struct goalloc_mcentral *central = &goalloc_central[spc];
+	struct goalloc_mspan *s1, *s2;
+	struct goalloc_mcache *mc;
+	struct gk_objset *os;
+	unsigned int n;
+
+	os = gk_objset_new(test, 256);
+	gk_quiesce(test);
+	gk_keep_pages(test);
+	KUNIT_ASSERT_GT(test, large, (size_t)GOALLOC_MAX_SMALL_SIZE);
+	KUNIT_ASSERT_EQ(test, goalloc_class_to_nobjs[c], 2);
+	goalloc_release();
+
+	migrate_disable();
+	mc = &this_cpu_ptr(goalloc_allp)->mcache;
+	gk_alloc(os, size, GFP_KERNEL, false);
+	gk_alloc(os, size, GFP_KERNEL, false);
+	s1 = mc->alloc[spc];
+	gk_alloc(os, size, GFP_KERNEL, false);
+	s2 = mc->alloc[spc];
+	KUNIT_EXPECT_EQ(test, os->n, 3U);
+	KUNIT_EXPECT_PTR_NE(test, s1, s2);
+	if (os->n != 3 || s1 == s2 || s1 == &goalloc_emptymspan)
+		goto unpin;
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'F');
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 1), 0);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 'p');
+
+	kunit_activate_static_stub(test, goalloc_mheap_grow, mc_grow_fails);
+	mc_grows = 0;
+	n = os->n;
+	/*
+	 * Growth made runs of 8 pages: s1's 5 and 3 free, s2's and 3 free.
+	 * Only s1's pages, given back, hold one large object.
+	 */
+	while (gk_alloc(os, large, GFP_KERNEL, false))
+		;
+	KUNIT_EXPECT_EQ(test, os->n, n + 1);
+	KUNIT_EXPECT_GT(test, mc_grows, 0);
+	KUNIT_EXPECT_EQ(test, mc_list_of(central, s1), 0);
+	/* Every failed attempt gave back all it could: nothing is left. */
+	/* Its callers hold their p lock: interrupts off. */
+	local_irq_disable();
+	n = goalloc_mcentral_free_empty();
+	local_irq_enable();
+	KUNIT_EXPECT_EQ(test, n, 0U);
+	KUNIT_EXPECT_PTR_EQ(test, mc->alloc[spc], s2);
+	kunit_deactivate_static_stub(test, goalloc_mheap_grow);
+unpin:
+	migrate_enable();
+}
+
 static void goalloc_heap_live_drain_test(struct kunit *test)
 {
 	struct goalloc_memstats ms0, ms;
@@ -1084,6 +1218,8 @@ static struct kunit_case goalloc_mcache_cases[] = {
 	KUNIT_CASE(goalloc_mcentral_cachespan_unswept_full_test),
 	KUNIT_CASE(goalloc_mcentral_free_in_full_test),
 	KUNIT_CASE(goalloc_mcentral_churn_no_cycle_test),
+	KUNIT_CASE(goalloc_mcache_release_idle_test),
+	KUNIT_CASE(goalloc_mcentral_free_empty_test),
 	KUNIT_CASE(goalloc_tiny_packing_test),
 	KUNIT_CASE(goalloc_tiny_random_test),
 	KUNIT_CASE(goalloc_tiny_lifetime_test),

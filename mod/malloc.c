@@ -186,6 +186,7 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 {
 	struct goalloc_p *pp = *ppp;
 	struct goalloc_mspan *s;
+	bool released = false;
 	unsigned long v;
 	u32 grow;
 	int tries;
@@ -212,6 +213,18 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 		}
 		if (err != -EAGAIN)
 			return 0;
+		/*
+		 * Before growing, spans with nothing live in them go back to
+		 * the heap, this mcache's and the mcentrals'; once, so growth
+		 * still comes.
+		 */
+		if (!released) {
+			released = true;
+			if (goalloc_mcache_release_idle(pp) + goalloc_mcentral_free_empty()) {
+				err = 0;
+				continue;
+			}
+		}
 		grow = npages ?: goalloc_class_to_allocnpages[spanclass >> 1];
 		if (!gfpflags_allow_blocking(gfp)) {
 			grow_later(grow);

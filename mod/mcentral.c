@@ -17,6 +17,9 @@
  *    its objects are reusable by the next cacheSpan;
  *  - cacheSpan sweeps unswept spans (budget 100) before growing the heap;
  *  - the first free in a full span moves it to the unswept partial set;
+ *  - before the heap grows, every partial span with no live object is swept
+ *    and freed (goalloc_mcentral_free_empty()), as are the mcache's cached
+ *    ones (goalloc_mcache_release_idle());
  *  - the pacer starts sweep cycles (mgcsweep.c, mgcpacer.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -320,6 +323,68 @@ void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
 	sweep_span(s, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_uncache_span);
+
+/* Move the spans of partial set @l with no live object to @out.  Context: c->lock held. */
+static void take_empty(struct list_head *l, u32 *n, struct list_head *out)
+{
+	struct goalloc_mspan *s, *tmp;
+	u16 live;
+
+	list_for_each_entry_safe(s, tmp, l, list) {
+		goalloc_mspan_census(s, &live);
+		if (live)
+			continue;
+		list_move(&s->list, out);
+		(*n)--;
+	}
+}
+
+/**
+ * goalloc_mcentral_free_empty() - before the heap grows, give back every
+ *	span on an mcentral partial set that no live object is in
+ *
+ * Not in Go, where a span whose objects all died waits for its sweep.
+ * Here that is the next cacheSpan of its class or the next cycle, however
+ * long the class goes unused; growth is rare and slow, so it may look at
+ * every partial span first.  The full sets are skipped: a death in a full
+ * span moves it to the unswept partial set (goalloc_mcentral_free_in_full()).
+ * A span on a list is nobody's and only loses objects: one seen with none
+ * stays so, and taking it off its list under the mcentral lock makes it the
+ * caller's to sweep and free.
+ *
+ * Context: interrupts off (the caller holds its p lock), so the mcentral
+ * locks need no irqsave; never sleeps; takes every mcentral lock in turn,
+ * and mheap.lock.
+ * Return: the number of spans given back.
+ */
+unsigned int goalloc_mcentral_free_empty(void)
+{
+	struct goalloc_mspan *s, *tmp;
+	unsigned int i, k, n = 0;
+	LIST_HEAD(empty);
+
+	lockdep_assert_irqs_disabled();
+
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
+		struct goalloc_mcentral *c = &goalloc_central[i];
+
+		/* A racy peek: a class with no partial span has nothing to give. */
+		if (!(data_race(c->npartial[0] | c->npartial[1])))
+			continue;
+		spin_lock(&c->lock);
+		for (k = 0; k < 2; k++)
+			take_empty(&c->partial[k], &c->npartial[k], &empty);
+		spin_unlock(&c->lock);
+		list_for_each_entry_safe(s, tmp, &empty, list) {
+			list_del_init(&s->list);
+			/* No live object: the sweep frees it. */
+			sweep_span(s, false);
+			n++;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_free_empty);
 
 /**
  * goalloc_mcentral_sweep_one() - sweep one unswept span of an mcentral

@@ -217,6 +217,34 @@ static u64 below_freeindex(u16 fi, unsigned int w)
 	return (1ULL << (fi - lo)) - 1;
 }
 
+/**
+ * goalloc_mspan_census() - count a span's allocated and live slots
+ * @s: the span; its owner may be allocating from it meanwhile (a racy count)
+ * @live: receives the slots holding a live object
+ *
+ * A slot is allocated below freeindex or in alloc_bits; it is live when its
+ * mark bit is still set.  Allocated slots that are not live died since the
+ * last sweep; a window's loaded but unused slots are neither.
+ *
+ * Context: any; reads the bitmaps without a lock.
+ * Return: the slots allocated.
+ */
+u16 goalloc_mspan_census(const struct goalloc_mspan *s, u16 *live)
+{
+	unsigned int w, nwords = DIV_ROUND_UP(s->nelems, 64);
+	u16 fi = READ_ONCE(s->freeindex), alloc = 0, n = 0;
+	u64 a;
+
+	for (w = 0; w < nwords; w++) {
+		a = (READ_ONCE(s->alloc_bits[w]) | below_freeindex(fi, w)) &
+		    slot_mask(s->nelems, w);
+		alloc += hweight64(a);
+		n += hweight64(a & READ_ONCE(s->gcmark_bits[w]));
+	}
+	*live = n;
+	return alloc;
+}
+
 #ifdef GOALLOC_DEBUG
 /* For tests and debugging only: see GOALLOC_DEBUG in Kbuild. */
 

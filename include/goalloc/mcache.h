@@ -30,6 +30,57 @@ struct goalloc_mcache {
 	u32 flushgen;
 };
 
+/**
+ * struct goalloc_census_class - one span class at a census (goalloc_census())
+ * @size: the class's object size (Go's class_to_size)
+ * @npages: runtime pages per span
+ * @nobjs: slots per span
+ * @spans: spans in use: on the class's mcentral lists or cached by an mcache
+ * @cached: of @spans, those an mcache caches
+ * @partial: of @spans, those on a partial list (swept or not)
+ * @slots: slots of @spans
+ * @alloc: their allocated slots: live, or died since the span was swept
+ * @live: their slots holding a live object
+ * @cached_free: free slots of the @cached spans
+ * @empty: spans with no live object: on a list (swept or not, so maybe
+ *	not yet known to be empty)
+ * @cached_empty: cached spans with no live object
+ */
+struct goalloc_census_class {
+	u32 size;
+	u32 npages;
+	u32 nobjs;
+	u32 spans;
+	u32 cached;
+	u32 partial;
+	u32 slots;
+	u32 alloc;
+	u32 live;
+	u32 cached_free;
+	u32 empty;
+	u32 cached_empty;
+};
+
+/**
+ * struct goalloc_census - where the heap's pages are
+ * @cls: the spans of every span class
+ * @pages_owned: runtime pages the heap owns
+ * @pages_inuse: of those, in in-use spans (small and large)
+ * @pages_manual: of those, in stack spans
+ * @pages_free: of those, free in the page allocator
+ * @pages_pcache: of those, free in the per-CPU page caches
+ * @nspans: mspans in existence
+ */
+struct goalloc_census {
+	struct goalloc_census_class cls[GOALLOC_NUM_SPAN_CLASSES];
+	unsigned long pages_owned;
+	unsigned long pages_inuse;
+	unsigned long pages_manual;
+	unsigned long pages_free;
+	unsigned long pages_pcache;
+	long nspans;
+};
+
 extern struct goalloc_mspan goalloc_emptymspan;
 
 int goalloc_mcache_init(void);
@@ -37,7 +88,9 @@ void goalloc_mcache_exit(void);
 unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
 				    struct goalloc_mspan **sp);
 void goalloc_mcache_release_all(struct goalloc_p *pp);
+unsigned int goalloc_mcache_release_idle(struct goalloc_p *pp);
 void goalloc_mcache_drain_cpu(int cpu);
 void goalloc_mcache_drain_all(void);
+void goalloc_census(struct goalloc_census *cs);
 
 #endif /* _GOALLOC_MCACHE_H */

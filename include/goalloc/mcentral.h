@@ -44,6 +44,7 @@ void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
 				   struct goalloc_mspan *s);
 void goalloc_mcentral_free_in_full(struct goalloc_mspan *s);
 bool goalloc_mcentral_sweep_one(struct goalloc_mcentral *c);
+unsigned int goalloc_mcentral_free_empty(void);
 void goalloc_mspan_sweep_to_central(struct goalloc_mspan *s);
 int goalloc_mspan_sweep_free_in_place(struct goalloc_mspan *s);
 

@@ -123,6 +123,7 @@ void goalloc_mspan_refill_alloc_cache(struct goalloc_mspan *s, u16 index);
 u16 goalloc_mspan_next_free_index(struct goalloc_mspan *s);
 u16 goalloc_mspan_sweep_bits(struct goalloc_mspan *s, u16 *nfreed);
 void goalloc_mspan_reset_alloc_cache(struct goalloc_mspan *s);
+u16 goalloc_mspan_census(const struct goalloc_mspan *s, u16 *live);
 #ifdef GOALLOC_DEBUG
 u16 goalloc_mspan_count_alloc(const struct goalloc_mspan *s);
 bool goalloc_mspan_is_allocated(const struct goalloc_mspan *s, u16 idx);
