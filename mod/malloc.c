@@ -266,7 +266,7 @@ static void *alloc_large(size_t size, gfp_t gfp, bool noscan)
 	pp = this_cpu_ptr(goalloc_allp);
 	/* The first try here: alloc_slow() only when the heap must grow. */
 	s = goalloc_mheap_alloc_span(&pp->heap, npages, spc, GOALLOC_MSPAN_IN_USE);
-	if (likely(!IS_ERR(s)))
+	if (!IS_ERR(s))
 		v = s->base;
 	else
 		v = alloc_slow(&pp, spc, npages, gfp, &irqf, &s, PTR_ERR(s));
