@@ -16,7 +16,6 @@
 #include "goalloc/heapmap.h"
 #include "goalloc/malloc.h"
 #include "goalloc/mgcpacer.h"
-#include "goalloc/mgcsweep.h"
 #include "goalloc/proc.h"
 #include "goalloc/stats.h"
 
@@ -172,7 +171,6 @@ static int mheap_show(struct seq_file *m, void *v)
 	seq_printf(m, "grow_retries_out %ld\n", atomic_long_read(&goalloc_grow_retries_out));
 	/* The pacer's fields move without mheap.lock (mgcpacer.h). */
 	seq_printf(m, "cycles %llu\n", READ_ONCE(goalloc_pacer.cycles));
-	seq_printf(m, "cycles_before_grow %lu\n", READ_ONCE(goalloc_sweeper.grow_cycles));
 	seq_printf(m, "trigger %llu\n", READ_ONCE(goalloc_pacer.trigger));
 	seq_printf(m, "heap_marked %llu\n", READ_ONCE(goalloc_pacer.heap_marked));
 	seq_printf(m, "heap_live %lld\n", (s64)atomic64_read(&goalloc_pacer.heap_live));

@@ -125,8 +125,7 @@ static void grow_work_fn(struct work_struct *work)
 {
 	u32 npages = atomic_xchg(&grow_npages, 0);
 
-	/* As alloc_slow() does: freed memory first, if enough waits. */
-	if (npages && !goalloc_sweep_before_grow((u64)npages << GOALLOC_PAGE_SHIFT))
+	if (npages)
 		goalloc_mheap_grow(npages);
 }
 
@@ -192,7 +191,7 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 	int tries;
 
 	/*
-	 * Each round sweeps dead slots back, grows the heap, or finds that
+	 * Each round gives empty spans back, grows the heap, or finds that
 	 * someone else did; a few rounds settle any race, and the bound
 	 * guarantees progress.
 	 */
@@ -230,13 +229,9 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 			grow_later(grow);
 			return 0;
 		}
-		/*
-		 * Sweep or grow with no lock held, then start over on whatever
-		 * CPU.  A cycle in place of growth counts as a try.
-		 */
+		/* Grow with no lock held, then start over on whatever CPU. */
 		local_unlock_irqrestore(&goalloc_allp->lock, *irqf);
-		err = goalloc_sweep_before_grow((u64)grow << GOALLOC_PAGE_SHIFT) ? 0 :
-		      grow_may_sleep(grow, gfp);
+		err = grow_may_sleep(grow, gfp);
 		local_lock_irqsave(&goalloc_allp->lock, *irqf);
 		*ppp = pp = this_cpu_ptr(goalloc_allp);
 		if (err)

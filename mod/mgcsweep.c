@@ -66,12 +66,10 @@ void goalloc_sweep_cycle_norelease(bool start)
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_pacer_input in;
 	struct goalloc_memstats ms;
-	u64 freed;
 
 	mutex_lock(&goalloc_sweeper.mutex);
 	goalloc_sweep_all();
 	if (start) {
-		freed = goalloc_stats_small_freed();
 		goalloc_read_memstats(&ms);
 		in.live = ms.heap_alloc;
 		in.mapped = ms.sys - ms.heap_released;
@@ -90,7 +88,6 @@ void goalloc_sweep_cycle_norelease(bool start)
 		in.heap_live = atomic64_read(&goalloc_pacer.heap_live);
 		goalloc_pacer_start_cycle(&in);
 		WRITE_ONCE(goalloc_sweeper.frees_at_cycle, ms.frees);
-		WRITE_ONCE(goalloc_sweeper.freed_at_cycle, freed);
 		WRITE_ONCE(goalloc_sweeper.cycle_requested, false);
 	}
 	mutex_unlock(&goalloc_sweeper.mutex);
@@ -111,41 +108,6 @@ void goalloc_sweep_cycle(bool start)
 	goalloc_scavenger_wake();
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_sweep_cycle);
-
-/*
- * Sweep in place of growth once the small objects freed since the last
- * cycle reach 1/16 of the live heap (and cover the request): a cycle every
- * sixteenth of the heap freed is cheap (it visits each span once), and it
- * keeps dead slots from making the heap grow.
- */
-#define SWEEP_BEFORE_GROW_SHIFT	4
-
-/**
- * goalloc_sweep_before_grow() - start a sweep cycle instead of growing the
- *	heap when enough explicitly freed memory waits for one
- * @bytes: what the allocation that found no room needs
- *
- * Go reclaims by sweeping before it grows the heap (mheap.reclaim), but its
- * frees are only found by marking; goalloc's frees are explicit, so their
- * slots are known dead at once yet come back only when a sweep reaches
- * their span.  Without this a heap grows by its dead slots until the pacer's
- * trigger (at least GOGC% of 4 MiB) starts a cycle.
- *
- * Context: process context, may sleep; takes goalloc_sweeper.mutex.
- * Return: true if a cycle ran: retry the allocation before growing.
- */
-bool goalloc_sweep_before_grow(u64 bytes)
-{
-	struct goalloc_sweeper *sw = &goalloc_sweeper;
-	u64 dead = goalloc_stats_small_freed() - READ_ONCE(sw->freed_at_cycle);
-	u64 live = atomic64_read(&goalloc_pacer.heap_live);
-
-	if (dead < max(bytes, live >> SWEEP_BEFORE_GROW_SHIFT))
-		return false;
-	goalloc_sweep_cycle_norelease(true);
-	WRITE_ONCE(sw->grow_cycles, sw->grow_cycles + 1);
-	return true;
-}
 
 static void bgsweep_fn(struct work_struct *work)
 {
@@ -210,8 +172,6 @@ void goalloc_sweeper_init(void)
 	goalloc_sweeper.idle_armed = false;
 	goalloc_sweeper.idle_mallocs = 0;
 	goalloc_sweeper.frees_at_cycle = 0;
-	goalloc_sweeper.freed_at_cycle = 0;
-	goalloc_sweeper.grow_cycles = 0;
 }
 
 /**

@@ -93,20 +93,6 @@ u64 goalloc_stats_heap_alloc(void)
 }
 
 /**
- * goalloc_stats_small_freed() - bytes of small objects freed since load
- *
- * Context: any; lock-free.
- * Return: the bytes, by slot size (tiny blocks as their 16 B slots).
- */
-u64 goalloc_stats_small_freed(void)
-{
-	struct counters t;
-
-	sum_counters(&t);
-	return t.bytes_free;
-}
-
-/**
  * goalloc_read_memstats() - Go's runtime.ReadMemStats, without stopping
  * the world
  * @ms: filled in

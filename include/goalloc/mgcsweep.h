@@ -19,8 +19,6 @@
  * @idle_armed: @idle is queued or running
  * @idle_mallocs: allocations counted at the last idle check
  * @frees_at_cycle: frees counted when the last cycle started
- * @freed_at_cycle: bytes of small objects freed when the last cycle started
- * @grow_cycles: cycles started in place of a heap growth
  */
 struct goalloc_sweeper {
 	struct mutex mutex;
@@ -30,8 +28,6 @@ struct goalloc_sweeper {
 	bool idle_armed;
 	u64 idle_mallocs;
 	u64 frees_at_cycle;
-	u64 freed_at_cycle;
-	unsigned long grow_cycles;
 };
 
 extern struct goalloc_sweeper goalloc_sweeper;
@@ -42,6 +38,5 @@ unsigned long goalloc_sweep_all(void);
 void goalloc_maybe_start_cycle(void);
 void goalloc_sweep_cycle(bool start);
 void goalloc_sweep_cycle_norelease(bool start);
-bool goalloc_sweep_before_grow(u64 bytes);
 
 #endif /* _GOALLOC_MGCSWEEP_H */

@@ -19,7 +19,6 @@ struct goalloc_class_stats {
 };
 
 u64 goalloc_stats_heap_alloc(void);
-u64 goalloc_stats_small_freed(void);
 void goalloc_stats_by_size(struct goalloc_class_stats *bysize);
 
 #endif /* _GOALLOC_STATS_H */
