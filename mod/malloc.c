@@ -43,11 +43,13 @@
 #include <kunit/visibility.h>
 
 #include <goalloc.h>
+#include <trace/events/goalloc.h>
 #include "goalloc/kasan.h"
 #include "goalloc/malloc.h"
 #include "goalloc/mgcpacer.h"
 #include "goalloc/mgcsweep.h"
 #include "goalloc/tiny.h"
+#include "goalloc/trace.h"
 
 /* See malloc.h. */
 bool goalloc_warn_bad_free = true;
@@ -68,6 +70,16 @@ static const u32 tiny_shape[GOALLOC_TINY_SIZE] = {
 	TINY_SHAPE(12), TINY_SHAPE(13), TINY_SHAPE(14), TINY_SHAPE(15),
 };
 
+/*
+ * The gfp_t the goalloc_alloc event reports for GOALLOC_* flags, as
+ * kmem:kmalloc shows its caller's.  Only the event uses it.
+ */
+static inline gfp_t goalloc_flags_gfp(unsigned int flags)
+{
+	return ((flags & GOALLOC_NOWAIT) ? GFP_NOWAIT : GFP_KERNEL) |
+	       ((flags & GOALLOC_ZERO) ? __GFP_ZERO : 0);
+}
+
 static noinline __cold int bad_free(int err, const void *p, const char *what)
 {
 	atomic_long_inc(&goalloc_bad_frees);
@@ -86,6 +98,7 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 	struct goalloc_p *pp = *ppp;
 	struct goalloc_mspan *s;
 	unsigned long v;
+	bool entered;
 	int tries;
 
 	/*
@@ -107,13 +120,25 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 			}
 			err = PTR_ERR(s);
 		}
-		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT))
+		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT)) {
+			/* Tells the caller a traced CPU detoured it (see refill). */
+			*sp = ERR_PTR(err);
 			return 0;
-		/* Grow with no lock held, then start over on whatever CPU. */
+		}
+		/*
+		 * Grow with no lock held, then start over on whatever CPU.  A
+		 * traced allocation swaps its span back first: the fast path
+		 * of a task that runs meanwhile must find the CPU traced.
+		 */
+		entered = pp->mcache.trace_in;
+		if (entered)
+			goalloc_mcache_trace_leave(&pp->mcache, spanclass);
 		local_unlock(&goalloc_allp->lock);
 		err = goalloc_mheap_grow(npages ?: goalloc_class_to_allocnpages[spanclass >> 1]);
 		local_lock(&goalloc_allp->lock);
 		*ppp = pp = this_cpu_ptr(goalloc_allp);
+		if (entered && pp->mcache.traced)
+			goalloc_mcache_trace_enter(&pp->mcache, spanclass);
 		if (err)
 			return 0;
 		if (!npages) {
@@ -154,27 +179,19 @@ static void *alloc_large(size_t size, unsigned int flags)
 	return (void *)v;
 }
 
+static void *alloc_traced(struct goalloc_p *pp, size_t size, unsigned int flags,
+			  unsigned long ip);
+
 /*
- * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
- * past its fast path.  Context: entered with the p lock held (from
- * goalloc_alloc()), which it releases.
+ * Start a tiny block in slot @v of @s, or make @v a plain 16 B object.
+ * Context: the p lock held.
  */
-static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
-				       unsigned int flags)
-	__releases(&goalloc_allp->lock)
+static __always_inline void tiny_new_block(struct goalloc_p *pp, struct goalloc_mspan *s,
+					   unsigned long v, size_t size)
 {
-	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
-	struct goalloc_mspan *s = pp->mcache.alloc[spc];
-	unsigned long v = goalloc_mspan_next_free_fast(s);
-	struct goalloc_mcache *mc;
+	struct goalloc_mcache *mc = &pp->mcache;
 	u16 idx;
 
-	if (unlikely(!v)) {
-		v = alloc_slow(&pp, spc, 0, flags, &s, 0);
-		if (!v)
-			goto out;
-	}
-	mc = &pp->mcache;
 	pp->stats.nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
 	goalloc_kasan_unpoison((void *)v, GOALLOC_TINY_SIZE, GOALLOC_TINY_SIZE);
 	memset((void *)v, 0, GOALLOC_TINY_SIZE);
@@ -201,6 +218,31 @@ static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
 		mc->tinyalloc = &t->alloc[idx];
 		mc->tinyoffset = size;
 	}
+}
+
+/*
+ * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
+ * past its fast path.  Context: entered with the p lock held (from
+ * goalloc_alloc(), by a tail call: _RET_IP_ is goalloc_alloc()'s caller),
+ * which it releases.
+ */
+static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
+				       unsigned int flags)
+	__releases(&goalloc_allp->lock)
+{
+	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
+	struct goalloc_mspan *s = pp->mcache.alloc[spc];
+	unsigned long v = goalloc_mspan_next_free_fast(s);
+
+	if (unlikely(!v)) {
+		v = alloc_slow(&pp, spc, 0, flags, &s, 0);
+		if (!v) {
+			if (s == ERR_PTR(GOALLOC_MCACHE_TRACED))
+				return alloc_traced(pp, size, flags, _RET_IP_);
+			goto out;
+		}
+	}
+	tiny_new_block(pp, s, v, size);
 out:
 	local_unlock(&goalloc_allp->lock);
 	return (void *)v;
@@ -236,8 +278,8 @@ static __always_inline void *alloc_tiny(size_t size, unsigned int flags)
 
 /*
  * Small, when the span's alloc_cache window has no slot to give: refill.
- * Context: entered with the p lock held (from goalloc_alloc()), which
- * it releases.
+ * Context: entered with the p lock held (from goalloc_alloc(), by a tail
+ * call), which it releases.
  */
 static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
 				       unsigned int flags, unsigned int sizeclass)
@@ -253,6 +295,8 @@ static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
 	if (unlikely(!v))
 		v = alloc_slow(&pp, spc, 0, flags, &s, PTR_ERR(s));
 	if (!v) {
+		if (s == ERR_PTR(GOALLOC_MCACHE_TRACED))
+			return alloc_traced(pp, size, flags, _RET_IP_);
 		local_unlock(&goalloc_allp->lock);
 		return NULL;
 	}
@@ -266,16 +310,99 @@ static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
 	return (void *)v;
 }
 
-/* Everything that is not small: size 0, unknown flags, large objects. */
+/*
+ * Everything that is not small: size 0, unknown flags, large objects.
+ * Reached by a tail call from goalloc_alloc(): _RET_IP_ is its caller.
+ * The event costs large allocations a NOP while it is off.
+ */
 static noinline void *alloc_other(size_t size, unsigned int flags)
 {
+	size_t bytes = 0;
+	void *p = NULL;
+
 	if (flags & ~GOALLOC_FLAGS_MASK)
-		return NULL;
-	if (!size)
-		return ZERO_SIZE_PTR;
+		goto out;
+	if (!size) {
+		p = ZERO_SIZE_PTR;
+		goto out;
+	}
 	if (size > GOALLOC_MAX_OBJECT_SIZE)
-		return NULL;
-	return alloc_large(size, flags);
+		goto out;
+	p = alloc_large(size, flags);
+	if (p)
+		bytes = round_up(size, GOALLOC_PAGE_SIZE);
+out:
+	trace_goalloc_alloc(_RET_IP_, p, size, bytes, goalloc_flags_gfp(flags),
+			    flags & GOALLOC_NOSCAN);
+	return p;
+}
+
+/*
+ * Every tiny and small allocation while the goalloc_alloc event is on:
+ * the fast paths of a traced CPU fail and refill sends their slow paths
+ * here.  Serves the allocation from the CPU's real span (swapped in for
+ * it, see goalloc_mcache_trace_enter()) as the fast and slow paths would,
+ * then fires the event.  @ip: goalloc_alloc()'s caller.  Context: entered
+ * with the p lock held, which it releases.
+ */
+static noinline void *alloc_traced(struct goalloc_p *pp, size_t size, unsigned int flags,
+				   unsigned long ip)
+	__releases(&goalloc_allp->lock)
+{
+	bool tiny = (flags & GOALLOC_NOSCAN) && size < GOALLOC_TINY_SIZE;
+	unsigned int sizeclass = tiny ? GOALLOC_TINY_SIZE_CLASS : goalloc_size_to_class(size);
+	u8 spc = goalloc_make_spanclass(sizeclass, flags & GOALLOC_NOSCAN);
+	struct goalloc_mcache *mc = &pp->mcache;
+	unsigned int off, align = size & -size;
+	struct goalloc_mspan *s = NULL;
+	bool needzero = false;
+	size_t bytes = 0;
+	unsigned long v;
+
+	goalloc_mcache_trace_enter(mc, spc);
+	off = ALIGN(mc->tinyoffset, align);
+	if (tiny && off + size <= GOALLOC_TINY_SIZE) {
+		/* alloc_tiny()'s bump. */
+		WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | tiny_shape[size] << off);
+		mc->tinyoffset = off + size;
+		pp->stats.tiny_allocs++;
+		v = mc->tiny + off;
+		goalloc_kasan_unpoison((void *)mc->tiny, off + size, GOALLOC_TINY_SIZE);
+		bytes = size;
+		goto out;
+	}
+	s = mc->alloc[spc];
+	v = goalloc_mspan_next_free_fast(s);
+	if (!v) {
+		/* Grows may move the allocation (and its swap) to another CPU. */
+		v = goalloc_mcache_refill(pp, spc, &s);
+		if (!v)
+			v = alloc_slow(&pp, spc, 0, flags, &s, PTR_ERR(s));
+		mc = &pp->mcache;
+		if (!v)
+			goto out;
+	}
+	if (tiny) {
+		tiny_new_block(pp, s, v, size);
+		/* A block kept for more objects holds this one's bytes only. */
+		bytes = mc->tiny == v ? size : GOALLOC_TINY_SIZE;
+		goto out;
+	}
+	pp->stats.nmalloc[sizeclass]++;
+	needzero = s->needzero;
+	bytes = goalloc_class_to_size[sizeclass];
+out:
+	if (mc->trace_in)
+		goalloc_mcache_trace_leave(mc, spc);
+	local_unlock(&goalloc_allp->lock);
+	if (v && !tiny) {
+		goalloc_kasan_unpoison((void *)v, size, bytes);
+		if ((flags & GOALLOC_ZERO) && needzero)
+			memset((void *)v, 0, size);
+	}
+	trace_goalloc_alloc(ip, (void *)v, size, bytes, goalloc_flags_gfp(flags),
+			    flags & GOALLOC_NOSCAN);
+	return (void *)v;
 }
 
 /* Small: Go's nextFreeFast on this CPU's span of the span class. */
@@ -400,7 +527,8 @@ static void free_large_span(struct goalloc_mspan *s)
 /*
  * Everything goalloc_free()'s fast path does not take: NULL and
  * ZERO_SIZE_PTR, foreign, unallocated and stack pointers, large objects,
- * spans of the tiny span class, arenas the lookup cache does not hold.
+ * spans of the tiny span class, arenas the lookup cache does not hold
+ * (every arena while the goalloc_free event is on).
  * Context: RCU read side (preemption off), which it releases.
  */
 static noinline int free_other(const void *p, struct goalloc_mspan *s)
@@ -413,6 +541,12 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	u16 idx;
 	int err;
 
+	/*
+	 * Every free while the event is on comes here (the arena lookup
+	 * cache is off, see free_detour()); as kfree(), before any check.
+	 * Reached by a tail call: _RET_IP_ is goalloc_free()'s caller.
+	 */
+	trace_goalloc_free(_RET_IP_, p);
 	if (unlikely(ZERO_OR_NULL_PTR(p))) {
 		rcu_read_unlock_sched();
 		return 0;
@@ -662,3 +796,47 @@ unsigned long goalloc_release(void)
 	return goalloc_mheap_release(true);
 }
 EXPORT_SYMBOL_GPL(goalloc_release);
+
+static void alloc_detour(bool on)
+{
+	goalloc_mcache_set_traced(on);
+}
+
+static void free_detour(bool on)
+{
+	/*
+	 * With no arena in the lookup cache, goalloc_free()'s fast path
+	 * finds no span and every free goes to free_other().  Frees that
+	 * read the cache before it was emptied run under rcu_read_lock_sched():
+	 * wait for them, so that none is untraced once the event is on.
+	 */
+	goalloc_mheap_set_lookup_cache(!on);
+	if (on)
+		synchronize_rcu();
+}
+
+static const struct goalloc_trace_ops goalloc_malloc_trace_ops = {
+	.alloc_detour = alloc_detour,
+	.free_detour = free_detour,
+};
+
+/**
+ * goalloc_malloc_trace_init() - let the goalloc_alloc and goalloc_free
+ *	events detour the fast paths
+ *
+ * Context: module init, after the mcaches are set up; may sleep.
+ */
+void goalloc_malloc_trace_init(void)
+{
+	goalloc_trace_attach(&goalloc_malloc_trace_ops);
+}
+
+/**
+ * goalloc_malloc_trace_exit() - end any detour; the events stay defined
+ *
+ * Context: module exit, before the mcaches are drained; may sleep.
+ */
+void goalloc_malloc_trace_exit(void)
+{
+	goalloc_trace_detach();
+}

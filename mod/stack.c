@@ -31,6 +31,7 @@
 #include <linux/err.h>
 
 #include <goalloc.h>
+#include <trace/events/goalloc.h>
 #include "goalloc/kasan.h"
 #include "goalloc/malloc.h"
 #include "goalloc/proc.h"
@@ -118,6 +119,7 @@ void *goalloc_stack_alloc(size_t size)
 	WARN_ON_ONCE(test_and_set_bit(goalloc_mspan_obj_index(s, (unsigned long)v),
 				      s->gcmark_bits));
 	rcu_read_unlock();
+	trace_goalloc_stack_alloc(_RET_IP_, v, size);
 	return v;
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_alloc);
@@ -166,6 +168,7 @@ int goalloc_stack_free(void *stk, size_t size)
 	 * when gcphase == _GCoff): clearing its bit above made it ours alone,
 	 * and the heap marks it dead, so a second free finds no stack span.
 	 */
+	trace_goalloc_stack_free(_RET_IP_, stk, size);
 	if (size >= GOALLOC_STACK_CACHE_SIZE) {
 		goalloc_mheap_free_span(NULL, s);
 		return 0;
@@ -222,6 +225,7 @@ void *goalloc_stack_grow(void *stk, size_t size, size_t used)
 		return n;
 	memcpy(n + 2 * size - used, stk + size - used, used);
 	WARN_ON_ONCE(goalloc_stack_free(stk, size));
+	trace_goalloc_stack_grow(_RET_IP_, stk, n, size, used);
 	return n;
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_grow);

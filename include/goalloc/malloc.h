@@ -13,4 +13,7 @@
 extern bool goalloc_warn_bad_free;
 extern atomic_long_t goalloc_bad_frees;
 
+void goalloc_malloc_trace_init(void);
+void goalloc_malloc_trace_exit(void);
+
 #endif /* _GOALLOC_MALLOC_H */
