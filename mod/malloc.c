@@ -80,6 +80,19 @@ static inline gfp_t goalloc_flags_gfp(unsigned int flags)
 	       ((flags & GOALLOC_ZERO) ? __GFP_ZERO : 0);
 }
 
+/*
+ * The goalloc_alloc event where untraced allocations pass too (large
+ * ones): behind the event's static key, so that with the event off not
+ * even its arguments are computed.
+ */
+static __always_inline void trace_alloc(unsigned long ip, void *p, size_t size,
+					size_t bytes, unsigned int flags)
+{
+	if (trace_goalloc_alloc_enabled())
+		trace_goalloc_alloc(ip, p, size, bytes, goalloc_flags_gfp(flags),
+				    flags & GOALLOC_NOSCAN);
+}
+
 static noinline __cold int bad_free(int err, const void *p, const char *what)
 {
 	atomic_long_inc(&goalloc_bad_frees);
@@ -121,8 +134,9 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 			err = PTR_ERR(s);
 		}
 		if (err != -EAGAIN || (flags & GOALLOC_NOWAIT)) {
-			/* Tells the caller a traced CPU detoured it (see refill). */
-			*sp = ERR_PTR(err);
+			/* A traced CPU's detour: alloc_failed() takes over. */
+			if (err == GOALLOC_MCACHE_TRACED)
+				pp->mcache.detour = flags | GOALLOC_MCACHE_DETOURED;
 			return 0;
 		}
 		/*
@@ -153,7 +167,12 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 	return 0;
 }
 
-static void *alloc_large(size_t size, unsigned int flags)
+/*
+ * Inlined into alloc_other(), which goalloc_alloc() tail-calls: _RET_IP_
+ * is goalloc_alloc()'s caller.  With the event off, its NOP is the one
+ * cost tracing adds to a large allocation.
+ */
+static __always_inline void *alloc_large(size_t size, unsigned int flags)
 {
 	u32 npages = DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE);
 	u8 spc = goalloc_make_spanclass(0, flags & GOALLOC_NOSCAN);
@@ -169,29 +188,43 @@ static void *alloc_large(size_t size, unsigned int flags)
 		pp->stats.large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
 	}
 	local_unlock(&goalloc_allp->lock);
-	if (!v)
+	if (!v) {
+		trace_alloc(_RET_IP_, NULL, size, 0, flags);
 		return NULL;
+	}
 	atomic64_add((u64)npages << GOALLOC_PAGE_SHIFT, &goalloc_pacer.heap_live);
 	goalloc_kasan_unpoison((void *)v, size, (size_t)npages << GOALLOC_PAGE_SHIFT);
 	if ((flags & GOALLOC_ZERO) && s->needzero)
 		memset((void *)v, 0, size);
+	trace_alloc(_RET_IP_, (void *)v, size, (size_t)npages << GOALLOC_PAGE_SHIFT, flags);
 	goalloc_maybe_start_cycle();
 	return (void *)v;
 }
 
-static void *alloc_traced(struct goalloc_p *pp, size_t size, unsigned int flags,
-			  unsigned long ip);
+static void *alloc_failed(size_t size, unsigned long ip);
 
 /*
- * Start a tiny block in slot @v of @s, or make @v a plain 16 B object.
- * Context: the p lock held.
+ * A new tiny block: a 16 B slot of the tiny span class, Go's mallocgcTiny
+ * past its fast path.  Return: the slot, or 0 (*@ppp may then be another
+ * CPU's p, see alloc_slow()).  Context: the p lock held.
  */
-static __always_inline void tiny_new_block(struct goalloc_p *pp, struct goalloc_mspan *s,
-					   unsigned long v, size_t size)
+static __always_inline unsigned long tiny_block(struct goalloc_p **ppp, size_t size,
+						unsigned int flags)
 {
-	struct goalloc_mcache *mc = &pp->mcache;
+	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
+	struct goalloc_p *pp = *ppp;
+	struct goalloc_mspan *s = pp->mcache.alloc[spc];
+	unsigned long v = goalloc_mspan_next_free_fast(s);
+	struct goalloc_mcache *mc;
 	u16 idx;
 
+	if (unlikely(!v)) {
+		v = alloc_slow(ppp, spc, 0, flags, &s, 0);
+		if (!v)
+			return 0;
+		pp = *ppp;
+	}
+	mc = &pp->mcache;
 	pp->stats.nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
 	goalloc_kasan_unpoison((void *)v, GOALLOC_TINY_SIZE, GOALLOC_TINY_SIZE);
 	memset((void *)v, 0, GOALLOC_TINY_SIZE);
@@ -218,32 +251,22 @@ static __always_inline void tiny_new_block(struct goalloc_p *pp, struct goalloc_
 		mc->tinyalloc = &t->alloc[idx];
 		mc->tinyoffset = size;
 	}
+	return v;
 }
 
 /*
- * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
- * past its fast path.  Context: entered with the p lock held (from
- * goalloc_alloc(), by a tail call: _RET_IP_ is goalloc_alloc()'s caller),
- * which it releases.
+ * tiny_block() for goalloc_alloc()'s tiny fast path.  Context: entered
+ * with the p lock held (by a tail call: _RET_IP_ is goalloc_alloc()'s
+ * caller), which it releases.
  */
 static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
 				       unsigned int flags)
 	__releases(&goalloc_allp->lock)
 {
-	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
-	struct goalloc_mspan *s = pp->mcache.alloc[spc];
-	unsigned long v = goalloc_mspan_next_free_fast(s);
+	unsigned long v = tiny_block(&pp, size, flags);
 
-	if (unlikely(!v)) {
-		v = alloc_slow(&pp, spc, 0, flags, &s, 0);
-		if (!v) {
-			if (s == ERR_PTR(GOALLOC_MCACHE_TRACED))
-				return alloc_traced(pp, size, flags, _RET_IP_);
-			goto out;
-		}
-	}
-	tiny_new_block(pp, s, v, size);
-out:
+	if (unlikely(!v))
+		return alloc_failed(size, _RET_IP_);
 	local_unlock(&goalloc_allp->lock);
 	return (void *)v;
 }
@@ -294,12 +317,8 @@ static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
 	v = goalloc_mcache_refill(pp, spc, &s);
 	if (unlikely(!v))
 		v = alloc_slow(&pp, spc, 0, flags, &s, PTR_ERR(s));
-	if (!v) {
-		if (s == ERR_PTR(GOALLOC_MCACHE_TRACED))
-			return alloc_traced(pp, size, flags, _RET_IP_);
-		local_unlock(&goalloc_allp->lock);
-		return NULL;
-	}
+	if (!v)
+		return alloc_failed(size, _RET_IP_);
 	pp->stats.nmalloc[sizeclass]++;
 	needzero = s->needzero;
 	local_unlock(&goalloc_allp->lock);
@@ -310,31 +329,24 @@ static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size,
 	return (void *)v;
 }
 
+/* Refused requests (and size 0), as kmalloc() reports them too. */
+static noinline __cold void *alloc_refused(size_t size, unsigned int flags, unsigned long ip)
+{
+	void *p = size || (flags & ~GOALLOC_FLAGS_MASK) ? NULL : ZERO_SIZE_PTR;
+
+	trace_alloc(ip, p, size, 0, flags);
+	return p;
+}
+
 /*
  * Everything that is not small: size 0, unknown flags, large objects.
  * Reached by a tail call from goalloc_alloc(): _RET_IP_ is its caller.
- * The event costs large allocations a NOP while it is off.
  */
 static noinline void *alloc_other(size_t size, unsigned int flags)
 {
-	size_t bytes = 0;
-	void *p = NULL;
-
-	if (flags & ~GOALLOC_FLAGS_MASK)
-		goto out;
-	if (!size) {
-		p = ZERO_SIZE_PTR;
-		goto out;
-	}
-	if (size > GOALLOC_MAX_OBJECT_SIZE)
-		goto out;
-	p = alloc_large(size, flags);
-	if (p)
-		bytes = round_up(size, GOALLOC_PAGE_SIZE);
-out:
-	trace_goalloc_alloc(_RET_IP_, p, size, bytes, goalloc_flags_gfp(flags),
-			    flags & GOALLOC_NOSCAN);
-	return p;
+	if (unlikely((flags & ~GOALLOC_FLAGS_MASK) || !size || size > GOALLOC_MAX_OBJECT_SIZE))
+		return alloc_refused(size, flags, _RET_IP_);
+	return alloc_large(size, flags);
 }
 
 /*
@@ -371,22 +383,23 @@ static noinline void *alloc_traced(struct goalloc_p *pp, size_t size, unsigned i
 		bytes = size;
 		goto out;
 	}
+	/* Grows may move the allocation (and its swap) to another CPU. */
+	if (tiny) {
+		v = tiny_block(&pp, size, flags);
+		mc = &pp->mcache;
+		/* A block kept for more objects holds this one's bytes only. */
+		bytes = !v ? 0 : mc->tiny == v ? size : GOALLOC_TINY_SIZE;
+		goto out;
+	}
 	s = mc->alloc[spc];
 	v = goalloc_mspan_next_free_fast(s);
 	if (!v) {
-		/* Grows may move the allocation (and its swap) to another CPU. */
 		v = goalloc_mcache_refill(pp, spc, &s);
 		if (!v)
 			v = alloc_slow(&pp, spc, 0, flags, &s, PTR_ERR(s));
 		mc = &pp->mcache;
 		if (!v)
 			goto out;
-	}
-	if (tiny) {
-		tiny_new_block(pp, s, v, size);
-		/* A block kept for more objects holds this one's bytes only. */
-		bytes = mc->tiny == v ? size : GOALLOC_TINY_SIZE;
-		goto out;
 	}
 	pp->stats.nmalloc[sizeclass]++;
 	needzero = s->needzero;
@@ -403,6 +416,30 @@ out:
 	trace_goalloc_alloc(ip, (void *)v, size, bytes, goalloc_flags_gfp(flags),
 			    flags & GOALLOC_NOSCAN);
 	return (void *)v;
+}
+
+/*
+ * The tiny and small slow paths found no slot: a traced CPU detoured them
+ * (alloc_slow() left the flags in mcache.detour), or the allocation
+ * failed.  Out of line, and given only what the slow paths hold anyway,
+ * so that they compile as they would without tracing.  @ip:
+ * goalloc_alloc()'s caller.  Context: entered with the p lock held (the p
+ * is this CPU's, wherever a grow left the caller), which it releases.
+ */
+static noinline void *alloc_failed(size_t size, unsigned long ip)
+	__releases(&goalloc_allp->lock)
+{
+	struct goalloc_p *pp = this_cpu_ptr(goalloc_allp);
+	u32 detour = pp->mcache.detour;
+
+	if (detour) {
+		pp->mcache.detour = 0;
+		return alloc_traced(pp, size, detour & ~GOALLOC_MCACHE_DETOURED, ip);
+	}
+	local_unlock(&goalloc_allp->lock);
+	/* Flags unknown here; a failure is rare, and never silent when traced. */
+	trace_alloc(ip, NULL, size, 0, 0);
+	return NULL;
 }
 
 /* Small: Go's nextFreeFast on this CPU's span of the span class. */
@@ -546,7 +583,8 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	 * cache is off, see free_detour()); as kfree(), before any check.
 	 * Reached by a tail call: _RET_IP_ is goalloc_free()'s caller.
 	 */
-	trace_goalloc_free(_RET_IP_, p);
+	if (trace_goalloc_free_enabled())
+		trace_goalloc_free(_RET_IP_, p);
 	if (unlikely(ZERO_OR_NULL_PTR(p))) {
 		rcu_read_unlock_sched();
 		return 0;

@@ -251,6 +251,7 @@ void goalloc_mcache_set_traced(bool on)
 			mcache_set_traced(&per_cpu_ptr(goalloc_allp, cpu)->mcache, on);
 	cpus_read_unlock();
 }
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcache_set_traced);
 
 /**
  * goalloc_mcache_trace_enter() - give one traced allocation the real span

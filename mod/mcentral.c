@@ -296,7 +296,7 @@ havespan_unlocked:
 	/* Cached and swept: Go's sg + 3. */
 	WRITE_ONCE(s->sweepgen, sg + 3);
 	goalloc_mspan_reset_alloc_cache(s);
-	trace_goalloc_span_cached(s->base, s->npages, s->spanclass, s->nelems, s->alloc_count);
+	trace_goalloc_span_cached(s);
 	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_cache_span);
@@ -314,7 +314,7 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_cache_span);
 void goalloc_mcentral_uncache_span(struct goalloc_mcentral *c,
 				   struct goalloc_mspan *s)
 {
-	trace_goalloc_span_uncached(s->base, s->npages, s->spanclass, s->nelems, s->alloc_count);
+	trace_goalloc_span_uncached(s);
 	sweep_span(s, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_uncache_span);

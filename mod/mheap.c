@@ -91,6 +91,7 @@ static struct goalloc_heap_arena **arena_l1[1UL << ARENA_L1_BITS];
 /* A cache slot's "no arena": base 0 and no spans, so lookups fall through. */
 static struct goalloc_heap_arena goalloc_arena_none;
 struct goalloc_heap_arena *goalloc_arena_cache[1UL << GOALLOC_ARENA_CACHE_BITS];
+EXPORT_SYMBOL_IF_KUNIT(goalloc_arena_cache);
 
 static bool arena_frame(unsigned long addr, unsigned long *frame)
 {
@@ -187,6 +188,7 @@ void goalloc_mheap_set_lookup_cache(bool on)
 	}
 	mutex_unlock(&h->grow_mutex);
 }
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_set_lookup_cache);
 
 /**
  * goalloc_span_lookup_index() - the span table entry of a page, from the index

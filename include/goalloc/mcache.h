@@ -26,6 +26,9 @@ struct goalloc_p;
  *	@traced_tinyoffset (malloc.c's alloc_traced() swaps one class in)
  * @trace_in: alloc_traced() has its class swapped in (never seen outside
  *	the p lock: it swaps back before the lock is dropped)
+ * @detour: the flags of the allocation refill just detoured, with
+ *	GOALLOC_MCACHE_DETOURED set; 0 otherwise (malloc.c's alloc_slow() and
+ *	alloc_failed(), under the p lock)
  * @traced_tinyoffset: see @traced
  * @traced_alloc: see @traced; the empty span everywhere when not @traced
  */
@@ -38,6 +41,7 @@ struct goalloc_mcache {
 	u32 flushgen;
 	bool traced;
 	bool trace_in;
+	u32 detour;
 	u16 traced_tinyoffset;
 	struct goalloc_mspan *traced_alloc[GOALLOC_NUM_SPAN_CLASSES];
 };
@@ -47,6 +51,7 @@ struct goalloc_mcache {
  * caller's failure path hands the allocation to alloc_traced().
  */
 #define GOALLOC_MCACHE_TRACED	(-ECANCELED)
+#define GOALLOC_MCACHE_DETOURED	BIT(31)
 
 extern struct goalloc_mspan goalloc_emptymspan;
 
@@ -62,8 +67,8 @@ void goalloc_mcache_trace_enter(struct goalloc_mcache *mc, u8 spanclass);
 void goalloc_mcache_trace_leave(struct goalloc_mcache *mc, u8 spanclass);
 
 /* The slot that holds @spanclass's span: its stash while traced. */
-static inline struct goalloc_mspan **goalloc_mcache_slot(struct goalloc_mcache *mc,
-							u8 spanclass)
+static inline struct goalloc_mspan **
+goalloc_mcache_slot(struct goalloc_mcache *mc, u8 spanclass)
 {
 	return mc->traced ? &mc->traced_alloc[spanclass] : &mc->alloc[spanclass];
 }
