@@ -81,16 +81,26 @@ static inline gfp_t goalloc_flags_gfp(unsigned int flags)
 }
 
 /*
- * The goalloc_alloc event where untraced allocations pass too (large
- * ones): behind the event's static key, so that with the event off not
- * even its arguments are computed.
+ * The events where untraced allocations and frees pass too (large ones):
+ * a static-key test in place, the event itself out of line, so that with
+ * the event off neither its arguments nor its code change the path.
  */
+static noinline __cold void trace_alloc_event(unsigned long ip, void *p, size_t size,
+					      size_t bytes, unsigned int flags)
+{
+	trace_goalloc_alloc(ip, p, size, bytes, goalloc_flags_gfp(flags), flags & GOALLOC_NOSCAN);
+}
+
 static __always_inline void trace_alloc(unsigned long ip, void *p, size_t size,
 					size_t bytes, unsigned int flags)
 {
 	if (trace_goalloc_alloc_enabled())
-		trace_goalloc_alloc(ip, p, size, bytes, goalloc_flags_gfp(flags),
-				    flags & GOALLOC_NOSCAN);
+		trace_alloc_event(ip, p, size, bytes, flags);
+}
+
+static noinline __cold void trace_free_event(unsigned long ip, const void *p)
+{
+	trace_goalloc_free(ip, p);
 }
 
 static noinline __cold int bad_free(int err, const void *p, const char *what)
@@ -584,7 +594,7 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	 * Reached by a tail call: _RET_IP_ is goalloc_free()'s caller.
 	 */
 	if (trace_goalloc_free_enabled())
-		trace_goalloc_free(_RET_IP_, p);
+		trace_free_event(_RET_IP_, p);
 	if (unlikely(ZERO_OR_NULL_PTR(p))) {
 		rcu_read_unlock_sched();
 		return 0;

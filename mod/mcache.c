@@ -9,6 +9,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <kunit/visibility.h>
+#include <trace/events/goalloc.h>
 
 #include "goalloc/mgcpacer.h"
 #include "goalloc/mgcsweep.h"
@@ -64,6 +65,7 @@ unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
 			}
 		}
 		mc->alloc[spanclass] = &goalloc_emptymspan;
+		trace_goalloc_span_uncached(s);
 		goalloc_mcentral_uncache_span(c, s);
 	}
 
@@ -84,6 +86,7 @@ unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
 	}
 	if (spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true) &&
 	    goalloc_mheap_tiny_attach(s)) {
+		trace_goalloc_span_uncached(s);
 		goalloc_mcentral_uncache_span(c, s);
 		*sp = ERR_PTR(-ENOMEM);
 		return 0;
@@ -141,6 +144,7 @@ void goalloc_mcache_release_all(struct goalloc_p *pp)
 		 */
 		atomic64_sub((u64)(s->nelems - s->alloc_count) * s->elemsize,
 			     &goalloc_pacer.heap_live);
+		trace_goalloc_span_uncached(s);
 		goalloc_mcentral_uncache_span(&goalloc_central[i], s);
 	}
 	goalloc_stackcache_clear(pp->stackcache);
