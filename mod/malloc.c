@@ -111,6 +111,32 @@ static noinline __cold int bad_free(int err, const void *p, const char *what)
 }
 
 /*
+ * Grow the heap with no lock held, for alloc_slow(); the caller starts
+ * over on whatever CPU it is on then (*@ppp).  A traced allocation
+ * (alloc_traced()) swaps its span back first: the fast path of a task that
+ * runs meanwhile must find the CPU traced.  Out of line, so that the
+ * tracing leaves alloc_slow()'s other paths as they were.  Context: the p
+ * lock held on entry and on return, dropped meanwhile.  Return: as
+ * goalloc_mheap_grow().
+ */
+static noinline int alloc_grow(struct goalloc_p **ppp, u8 spanclass, u32 npages)
+{
+	struct goalloc_p *pp = *ppp;
+	bool entered = pp->mcache.trace_in;
+	int err;
+
+	if (entered)
+		goalloc_mcache_trace_leave(&pp->mcache, spanclass);
+	local_unlock(&goalloc_allp->lock);
+	err = goalloc_mheap_grow(npages ?: goalloc_class_to_allocnpages[spanclass >> 1]);
+	local_lock(&goalloc_allp->lock);
+	*ppp = pp = this_cpu_ptr(goalloc_allp);
+	if (entered && pp->mcache.traced)
+		goalloc_mcache_trace_enter(&pp->mcache, spanclass);
+	return err;
+}
+
+/*
  * The slow path: refill or large span; the heap may have to grow.  @err is
  * the error of an attempt the caller already made (0: none yet).
  */
@@ -121,7 +147,6 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 	struct goalloc_p *pp = *ppp;
 	struct goalloc_mspan *s;
 	unsigned long v;
-	bool entered;
 	int tries;
 
 	/*
@@ -149,20 +174,8 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 				pp->mcache.detour = flags | GOALLOC_MCACHE_DETOURED;
 			return 0;
 		}
-		/*
-		 * Grow with no lock held, then start over on whatever CPU.  A
-		 * traced allocation swaps its span back first: the fast path
-		 * of a task that runs meanwhile must find the CPU traced.
-		 */
-		entered = pp->mcache.trace_in;
-		if (entered)
-			goalloc_mcache_trace_leave(&pp->mcache, spanclass);
-		local_unlock(&goalloc_allp->lock);
-		err = goalloc_mheap_grow(npages ?: goalloc_class_to_allocnpages[spanclass >> 1]);
-		local_lock(&goalloc_allp->lock);
-		*ppp = pp = this_cpu_ptr(goalloc_allp);
-		if (entered && pp->mcache.traced)
-			goalloc_mcache_trace_enter(&pp->mcache, spanclass);
+		err = alloc_grow(ppp, spanclass, npages);
+		pp = *ppp;
 		if (err)
 			return 0;
 		if (!npages) {

@@ -101,9 +101,11 @@ static int read_events(const char *inst)
 			lost = 1;
 		if (line[0] == '#')
 			continue;
-		p = strstr(line, " goalloc_");
+		/* After the timestamp: the task name may start with goalloc_ too. */
+		p = strstr(line, ": goalloc_");
 		if (!p)
 			continue;
+		p++;
 		w = strchr(p + 1, ':');
 		if (!w)
 			continue;
@@ -118,7 +120,8 @@ static int read_events(const char *inst)
 				if (e->nkv) {
 					size_t l = strlen(e->val[e->nkv - 1]);
 
-					snprintf(e->val[e->nkv - 1] + l, sizeof(e->val[0]) - l, " %s", w);
+					snprintf(e->val[e->nkv - 1] + l, sizeof(e->val[0]) - l,
+						 " %s", w);
 				}
 				continue;
 			}
@@ -219,7 +222,8 @@ static const struct req {
 	{ 15, GOALLOC_IOC_F_NOSCAN, 0 },
 	{ 40000, 0, 5 * PAGE8K }, { 65536, GOALLOC_IOC_F_NOSCAN, 8 * PAGE8K },
 };
-#define NREQ	(sizeof(reqs) / sizeof(reqs[0]))
+
+#define NREQ	ARRAY_SIZE(reqs)
 #define REPS	12
 
 static int req_matches(const struct req *r, const struct ev *e)
@@ -241,7 +245,7 @@ static int call_site_ok(const char *cs)
 
 	if (!cs || !strstr(cs, "[goalloc]"))
 		return 0;
-	for (i = 0; i < sizeof(inner) / sizeof(inner[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(inner); i++)
 		if (!strncmp(cs, inner[i], strlen(inner[i])))
 			return 0;
 	return 1;
@@ -256,9 +260,8 @@ TEST_F_TIMEOUT(trace, alloc_free_every_tier, 120)
 
 	ASSERT_EQ(0, enable(_metadata, self->events, "goalloc_alloc", 1));
 	ASSERT_EQ(0, enable(_metadata, self->events, "goalloc_free", 1));
-	if (mcache_traced() != -2) {
+	if (mcache_traced() != -2)
 		EXPECT_EQ(1, mcache_traced()) TH_LOG("a CPU's fast path is not detoured");
-	}
 	for (j = 0; j < REPS; j++)
 		for (r = 0; r < NREQ; r++)
 			ASSERT_EQ(0, gdev_alloc(self->fd, reqs[r].bytes, reqs[r].flags, &h[r][j]));
@@ -267,9 +270,8 @@ TEST_F_TIMEOUT(trace, alloc_free_every_tier, 120)
 			ASSERT_EQ(0, gdev_free(self->fd, h[r][j]));
 	ASSERT_EQ(0, enable(_metadata, self->events, "goalloc_alloc", 0));
 	ASSERT_EQ(0, enable(_metadata, self->events, "goalloc_free", 0));
-	if (mcache_traced() != -2) {
+	if (mcache_traced() != -2)
 		EXPECT_EQ(0, mcache_traced()) TH_LOG("a CPU's fast path is still detoured");
-	}
 	/* Off again: more work adds no event. */
 	ASSERT_EQ(0, gdev_alloc(self->fd, 64, 0, &h[0][0]));
 	ASSERT_EQ(0, gdev_free(self->fd, h[0][0]));
@@ -298,12 +300,12 @@ TEST_F_TIMEOUT(trace, alloc_free_every_tier, 120)
 			count[r]++;
 			/* The harness's EXPECTs are statements of their own: braces. */
 			if (reqs[r].alloc) {
-				EXPECT_EQ(reqs[r].alloc, got) TH_LOG("bytes_req=%llu",
-								    (unsigned long long)req);
+				EXPECT_EQ(reqs[r].alloc, got)
+					TH_LOG("bytes_req=%llu", (unsigned long long)req);
 			} else {
 				EXPECT_TRUE(got == req || got == TINY)
-					TH_LOG("tiny %llu B: bytes_alloc=%llu", (unsigned long long)req,
-					       (unsigned long long)got);
+					TH_LOG("tiny %llu B: bytes_alloc=%llu",
+					       (unsigned long long)req, (unsigned long long)got);
 			}
 			ASSERT_LT(nlive, NREQ * REPS);
 			snprintf(live[nlive++], sizeof(live[0]), "%s", ptr);
@@ -326,10 +328,9 @@ TEST_F_TIMEOUT(trace, alloc_free_every_tier, 120)
 	EXPECT_EQ(NREQ * REPS, nalloc);
 	EXPECT_EQ(NREQ * REPS, nfree);
 	EXPECT_EQ(0, nlive);
-	for (r = 0; r < NREQ; r++) {
-		EXPECT_EQ(REPS, count[r]) TH_LOG("%llu B flags %u", (unsigned long long)reqs[r].bytes,
-						 reqs[r].flags);
-	}
+	for (r = 0; r < NREQ; r++)
+		EXPECT_EQ(REPS, count[r]) TH_LOG("%llu B flags %u",
+						 (unsigned long long)reqs[r].bytes, reqs[r].flags);
 }
 
 static int find(int n, const char *name, int from)
@@ -393,9 +394,8 @@ TEST_F_TIMEOUT(trace, tier_events, 120)
 	/* RELEASE: every free page back, so the last scavenge leaves nothing. */
 	i = find(n, "goalloc_scavenge", 0);
 	ASSERT_LE(0, i) TH_LOG("no scavenge after RELEASE");
-	for (; i >= 0; i = find(n, "goalloc_scavenge", i + 1)) {
+	for (; i >= 0; i = find(n, "goalloc_scavenge", i + 1))
 		EXPECT_LT(0, ev_u64(&evs[i], "npages"));
-	}
 }
 
 TEST_F_TIMEOUT(trace, stack_events, 120)
@@ -429,7 +429,9 @@ TEST_F_TIMEOUT(trace, stack_events, 120)
 	ASSERT_LE(0, g);
 	EXPECT_EQ(2048, ev_u64(&evs[g], "bytes"));
 	EXPECT_EQ(100, ev_u64(&evs[g], "used"));
-	EXPECT_STREQ(ev_get(&evs[find(n, "goalloc_stack_alloc", 0)], "ptr"), ev_get(&evs[g], "old"));
+	/* k: the third stack's alloc; the first one's ptr is the grow's old. */
+	EXPECT_STREQ(ev_get(&evs[find(n, "goalloc_stack_alloc", 0)], "ptr"),
+		     ev_get(&evs[g], "old"));
 	/* The grow allocated its new stack (4 KiB) and freed the old one. */
 	k = find(n, "goalloc_stack_alloc", k + 1);
 	ASSERT_LE(0, k);
@@ -442,9 +444,8 @@ TEST_F_TIMEOUT(trace, stack_events, 120)
 	EXPECT_STREQ(ev_get(&evs[g], "old"), ev_get(&evs[i], "ptr"));
 	EXPECT_EQ(2048, ev_u64(&evs[i], "bytes"));
 	/* Then the three frees: the grown stack and the two others. */
-	for (k = 0; (i = find(n, "goalloc_stack_free", i + 1)) >= 0; k++) {
+	for (k = 0; (i = find(n, "goalloc_stack_free", i + 1)) >= 0; k++)
 		EXPECT_EQ(k ? sizes[k] : 4096, ev_u64(&evs[i], "bytes"));
-	}
 	EXPECT_EQ(3, k);
 }
 

@@ -4,8 +4,7 @@
  * with kmem:kmalloc/kmem:kfree's fields, and the tiers underneath.
  * Documentation/goalloc.rst, "Tracepoints", says when each one fires.
  *
- * Found as <trace/events/goalloc.h> through Kbuild's -I$(src)/include (the
- * kernel has no header of that name); mod/trace.c defines the events.
+ * mod/trace.c defines the events.
  *
  * goalloc_alloc and goalloc_free sit only on out-of-line paths, which the
  * fast paths never reach while the events are off: registering a probe
@@ -181,8 +180,12 @@ TRACE_EVENT(goalloc_stack_grow,
 
 #endif /* _TRACE_GOALLOC_H */
 
+/*
+ * define_trace.h's default, <trace/events/goalloc.h>, finds this file
+ * through Kbuild's -I$(src)/include (the kernel has no header of that
+ * name), in M= and DKMS builds alike.
+ */
 #undef TRACE_INCLUDE_PATH
-#define TRACE_INCLUDE_PATH trace/events
 #undef TRACE_INCLUDE_FILE
 #define TRACE_INCLUDE_FILE goalloc
 
