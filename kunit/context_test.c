@@ -14,10 +14,17 @@
  * Also the one new ordering rule: an allocation that cannot sleep fails
  * where the heap would have to grow and leaves the growth to
  * goalloc_grow_work; the next attempt then succeeds.
+ *
+ * And the same contexts with the goalloc_alloc/goalloc_free detours
+ * (tracepoints) switched on and off throughout: the per-CPU switch and
+ * alloc_traced() run under the irq-safe p lock, so an interrupt on that
+ * CPU finds the mcache switched or not, never half-way.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
+#include <linux/kthread.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -25,6 +32,7 @@
 
 #include <goalloc.h>
 #include "goalloc/malloc.h"
+#include "goalloc/mcache.h"
 #include "goalloc/mheap.h"
 
 #include "goalloc_kunit.h"
@@ -56,6 +64,7 @@ struct cx_ctx {
 	int cpu;
 	struct cx_side task, locked, soft, hard, iwork;
 	atomic_long_t rcu_allocs, rcu_frees, rcu_fails, rcu_corrupt, rcu_pending;
+	unsigned long toggles;	/* detour switches (the toggler's alone) */
 };
 
 /* An object freed by an RCU callback, as kfree_rcu() users do. */
@@ -237,10 +246,34 @@ static void cx_prewarm(struct kunit *test)
 	goalloc_gc();
 }
 
-static void goalloc_context_irq_test(struct kunit *test)
+/*
+ * The trace detours switched on and off (as probes of goalloc_alloc and
+ * goalloc_free come and go) until the case stops it: the per-CPU switch
+ * runs under the p lock on the CPU the interrupts come in on, and traced
+ * allocations from hardirq and softirq take alloc_traced().
+ */
+static int cx_toggle_fn(void *arg)
+{
+	struct cx_ctx *ctx = arg;
+	bool on = false;
+
+	while (!kthread_should_stop()) {
+		on = !on;
+		goalloc_mcache_set_traced(on);
+		goalloc_mheap_set_lookup_cache(!on);
+		ctx->toggles++;
+		usleep_range(300, 600);
+	}
+	goalloc_mcache_set_traced(false);
+	goalloc_mheap_set_lookup_cache(true);
+	return 0;
+}
+
+static void cx_irq(struct kunit *test, bool toggle)
 {
 	struct cx_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	struct goalloc_memstats ms0, ms1;
+	struct task_struct *toggler = NULL;
 	unsigned long irqf, total;
 	unsigned int iter = 0;
 
@@ -256,6 +289,10 @@ static void goalloc_context_irq_test(struct kunit *test)
 	ctx->iw = IRQ_WORK_INIT_HARD(cx_iw_fn);
 	WRITE_ONCE(cx_rcu_ctx, ctx);
 
+	if (toggle) {
+		toggler = kthread_run(cx_toggle_fn, ctx, "goalloc_cx_trace");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(toggler));
+	}
 	/* Everything on this CPU: the interrupts come in over the churn. */
 	migrate_disable();
 	ctx->cpu = smp_processor_id();
@@ -277,6 +314,12 @@ static void goalloc_context_irq_test(struct kunit *test)
 	hrtimer_cancel(&ctx->hrtimer);
 	irq_work_sync(&ctx->iw);
 	migrate_enable();
+	if (toggler) {
+		kthread_stop(toggler);
+		/* Enough switches to land inside the interrupts' allocations. */
+		KUNIT_EXPECT_GE(test, ctx->toggles, 4UL);
+		kunit_info(test, "%lu detour switches\n", ctx->toggles);
+	}
 	rcu_barrier();
 
 	cx_side_release(&ctx->task);
@@ -308,6 +351,17 @@ static void goalloc_context_irq_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms1.frees - ms0.frees, ms1.mallocs - ms0.mallocs);
 	KUNIT_EXPECT_EQ(test, ms1.heap_alloc, 0ULL);
 	KUNIT_EXPECT_EQ(test, ms1.heap_objects, 0ULL);
+}
+
+static void goalloc_context_irq_test(struct kunit *test)
+{
+	cx_irq(test, false);
+}
+
+/* The same, with the goalloc_alloc/goalloc_free detours toggled throughout. */
+static void goalloc_context_irq_trace_test(struct kunit *test)
+{
+	cx_irq(test, true);
 }
 
 /* Runtime pages the heap owns now. */
@@ -371,6 +425,7 @@ static void goalloc_context_atomic_grow_test(struct kunit *test)
 
 static struct kunit_case goalloc_context_cases[] = {
 	KUNIT_CASE_SLOW(goalloc_context_irq_test),
+	KUNIT_CASE_SLOW(goalloc_context_irq_trace_test),
 	KUNIT_CASE(goalloc_context_atomic_grow_test),
 	{}
 };

@@ -28,6 +28,7 @@
 #include "goalloc/mgcsweep.h"
 #include "goalloc/tiny.h"
 #include "goalloc/mheap.h"
+#include "goalloc/proc.h"
 #include "goalloc/stats.h"
 
 #include "goalloc_kunit.h"
@@ -547,6 +548,8 @@ struct cc_ctx {
 	struct cc_thread *t;
 	unsigned int nthreads;
 	atomic_t produced;
+	struct completion toggled;	/* the detour toggler is done */
+	unsigned long toggles;
 };
 
 static u8 cc_byte(u32 tid, u32 idx)
@@ -672,11 +675,35 @@ static int cc_thread_fn(void *arg)
 	return 0;
 }
 
-static void goalloc_malloc_concurrency_test(struct kunit *test)
+/*
+ * The trace detours switched on and off (as probes of goalloc_alloc and
+ * goalloc_free come and go) while the threads allocate and free.
+ */
+static int cc_toggle_fn(void *arg)
+{
+	struct cc_ctx *ctx = arg;
+	bool on = false;
+
+	while (atomic_read(&ctx->produced) < ctx->nthreads) {
+		on = !on;
+		goalloc_mcache_set_traced(on);
+		goalloc_mheap_set_lookup_cache(!on);
+		ctx->toggles++;
+		usleep_range(200, 400);
+	}
+	goalloc_mcache_set_traced(false);
+	goalloc_mheap_set_lookup_cache(true);
+	complete(&ctx->toggled);
+	gk_wait_for_stop();
+	return 0;
+}
+
+static void ml_concurrency(struct kunit *test, bool toggle)
 {
 	unsigned long pages, nspans, ntiny = 0, nblocks = 0, *blocks, nalloc = 0, nfree = 0;
 	unsigned int cpu, i, j, n = 0, nkept = 0;
 	u64 live_objs = 0, live_bytes = 0;
+	struct task_struct *toggler;
 	struct goalloc_memstats ms0, ms;
 	long bad0;
 	struct cc_ctx *ctx;
@@ -718,11 +745,21 @@ static void goalloc_malloc_concurrency_test(struct kunit *test)
 	ctx->nthreads = n;
 	for (i = 0; i < n; i++)
 		ctx->t[i].next = &ctx->t[(i + 1) % n];
+	init_completion(&ctx->toggled);
+	toggler = toggle ? kthread_run(cc_toggle_fn, ctx, "goalloc_cc_trace") : NULL;
+	KUNIT_EXPECT_FALSE(test, IS_ERR(toggler));
 	for (i = 0; i < n; i++)
 		wake_up_process(ctx->t[i].task);
 	for (i = 0; i < n; i++) {
 		wait_for_completion(&ctx->t[i].done);
 		kthread_stop(ctx->t[i].task);
+	}
+	if (!IS_ERR_OR_NULL(toggler)) {
+		wait_for_completion(&ctx->toggled);
+		kthread_stop(toggler);
+		/* Enough switches to land inside allocations, refills and frees. */
+		KUNIT_EXPECT_GE(test, ctx->toggles, 4UL);
+		kunit_info(test, "%lu detour switches", ctx->toggles);
 	}
 
 	for (i = 0; i < n; i++) {
@@ -781,6 +818,104 @@ static void goalloc_malloc_concurrency_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ms.heap_inuse, 0ULL);
 	KUNIT_EXPECT_EQ(test, pages, 0UL);
 	KUNIT_EXPECT_EQ(test, nspans, 0UL);
+}
+
+static void goalloc_malloc_concurrency_test(struct kunit *test)
+{
+	ml_concurrency(test, false);
+}
+
+/*
+ * The same, with the goalloc_alloc/goalloc_free detours turned on and off
+ * throughout (mcache.c, goalloc_mcache_set_traced(); mheap.c's lookup
+ * cache): every statistic must still come out exact.
+ */
+static void goalloc_malloc_trace_detour_concurrency_test(struct kunit *test)
+{
+	ml_concurrency(test, true);
+}
+
+/*
+ * The detours themselves: traced, every CPU's mcache shows only the empty
+ * span and a full tiny block (both fast paths fail) with its real state
+ * stashed, allocations still come from the real spans and count exactly;
+ * untraced, the spans are back.  With the lookup cache off the free
+ * path's lookup finds nothing, and frees still work.
+ */
+static void goalloc_malloc_trace_detour_test(struct kunit *test)
+{
+	u8 spc = goalloc_make_spanclass(gk_class_of(64), false);
+	struct gk_objset *os = gk_objset_new(test, 80);
+	struct goalloc_memstats ms0, ms;
+	struct goalloc_mspan *s;
+	unsigned int cpu, i;
+	int cpu0;
+	u8 *p;
+
+	gk_quiesce(test);
+	goalloc_mcache_set_traced(true);
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = &per_cpu_ptr(goalloc_allp, cpu)->mcache;
+
+		KUNIT_EXPECT_TRUE(test, mc->traced);
+		KUNIT_EXPECT_FALSE(test, mc->trace_in);
+		KUNIT_EXPECT_EQ(test, mc->tinyoffset, GOALLOC_TINY_SIZE);
+		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
+			if (mc->alloc[i] != &goalloc_emptymspan)
+				KUNIT_FAIL(test, "cpu%u class %u: fast path has a span", cpu, i);
+	}
+	/* One CPU, so its stash can be checked; allocating may still sleep. */
+	migrate_disable();
+	cpu0 = smp_processor_id();
+	goalloc_read_memstats(&ms0);
+	for (i = 0; i < 64; i++) {
+		p = gk_alloc(os, 64, GFP_KERNEL, false);
+		if (!p)
+			break;
+		memset(p, i, 64);
+	}
+	goalloc_read_memstats(&ms);
+	for (i = 0; i < 8; i++)
+		gk_alloc(os, 1 + i, GFP_KERNEL, true);
+	s = per_cpu_ptr(goalloc_allp, cpu0)->mcache.traced_alloc[spc];
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, os->n, 72U);
+	/* The traced path keeps the counters exact. */
+	KUNIT_EXPECT_EQ(test, ms.mallocs - ms0.mallocs, 64ULL);
+	KUNIT_EXPECT_PTR_EQ(test, gk_span_of(os->o[63].p), s);
+	for (i = 0; i < 64 && i < os->n; i++)
+		KUNIT_EXPECT_NULL(test, memchr_inv(os->o[i].p, i, 64));
+	/* A tiny object shares a block (its bytes) or has a slot (16 B). */
+	for (i = 64; i < os->n; i++) {
+		size_t n = goalloc_usable_size(os->o[i].p);
+
+		KUNIT_EXPECT_TRUE_MSG(test, n == os->o[i].size || n == GOALLOC_TINY_SIZE,
+				      "%u B tiny object: usable %zu", os->o[i].size, n);
+	}
+
+	goalloc_mcache_set_traced(false);
+	for_each_possible_cpu(cpu) {
+		struct goalloc_mcache *mc = &per_cpu_ptr(goalloc_allp, cpu)->mcache;
+
+		KUNIT_EXPECT_FALSE(test, mc->traced);
+		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
+			if (mc->traced_alloc[i] != &goalloc_emptymspan)
+				KUNIT_FAIL(test, "cpu%u class %u: span left in the stash", cpu, i);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, per_cpu_ptr(goalloc_allp, cpu0)->mcache.alloc[spc], s);
+
+	goalloc_mheap_set_lookup_cache(false);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, goalloc_span_lookup_fast((unsigned long)os->o[1].p));
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_span_of((unsigned long)os->o[1].p), s);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, gk_free(os, 0), 0);
+	KUNIT_EXPECT_EQ(test, gk_free(os, 64), 0);
+	goalloc_mheap_set_lookup_cache(true);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_span_lookup_fast((unsigned long)os->o[1].p), s);
+	rcu_read_unlock();
+	gk_free_all_gc(test, os);
 }
 
 /*
@@ -1183,6 +1318,8 @@ static struct kunit_case goalloc_malloc_cases[] = {
 	KUNIT_CASE(goalloc_bad_free_large_test),
 	KUNIT_CASE(goalloc_bad_free_foreign_test),
 	KUNIT_CASE_SLOW(goalloc_malloc_concurrency_test),
+	KUNIT_CASE(goalloc_malloc_trace_detour_test),
+	KUNIT_CASE_SLOW(goalloc_malloc_trace_detour_concurrency_test),
 	KUNIT_CASE_SLOW(goalloc_malloc_churn_small_test),
 	KUNIT_CASE_SLOW(goalloc_malloc_churn_mixed_test),
 	KUNIT_CASE(goalloc_malloc_fidelity_test),

@@ -97,19 +97,24 @@ static int mcache_show(struct seq_file *m, void *v)
 		struct goalloc_pstats *st = &pp->stats;
 		unsigned int cached = 0;
 		u64 mallocs = 0, frees = 0;
+		bool traced;
 
+		/* Traced, the real spans and tiny offset are in the stash. */
+		traced = goalloc_racy(mc->traced);
 		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
-			cached += goalloc_racy(mc->alloc[i]) != &goalloc_emptymspan;
+			cached += goalloc_racy(traced ? mc->traced_alloc[i] : mc->alloc[i]) !=
+				  &goalloc_emptymspan;
 		for (i = 0; i < GOALLOC_NUM_SIZE_CLASSES; i++) {
 			mallocs += goalloc_racy(st->nmalloc[i]);
 			frees += goalloc_racy(st->nfree[i]);
 		}
-		seq_printf(m, "cpu%d spans_cached %u tiny_block %s tinyoffset %u tiny_allocs %llu tiny_frees %llu small_mallocs %llu small_frees %llu large_allocs %llu large_frees %llu mspancache %u\n",
+		seq_printf(m, "cpu%d spans_cached %u tiny_block %s tinyoffset %u tiny_allocs %llu tiny_frees %llu small_mallocs %llu small_frees %llu large_allocs %llu large_frees %llu mspancache %u traced %s\n",
 			   cpu, cached, goalloc_racy(mc->tiny) ? "yes" : "no",
-			   goalloc_racy(mc->tinyoffset), goalloc_racy(st->tiny_allocs),
+			   goalloc_racy(traced ? mc->traced_tinyoffset : mc->tinyoffset),
+			   goalloc_racy(st->tiny_allocs),
 			   goalloc_racy(st->tiny_frees), mallocs, frees,
 			   goalloc_racy(st->large_allocs), goalloc_racy(st->large_frees),
-			   (unsigned int)goalloc_racy(pp->heap.nspancache));
+			   (unsigned int)goalloc_racy(pp->heap.nspancache), traced ? "yes" : "no");
 	}
 	return 0;
 }

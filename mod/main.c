@@ -39,6 +39,8 @@ static int __init goalloc_init(void)
 	err = goalloc_mcache_init();
 	if (err)
 		goto out_sweeper;
+	/* Probes attached before this (module events exist from COMING on) apply now. */
+	goalloc_malloc_trace_init();
 	goalloc_debugfs_init();
 	err = goalloc_chardev_init();
 	if (err)
@@ -50,6 +52,7 @@ static int __init goalloc_init(void)
 
 out_debugfs:
 	goalloc_debugfs_exit();
+	goalloc_malloc_trace_exit();
 	goalloc_malloc_exit();
 	goalloc_mcache_exit();
 out_sweeper:
@@ -68,6 +71,8 @@ static void __exit goalloc_exit(void)
 	/* No new users first: the device holds a module reference while open. */
 	goalloc_chardev_exit();
 	goalloc_debugfs_exit();
+	/* Probes may outlive the module's exit: end their detours first. */
+	goalloc_malloc_trace_exit();
 	goalloc_malloc_exit();
 	goalloc_mcache_exit();
 	goalloc_sweeper_exit();

@@ -25,11 +25,17 @@
  * written; other files refer here):
  *
  *   goalloc_file.lock (chardev.c)  one /dev/goalloc file's handles and quota
+ *   goalloc_trace_mutex (trace.c)  the alloc/free detours' switches; taken
+ *                                  in the tracepoints' register callbacks,
+ *                                  under the kernel's tracepoints_mutex, and
+ *                                  holds cpus_read_lock() (and waits for the
+ *                                  per-CPU switch work) or grow_mutex
  *   goalloc_sweeper.mutex          one sweep cycle or release pass at a time
  *   goalloc_mheap.grow_mutex       arena growth and release (allocates and
  *                                  frees 4 MiB blocks)
- *   p.lock (local_lock_irqsave)    this CPU's struct goalloc_p: mcache,
- *                                  heap cache, stack cache, counters
+ *   p.lock (local_lock_irqsave)    this CPU's struct goalloc_p: mcache (its
+ *                                  trace stash and detour state too), heap
+ *                                  cache, stack cache, counters
  *   goalloc_stackpool[order].lock  the pool's span list and the free lists
  *                                  of its spans
  *   goalloc_central[spc].lock      an mcentral's partial/full lists and
@@ -38,7 +44,7 @@
  *                                  tables and zeroed/idle marks, the chunk
  *                                  and page counters, sweepgen
  *
- * The first three may sleep; nothing that may sleep runs under the last
+ * The first four may sleep; nothing that may sleep runs under the last
  * four, and all four are held with interrupts off (spin_lock_irqsave(), or
  * plain spin_lock() where the p lock already disabled them): an interrupt
  * may take the p lock, an mcentral lock or mheap.lock on the same CPU, and
@@ -61,11 +67,13 @@
 #include <kunit/visibility.h>
 
 #include <goalloc.h>
+#include <trace/events/goalloc.h>
 #include "goalloc/kasan.h"
 #include "goalloc/malloc.h"
 #include "goalloc/mgcpacer.h"
 #include "goalloc/mgcsweep.h"
 #include "goalloc/tiny.h"
+#include "goalloc/trace.h"
 
 /* See malloc.h. */
 bool goalloc_warn_bad_free = true;
@@ -86,6 +94,29 @@ static const u32 tiny_shape[GOALLOC_TINY_SIZE] = {
 	TINY_SHAPE(8), TINY_SHAPE(9), TINY_SHAPE(10), TINY_SHAPE(11),
 	TINY_SHAPE(12), TINY_SHAPE(13), TINY_SHAPE(14), TINY_SHAPE(15),
 };
+
+/*
+ * The events where untraced allocations and frees pass too (large ones):
+ * a static-key test in place, the event itself out of line, so that with
+ * the event off neither its arguments nor its code change the path.
+ */
+static noinline __cold void trace_alloc_event(unsigned long ip, void *p, size_t size,
+					      size_t bytes, gfp_t gfp, bool noscan)
+{
+	trace_goalloc_alloc(ip, p, size, bytes, gfp, noscan);
+}
+
+static __always_inline void trace_alloc(unsigned long ip, void *p, size_t size,
+					size_t bytes, gfp_t gfp, bool noscan)
+{
+	if (trace_goalloc_alloc_enabled())
+		trace_alloc_event(ip, p, size, bytes, gfp, noscan);
+}
+
+static noinline __cold void trace_free_event(unsigned long ip, const void *p)
+{
+	trace_goalloc_free(ip, p);
+}
 
 static noinline __cold int bad_free(int err, const void *p, const char *what)
 {
@@ -174,6 +205,36 @@ static int grow_may_sleep(u32 npages, gfp_t gfp)
 }
 
 /*
+ * Grow the heap with the p lock dropped (interrupt state *@irqf
+ * restored meanwhile), for alloc_slow() when its gfp allows blocking; the
+ * caller starts over on whatever CPU it is on then (*@ppp).  A traced
+ * allocation (alloc_traced()) swaps its span back first: an allocation
+ * that runs meanwhile on this CPU, a task's or an interrupt's, must find
+ * the CPU traced and its real spans in the stash.  Out of line, so that
+ * the tracing leaves alloc_slow()'s other paths as they were.  Context:
+ * task context; the p lock held on entry and on return, dropped
+ * meanwhile.  Return: as goalloc_mheap_grow().
+ */
+static noinline int alloc_grow(struct goalloc_p **ppp, u8 spanclass, u32 grow,
+			       gfp_t gfp, unsigned long *irqf)
+{
+	struct goalloc_p *pp = *ppp;
+	bool entered = pp->mcache.trace_in;
+	int err;
+
+	if (entered)
+		goalloc_mcache_trace_leave(&pp->mcache, spanclass);
+	local_unlock_irqrestore(&goalloc_allp->lock, *irqf);
+	err = grow_may_sleep(grow, gfp);
+	local_lock_irqsave(&goalloc_allp->lock, *irqf);
+	*ppp = pp = this_cpu_ptr(goalloc_allp);
+	/* Tracing may have been turned off meanwhile, or be on for this CPU. */
+	if (entered && pp->mcache.traced)
+		goalloc_mcache_trace_enter(&pp->mcache, spanclass);
+	return err;
+}
+
+/*
  * The slow path: refill or large span; the heap may have to grow.  @err is
  * the error of an attempt the caller already made (0: none yet).  @irqf is
  * the caller's saved interrupt state for the p lock, which is dropped
@@ -210,8 +271,11 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 			}
 			err = PTR_ERR(s);
 		}
-		if (err != -EAGAIN)
-			return 0;
+		if (err != -EAGAIN) {
+			/* A traced CPU's detour: alloc_failed() takes over. */
+			pp->mcache.detoured = err == GOALLOC_MCACHE_TRACED;
+			goto fail;
+		}
 		/*
 		 * Before growing, spans with nothing live in them go back to
 		 * the heap, this mcache's and the mcentrals'; once, so growth
@@ -227,15 +291,13 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 		grow = npages ?: goalloc_class_to_allocnpages[spanclass >> 1];
 		if (!gfpflags_allow_blocking(gfp)) {
 			grow_later(grow);
-			return 0;
+			goto fail;
 		}
 		/* Grow with no lock held, then start over on whatever CPU. */
-		local_unlock_irqrestore(&goalloc_allp->lock, *irqf);
-		err = grow_may_sleep(grow, gfp);
-		local_lock_irqsave(&goalloc_allp->lock, *irqf);
-		*ppp = pp = this_cpu_ptr(goalloc_allp);
+		err = alloc_grow(ppp, spanclass, grow, gfp, irqf);
+		pp = *ppp;
 		if (err)
-			return 0;
+			goto fail;
 		if (!npages) {
 			/* Another task may have refilled this CPU's span. */
 			v = goalloc_mspan_next_free_fast(pp->mcache.alloc[spanclass]);
@@ -246,10 +308,24 @@ static unsigned long alloc_slow(struct goalloc_p **ppp, u8 spanclass,
 		}
 	}
 	atomic_long_inc(&goalloc_grow_retries_out);
+fail:
+	/*
+	 * For alloc_failed(), which the tiny and small slow paths call with
+	 * the p lock still held: the caller's gfp and noscan (the span
+	 * class's low bit), for the detoured allocation or the failure's
+	 * event.  An interrupt on this CPU cannot come in between.
+	 */
+	pp->mcache.detour_gfp = gfp;
+	pp->mcache.detour_noscan = spanclass & 1;
 	return 0;
 }
 
-static void *alloc_large(size_t size, gfp_t gfp, bool noscan)
+/*
+ * Inlined into alloc_other(), which goalloc_alloc() and
+ * goalloc_alloc_noscan() tail-call: _RET_IP_ is their caller.  With the
+ * event off, its NOP is the one cost tracing adds to a large allocation.
+ */
+static __always_inline void *alloc_large(size_t size, gfp_t gfp, bool noscan)
 {
 	u32 npages = DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE);
 	u8 spc = goalloc_make_spanclass(0, noscan);
@@ -270,35 +346,42 @@ static void *alloc_large(size_t size, gfp_t gfp, bool noscan)
 		pp->stats.large_alloc_bytes += (u64)npages << GOALLOC_PAGE_SHIFT;
 	}
 	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
-	if (!v)
+	if (!v) {
+		trace_alloc(_RET_IP_, NULL, size, 0, gfp, noscan);
 		return NULL;
+	}
 	atomic64_add((u64)npages << GOALLOC_PAGE_SHIFT, &goalloc_pacer.heap_live);
 	goalloc_kasan_unpoison((void *)v, size, (size_t)npages << GOALLOC_PAGE_SHIFT);
 	if ((gfp & __GFP_ZERO) && s->needzero)
 		memset((void *)v, 0, size);
+	trace_alloc(_RET_IP_, (void *)v, size, (size_t)npages << GOALLOC_PAGE_SHIFT, gfp, noscan);
 	goalloc_maybe_start_cycle();
 	return (void *)v;
 }
 
+static void *alloc_failed(size_t size, unsigned long irqf, unsigned long ip);
+
 /*
- * A new tiny block: a 16 B slot of the tiny span class.  Go's mallocgcTiny
- * past its fast path.  Context: entered with the p lock held (from
- * goalloc_alloc_noscan(), interrupt state @irqf), which it releases.
+ * A new tiny block: a 16 B slot of the tiny span class, Go's mallocgcTiny
+ * past its fast path.  Return: the slot, or 0 (*@ppp may then be another
+ * CPU's p, see alloc_slow()).  Context: the p lock held, taken with
+ * interrupt state *@irqf (dropped and retaken if the heap grows).
  */
-static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
-				       gfp_t gfp, unsigned long irqf)
-	__releases(&goalloc_allp->lock)
+static __always_inline unsigned long tiny_block(struct goalloc_p **ppp, size_t size,
+						gfp_t gfp, unsigned long *irqf)
 {
 	u8 spc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
+	struct goalloc_p *pp = *ppp;
 	struct goalloc_mspan *s = pp->mcache.alloc[spc];
 	unsigned long v = goalloc_mspan_next_free_fast(s);
 	struct goalloc_mcache *mc;
 	u16 idx;
 
 	if (unlikely(!v)) {
-		v = alloc_slow(&pp, spc, 0, gfp, &irqf, &s, 0);
+		v = alloc_slow(ppp, spc, 0, gfp, irqf, &s, 0);
 		if (!v)
-			goto out;
+			return 0;
+		pp = *ppp;
 	}
 	mc = &pp->mcache;
 	pp->stats.nmalloc[GOALLOC_TINY_SIZE_CLASS]++;
@@ -327,7 +410,22 @@ static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
 		mc->tinyalloc = &t->alloc[idx];
 		mc->tinyoffset = size;
 	}
-out:
+	return v;
+}
+
+/*
+ * tiny_block() for goalloc_alloc_noscan()'s tiny fast path.  Context:
+ * entered with the p lock held (interrupt state @irqf; by a tail call:
+ * _RET_IP_ is goalloc_alloc_noscan()'s caller), which it releases.
+ */
+static noinline void *alloc_tiny_block(struct goalloc_p *pp, size_t size,
+				       gfp_t gfp, unsigned long irqf)
+	__releases(&goalloc_allp->lock)
+{
+	unsigned long v = tiny_block(&pp, size, gfp, &irqf);
+
+	if (unlikely(!v))
+		return alloc_failed(size, irqf, _RET_IP_);
 	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
 	return (void *)v;
 }
@@ -362,8 +460,8 @@ static __always_inline void *alloc_tiny(size_t size, gfp_t gfp)
 
 /*
  * Small, when the span's alloc_cache window has no slot to give: refill.
- * Context: entered with the p lock held (from goalloc_alloc(), interrupt
- * state @irqf), which it releases.
+ * Context: entered with the p lock held (from goalloc_alloc() by a tail
+ * call, interrupt state @irqf), which it releases.
  */
 static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size, gfp_t gfp,
 				       unsigned long irqf, unsigned int spc)
@@ -378,10 +476,8 @@ static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size, gfp_t 
 	v = goalloc_mcache_refill(pp, spc, &s);
 	if (unlikely(!v))
 		v = alloc_slow(&pp, spc, 0, gfp, &irqf, &s, PTR_ERR(s));
-	if (!v) {
-		local_unlock_irqrestore(&goalloc_allp->lock, irqf);
-		return NULL;
-	}
+	if (!v)
+		return alloc_failed(size, irqf, _RET_IP_);
 	pp->stats.nmalloc[sizeclass]++;
 	needzero = s->needzero;
 	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
@@ -392,16 +488,135 @@ static noinline void *alloc_small_slow(struct goalloc_p *pp, size_t size, gfp_t 
 	return (void *)v;
 }
 
-/* Everything that is not small: size 0, refused gfp bits, large objects. */
+/* Refused requests (and size 0), as kmalloc() reports them too. */
+static noinline __cold void *alloc_refused(size_t size, gfp_t gfp, bool noscan,
+					   unsigned long ip)
+{
+	void *p = size || (gfp & GOALLOC_GFP_REFUSED) ? NULL : ZERO_SIZE_PTR;
+
+	trace_alloc(ip, p, size, 0, gfp, noscan);
+	return p;
+}
+
+/*
+ * Everything that is not small: size 0, refused gfp bits, large objects.
+ * Reached by a tail call from goalloc_alloc() or goalloc_alloc_noscan():
+ * _RET_IP_ is their caller.
+ */
 static noinline void *alloc_other(size_t size, gfp_t gfp, bool noscan)
 {
-	if (gfp & GOALLOC_GFP_REFUSED)
-		return NULL;
-	if (!size)
-		return ZERO_SIZE_PTR;
-	if (size > GOALLOC_MAX_OBJECT_SIZE)
-		return NULL;
+	if (unlikely((gfp & GOALLOC_GFP_REFUSED) || !size || size > GOALLOC_MAX_OBJECT_SIZE))
+		return alloc_refused(size, gfp, noscan, _RET_IP_);
 	return alloc_large(size, gfp, noscan);
+}
+
+/*
+ * Every tiny and small allocation while the goalloc_alloc event is on:
+ * the fast paths of a traced CPU fail and refill sends their slow paths
+ * here.  Serves the allocation from the CPU's real span (swapped in for
+ * it, see goalloc_mcache_trace_enter()) as the fast and slow paths would,
+ * then fires the event.  The swap is undone before the p lock is dropped
+ * (here, or around a heap grow in alloc_grow()), and the lock is held with
+ * interrupts off, so no other allocation on this CPU, an interrupt's
+ * included, ever sees a class swapped in or enters here while one is.
+ * @ip: the caller of goalloc_alloc() or goalloc_alloc_noscan().  Context:
+ * entered with the p lock held (interrupt state @irqf), which it releases.
+ */
+static noinline void *alloc_traced(struct goalloc_p *pp, size_t size, gfp_t gfp,
+				   bool noscan, unsigned long irqf, unsigned long ip)
+	__releases(&goalloc_allp->lock)
+{
+	bool tiny = noscan && size < GOALLOC_TINY_SIZE;
+	unsigned int sizeclass = tiny ? GOALLOC_TINY_SIZE_CLASS : goalloc_size_to_class(size);
+	u8 spc = goalloc_make_spanclass(sizeclass, noscan);
+	unsigned int off, align = size & -size;
+	struct goalloc_mspan *s = NULL;
+	struct goalloc_mcache *mc;
+	bool needzero = false;
+	size_t bytes = 0;
+	unsigned long v;
+
+again:
+	mc = &pp->mcache;
+	goalloc_mcache_trace_enter(mc, spc);
+	off = ALIGN(mc->tinyoffset, align);
+	if (tiny && off + size <= GOALLOC_TINY_SIZE) {
+		/* alloc_tiny()'s bump. */
+		WRITE_ONCE(*mc->tinyalloc, *mc->tinyalloc | tiny_shape[size] << off);
+		mc->tinyoffset = off + size;
+		pp->stats.tiny_allocs++;
+		v = mc->tiny + off;
+		goalloc_kasan_unpoison((void *)mc->tiny, off + size, GOALLOC_TINY_SIZE);
+		bytes = size;
+		goto out;
+	}
+	/* Grows may move the allocation (and its swap) to another CPU. */
+	if (tiny) {
+		v = tiny_block(&pp, size, gfp, &irqf);
+		mc = &pp->mcache;
+		/* A block kept for more objects holds this one's bytes only. */
+		bytes = !v ? 0 : mc->tiny == v ? size : GOALLOC_TINY_SIZE;
+		goto out;
+	}
+	s = mc->alloc[spc];
+	v = goalloc_mspan_next_free_fast(s);
+	if (!v) {
+		v = goalloc_mcache_refill(pp, spc, &s);
+		if (!v)
+			v = alloc_slow(&pp, spc, 0, gfp, &irqf, &s, PTR_ERR(s));
+		mc = &pp->mcache;
+		if (!v)
+			goto out;
+	}
+	pp->stats.nmalloc[sizeclass]++;
+	needzero = s->needzero;
+	bytes = goalloc_class_to_size[sizeclass];
+out:
+	/* Not entered when a grow ended on a CPU no longer traced. */
+	if (mc->trace_in)
+		goalloc_mcache_trace_leave(mc, spc);
+	/*
+	 * Nor when a later grow ended on a CPU traced again meanwhile: its
+	 * refill detoured (v is 0), so serve the allocation there as traced.
+	 */
+	if (unlikely(mc->detoured)) {
+		mc->detoured = false;
+		goto again;
+	}
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
+	if (v && !tiny) {
+		goalloc_kasan_unpoison((void *)v, size, bytes);
+		if ((gfp & __GFP_ZERO) && needzero)
+			memset((void *)v, 0, size);
+	}
+	trace_goalloc_alloc(ip, (void *)v, size, bytes, gfp, noscan);
+	return (void *)v;
+}
+
+/*
+ * The tiny and small slow paths found no slot: a traced CPU detoured them,
+ * or the allocation failed (alloc_slow() left which, and the caller's gfp
+ * and noscan, in the mcache).  Out of line, and given only what the slow
+ * paths hold anyway, so that they compile as they would without tracing.
+ * @ip: the caller of goalloc_alloc() or goalloc_alloc_noscan().
+ * Context: entered with the p lock held (interrupt state @irqf; the p is
+ * this CPU's, wherever a grow left the caller), which it releases.
+ */
+static noinline void *alloc_failed(size_t size, unsigned long irqf, unsigned long ip)
+	__releases(&goalloc_allp->lock)
+{
+	struct goalloc_mcache *mc = this_cpu_ptr(&goalloc_allp->mcache);
+	bool noscan = mc->detour_noscan;
+	gfp_t gfp = mc->detour_gfp;
+
+	if (mc->detoured) {
+		mc->detoured = false;
+		return alloc_traced(this_cpu_ptr(goalloc_allp), size, gfp, noscan, irqf, ip);
+	}
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
+	/* A failure is rare, and never silent when traced. */
+	trace_alloc(ip, NULL, size, 0, gfp, noscan);
+	return NULL;
 }
 
 /*
@@ -554,7 +769,8 @@ static void free_large_span(struct goalloc_mspan *s)
 /*
  * Everything goalloc_free()'s fast path does not take: NULL and
  * ZERO_SIZE_PTR, foreign, unallocated and stack pointers, large objects,
- * spans of the tiny span class, arenas the lookup cache does not hold.
+ * spans of the tiny span class, arenas the lookup cache does not hold
+ * (every arena while the goalloc_free event is on).
  * Context: RCU read side (preemption off), which it releases.
  */
 static noinline int free_other(const void *p, struct goalloc_mspan *s)
@@ -567,6 +783,13 @@ static noinline int free_other(const void *p, struct goalloc_mspan *s)
 	u16 idx;
 	int err;
 
+	/*
+	 * Every free while the event is on comes here (the arena lookup
+	 * cache is off, see free_detour()); as kfree(), before any check.
+	 * Reached by a tail call: _RET_IP_ is goalloc_free()'s caller.
+	 */
+	if (trace_goalloc_free_enabled())
+		trace_free_event(_RET_IP_, p);
 	if (unlikely(ZERO_OR_NULL_PTR(p))) {
 		rcu_read_unlock_sched();
 		return 0;
@@ -819,3 +1042,47 @@ unsigned long goalloc_release(void)
 	return goalloc_mheap_release(true);
 }
 EXPORT_SYMBOL_GPL(goalloc_release);
+
+static void alloc_detour(bool on)
+{
+	goalloc_mcache_set_traced(on);
+}
+
+static void free_detour(bool on)
+{
+	/*
+	 * With no arena in the lookup cache, goalloc_free()'s fast path
+	 * finds no span and every free goes to free_other().  Frees that
+	 * read the cache before it was emptied run under rcu_read_lock_sched():
+	 * wait for them, so that none is untraced once the event is on.
+	 */
+	goalloc_mheap_set_lookup_cache(!on);
+	if (on)
+		synchronize_rcu();
+}
+
+static const struct goalloc_trace_ops goalloc_malloc_trace_ops = {
+	.alloc_detour = alloc_detour,
+	.free_detour = free_detour,
+};
+
+/**
+ * goalloc_malloc_trace_init() - let the goalloc_alloc and goalloc_free
+ *	events detour the fast paths
+ *
+ * Context: module init, after the mcaches are set up; may sleep.
+ */
+void goalloc_malloc_trace_init(void)
+{
+	goalloc_trace_attach(&goalloc_malloc_trace_ops);
+}
+
+/**
+ * goalloc_malloc_trace_exit() - end any detour; the events stay defined
+ *
+ * Context: module exit, before the mcaches are drained; may sleep.
+ */
+void goalloc_malloc_trace_exit(void)
+{
+	goalloc_trace_detach();
+}

@@ -9,6 +9,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <kunit/visibility.h>
+#include <trace/events/goalloc.h>
 
 #include "goalloc/mgcpacer.h"
 #include "goalloc/mgcsweep.h"
@@ -64,9 +65,20 @@ unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
 			}
 		}
 		mc->alloc[spanclass] = &goalloc_emptymspan;
+		trace_goalloc_span_uncached(s);
 		goalloc_mcentral_uncache_span(c, s);
 	}
 
+	/*
+	 * Traced, this CPU's fast paths see only the empty span and every
+	 * allocation lands here: malloc.c serves it with the real span and
+	 * fires the event.  Placed past the window and in-place sweep cases,
+	 * so untraced refills pay for the test only when they go to mcentral.
+	 */
+	if (unlikely(mc->traced)) {
+		*sp = ERR_PTR(GOALLOC_MCACHE_TRACED);
+		return 0;
+	}
 	s = goalloc_mcentral_cache_span(c, &pp->heap);
 	if (IS_ERR(s)) {
 		*sp = s;
@@ -74,6 +86,7 @@ unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
 	}
 	if (spanclass == goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true) &&
 	    goalloc_mheap_tiny_attach(s)) {
+		trace_goalloc_span_uncached(s);
 		goalloc_mcentral_uncache_span(c, s);
 		*sp = ERR_PTR(-ENOMEM);
 		return 0;
@@ -99,15 +112,17 @@ unsigned long goalloc_mcache_refill(struct goalloc_p *pp, u8 spanclass,
  */
 static void uncache(struct goalloc_mcache *mc, int i)
 {
-	struct goalloc_mspan *s = mc->alloc[i];
+	struct goalloc_mspan **slot = goalloc_mcache_slot(mc, i);
+	struct goalloc_mspan *s = *slot;
 
-	mc->alloc[i] = &goalloc_emptymspan;
+	*slot = &goalloc_emptymspan;
 	/*
 	 * Go's releaseAll: refill counted every free slot as handed out; the
 	 * ones never used leave heap_live again.
 	 */
 	atomic64_sub((u64)(s->nelems - s->alloc_count) * s->elemsize,
 		     &goalloc_pacer.heap_live);
+	trace_goalloc_span_uncached(s);
 	goalloc_mcentral_uncache_span(&goalloc_central[i], s);
 }
 
@@ -136,14 +151,17 @@ unsigned int goalloc_mcache_release_idle(struct goalloc_p *pp)
 {
 	u8 tinyspc = goalloc_make_spanclass(GOALLOC_TINY_SIZE_CLASS, true);
 	struct goalloc_mcache *mc = &pp->mcache;
+	struct goalloc_mspan *s;
 	unsigned int n = 0;
 	u16 live;
 	int i;
 
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
-		if (mc->alloc[i] == &goalloc_emptymspan || i == tinyspc)
+		/* A traced mcache's spans are in its stash (see uncache()). */
+		s = *goalloc_mcache_slot(mc, i);
+		if (s == &goalloc_emptymspan || i == tinyspc)
 			continue;
-		goalloc_mspan_census(mc->alloc[i], &live);
+		goalloc_mspan_census(s, &live);
 		if (live)
 			continue;
 		uncache(mc, i);
@@ -174,10 +192,12 @@ void goalloc_mcache_release_all(struct goalloc_p *pp)
 		mc->tiny = 0;
 		mc->tinyspan = NULL;
 		mc->tinyalloc = NULL;
+		/* Both: one of them is the fast path's and reads full anyway. */
 		mc->tinyoffset = GOALLOC_TINY_SIZE;
+		mc->traced_tinyoffset = GOALLOC_TINY_SIZE;
 	}
 	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
-		if (mc->alloc[i] != &goalloc_emptymspan)
+		if (*goalloc_mcache_slot(mc, i) != &goalloc_emptymspan)
 			uncache(mc, i);
 	goalloc_stackcache_clear(pp->stackcache);
 	goalloc_heapcache_drain(&pp->heap);
@@ -296,7 +316,7 @@ void goalloc_census(struct goalloc_census *cs)
 		struct goalloc_p *pp = per_cpu_ptr(goalloc_allp, cpu);
 
 		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
-			s = goalloc_racy(pp->mcache.alloc[i]);
+			s = goalloc_racy(*goalloc_mcache_slot(&pp->mcache, i));
 			if (s == &goalloc_emptymspan)
 				continue;
 			census_span(&cs->cls[i], s, true);
@@ -318,6 +338,104 @@ EXPORT_SYMBOL_GPL(goalloc_census);
 #else
 EXPORT_SYMBOL_IF_KUNIT(goalloc_census);
 #endif
+
+/*
+ * Swap a p's spans and tiny offset with their stash (struct goalloc_mcache,
+ * @traced).  Context: the p lock held, or a dead CPU's p.
+ */
+static void mcache_set_traced(struct goalloc_mcache *mc, bool on)
+{
+	int i;
+
+	if (mc->traced == on)
+		return;
+	for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
+		swap(mc->alloc[i], mc->traced_alloc[i]);
+	swap(mc->tinyoffset, mc->traced_tinyoffset);
+	WRITE_ONCE(mc->traced, on);
+}
+
+/* Written under trace.c's mutex, before the work items that read it. */
+static bool mcache_traced;
+
+/*
+ * Interrupts off with the lock, as for every holder of the p lock: an
+ * allocation from an interrupt on this CPU must find the spans either all
+ * swapped or none.  (alloc_traced() never leaves a class swapped in with
+ * the lock dropped, so none is swapped in here.)
+ */
+static void trace_work_fn(struct work_struct *work)
+{
+	unsigned long irqf;
+
+	local_lock_irqsave(&goalloc_allp->lock, irqf);
+	mcache_set_traced(&this_cpu_ptr(goalloc_allp)->mcache, READ_ONCE(mcache_traced));
+	local_unlock_irqrestore(&goalloc_allp->lock, irqf);
+}
+
+/**
+ * goalloc_mcache_set_traced() - detour every CPU's allocations to the
+ *	traced path, or end the detour
+ * @on: detour
+ *
+ * Each online CPU switches its own p under its lock, as the drain does, so
+ * no allocation ever sees half a switch; offline CPUs' are switched
+ * directly (hotplug is held off).  Returns once every CPU has switched.
+ *
+ * Context: process context, may sleep; trace.c's mutex held.
+ */
+void goalloc_mcache_set_traced(bool on)
+{
+	int cpu;
+
+	WRITE_ONCE(mcache_traced, on);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, system_highpri_wq,
+			      &per_cpu_ptr(goalloc_allp, cpu)->trace_work);
+	for_each_online_cpu(cpu)
+		flush_work(&per_cpu_ptr(goalloc_allp, cpu)->trace_work);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			mcache_set_traced(&per_cpu_ptr(goalloc_allp, cpu)->mcache, on);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mcache_set_traced);
+
+/**
+ * goalloc_mcache_trace_enter() - give one traced allocation the real span
+ *	of its class and the real tiny offset
+ * @mc: a traced mcache
+ * @spanclass: the allocation's span class
+ *
+ * The mcache then reads as untraced for that class (refill does not
+ * detour again); goalloc_mcache_trace_leave() undoes it before the p
+ * lock is dropped, so nobody else ever sees it.
+ *
+ * Context: the p lock held.
+ */
+void goalloc_mcache_trace_enter(struct goalloc_mcache *mc, u8 spanclass)
+{
+	swap(mc->alloc[spanclass], mc->traced_alloc[spanclass]);
+	swap(mc->tinyoffset, mc->traced_tinyoffset);
+	mc->traced = false;
+	mc->trace_in = true;
+}
+
+/**
+ * goalloc_mcache_trace_leave() - undo goalloc_mcache_trace_enter()
+ * @mc: the mcache
+ * @spanclass: the class given to goalloc_mcache_trace_enter()
+ *
+ * Context: the p lock held.
+ */
+void goalloc_mcache_trace_leave(struct goalloc_mcache *mc, u8 spanclass)
+{
+	swap(mc->alloc[spanclass], mc->traced_alloc[spanclass]);
+	swap(mc->tinyoffset, mc->traced_tinyoffset);
+	mc->traced = true;
+	mc->trace_in = false;
+}
 
 static int goalloc_cpuhp_state;
 
@@ -350,11 +468,15 @@ int goalloc_mcache_init(void)
 		struct goalloc_p *pp = per_cpu_ptr(goalloc_allp, cpu);
 		struct goalloc_mcache *mc = &pp->mcache;
 
-		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++)
+		for (i = 0; i < GOALLOC_NUM_SPAN_CLASSES; i++) {
 			mc->alloc[i] = &goalloc_emptymspan;
+			mc->traced_alloc[i] = &goalloc_emptymspan;
+		}
 		mc->tinyoffset = GOALLOC_TINY_SIZE;	/* no tiny block */
+		mc->traced_tinyoffset = GOALLOC_TINY_SIZE;
 		mc->flushgen = goalloc_sweepgen();
 		INIT_WORK(&pp->drain_work, drain_work_fn);
+		INIT_WORK(&pp->trace_work, trace_work_fn);
 	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead",
 					NULL, goalloc_cpu_dead);

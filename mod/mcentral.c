@@ -26,6 +26,7 @@
 
 #include <linux/err.h>
 #include <kunit/visibility.h>
+#include <trace/events/goalloc.h>
 
 #include "goalloc/mcentral.h"
 #include "goalloc/mgcpacer.h"
@@ -163,6 +164,12 @@ void goalloc_mcentral_free_in_full(struct goalloc_mspan *s)
 	spin_unlock_irqrestore(&c->lock, irqf);
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_free_in_full);
+
+/* The span event out of line: cacheSpan's code stays as it was. */
+static noinline __cold void trace_span_cached(const struct goalloc_mspan *s)
+{
+	trace_goalloc_span_cached(s);
+}
 
 /*
  * Sweep a span the caller owns.  With @preserve the caller keeps it (Go's
@@ -303,6 +310,8 @@ havespan_unlocked:
 	/* Cached and swept: Go's sg + 3. */
 	WRITE_ONCE(s->sweepgen, sg + 3);
 	goalloc_mspan_reset_alloc_cache(s);
+	if (trace_goalloc_span_cached_enabled())
+		trace_span_cached(s);
 	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_cache_span);
@@ -314,6 +323,8 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_mcentral_cache_span);
  *
  * The span is always swept here, stale or not: explicit frees are pending
  * in its mark bits, and sweeping now lets the next cacheSpan reuse them.
+ * Callers fire goalloc_span_uncached first (an event here would keep the
+ * compiler from inlining the sweep).
  *
  * Context: never sleeps.
  */

@@ -16,6 +16,7 @@
 
 #include <linux/sched.h>
 #include <kunit/visibility.h>
+#include <trace/events/goalloc.h>
 
 #include <goalloc.h>
 #include "goalloc/mcentral.h"
@@ -66,6 +67,7 @@ void goalloc_sweep_cycle_norelease(bool start)
 	struct goalloc_mheap *h = &goalloc_mheap;
 	struct goalloc_pacer_input in;
 	struct goalloc_memstats ms;
+	unsigned long nswept;
 
 	mutex_lock(&goalloc_sweeper.mutex);
 	goalloc_sweep_all();
@@ -77,7 +79,9 @@ void goalloc_sweep_cycle_norelease(bool start)
 		spin_lock_irq(&h->lock);
 		WRITE_ONCE(h->sweepgen, h->sweepgen + 2);
 		spin_unlock_irq(&h->lock);
-		goalloc_sweep_all();
+		trace_goalloc_sweep_start(goalloc_sweepgen(), ms.heap_alloc,
+					  atomic64_read(&goalloc_pacer.heap_live));
+		nswept = goalloc_sweep_all();
 		/*
 		 * heap_live is not reset to the live heap: it already counts
 		 * exactly the slots not reclaimed (struct goalloc_pacer), and
@@ -87,6 +91,8 @@ void goalloc_sweep_cycle_norelease(bool start)
 		 */
 		in.heap_live = atomic64_read(&goalloc_pacer.heap_live);
 		goalloc_pacer_start_cycle(&in);
+		trace_goalloc_sweep_end(goalloc_sweepgen(), nswept, in.heap_live,
+					READ_ONCE(goalloc_pacer.trigger));
 		WRITE_ONCE(goalloc_sweeper.frees_at_cycle, ms.frees);
 		WRITE_ONCE(goalloc_sweeper.cycle_requested, false);
 	}

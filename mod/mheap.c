@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
+#include <trace/events/goalloc.h>
 
 #include "goalloc/kasan.h"
 #include "goalloc/mgcpacer.h"
@@ -90,6 +91,7 @@ static struct goalloc_heap_arena **arena_l1[1UL << ARENA_L1_BITS];
 /* A cache slot's "no arena": base 0 and no spans, so lookups fall through. */
 static struct goalloc_heap_arena goalloc_arena_none;
 struct goalloc_heap_arena *goalloc_arena_cache[1UL << GOALLOC_ARENA_CACHE_BITS];
+EXPORT_SYMBOL_IF_KUNIT(goalloc_arena_cache);
 
 static bool arena_frame(unsigned long addr, unsigned long *frame)
 {
@@ -118,6 +120,9 @@ static struct goalloc_heap_arena **arena_cache_slot(unsigned long addr)
 				    ((1UL << GOALLOC_ARENA_CACHE_BITS) - 1)];
 }
 
+/* The lookup cache holds no arena (goalloc_mheap_set_lookup_cache()); grow_mutex. */
+static bool arena_cache_off;
+
 /* Context: grow_mutex held. */
 static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
 {
@@ -140,13 +145,50 @@ static int arena_map_set(unsigned long addr, struct goalloc_heap_arena *a)
 	}
 	l2 += f & ((1UL << ARENA_L2_BITS) - 1);
 	/* A slot keeps the first arena that hashes to it until it goes. */
-	if (!a && *slot == *l2)
-		WRITE_ONCE(*slot, &goalloc_arena_none);
-	else if (a && *slot == &goalloc_arena_none)
-		WRITE_ONCE(*slot, a);
+	if (!arena_cache_off) {
+		if (!a && *slot == *l2)
+			WRITE_ONCE(*slot, &goalloc_arena_none);
+		else if (a && *slot == &goalloc_arena_none)
+			WRITE_ONCE(*slot, a);
+	}
 	WRITE_ONCE(*l2, a);
 	return 0;
 }
+
+/**
+ * goalloc_mheap_set_lookup_cache() - empty the free path's arena lookup
+ *	cache and keep it empty, or refill it
+ * @on: refill it (from the arenas tracked now) and keep it up to date
+ *
+ * Off, goalloc_span_lookup_fast() finds nothing and every lookup goes to
+ * the index: the goalloc_free event's detour.  A lookup that read a slot
+ * before it was emptied may still use it: callers that care wait for an
+ * RCU grace period afterwards.
+ *
+ * Context: process context, may sleep; takes grow_mutex.
+ */
+void goalloc_mheap_set_lookup_cache(bool on)
+{
+	struct goalloc_mheap *h = &goalloc_mheap;
+	struct goalloc_heap_arena *a, **slot;
+	u32 i;
+
+	mutex_lock(&h->grow_mutex);
+	arena_cache_off = !on;
+	for (i = 0; i < ARRAY_SIZE(goalloc_arena_cache); i++)
+		WRITE_ONCE(goalloc_arena_cache[i], &goalloc_arena_none);
+	/* Frames tracked now: arenas[] and their bases change under grow_mutex. */
+	for (i = 0; on && i < h->nchunks; i++) {
+		a = h->arenas[i];
+		if (!a || !a->base)
+			continue;
+		slot = arena_cache_slot(a->base);
+		if (*slot == &goalloc_arena_none)
+			WRITE_ONCE(*slot, a);
+	}
+	mutex_unlock(&h->grow_mutex);
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_mheap_set_lookup_cache);
 
 /**
  * goalloc_span_lookup_index() - the span table entry of a page, from the index
@@ -628,6 +670,8 @@ static unsigned long scavenge_locked(unsigned long max)
 		free_kernel_pages(addr, n << (GOALLOC_PAGE_SHIFT - PAGE_SHIFT));
 		done += n;
 	}
+	if (done)
+		trace_goalloc_scavenge(done, READ_ONCE(h->pages_owned));
 	return done;
 }
 
@@ -759,6 +803,9 @@ int goalloc_mheap_grow(u32 npages)
 	if (err) {
 		h->grows.slots++;
 		free_kernel_pages((unsigned long)page_address(page), 1UL << order);
+	} else {
+		trace_goalloc_heap_grow(npages, (unsigned long)page_address(page),
+					PAGE_SIZE << order, READ_ONCE(h->pages_owned));
 	}
 	mutex_unlock(&h->grow_mutex);
 	return err ? -ENOMEM : 0;

@@ -31,12 +31,28 @@
 #include <linux/err.h>
 
 #include <goalloc.h>
+#include <trace/events/goalloc.h>
 #include "goalloc/kasan.h"
 #include "goalloc/malloc.h"
 #include "goalloc/proc.h"
 #include "goalloc/stack.h"
 
 /* One attempt; ERR_PTR(-EAGAIN) asks the caller to grow the heap. */
+/*
+ * The stack events out of line behind their static keys: with the events
+ * off, the fast paths keep neither the return address nor the event's
+ * arguments live for them.
+ */
+static noinline __cold void trace_stack_alloc(unsigned long ip, void *v, size_t size)
+{
+	trace_goalloc_stack_alloc(ip, v, size);
+}
+
+static noinline __cold void trace_stack_free(unsigned long ip, void *v, size_t size)
+{
+	trace_goalloc_stack_free(ip, v, size);
+}
+
 static void *stack_alloc_once(size_t n)
 {
 	struct goalloc_stackcache *c;
@@ -122,6 +138,8 @@ void *goalloc_stack_alloc(size_t size)
 	WARN_ON_ONCE(test_and_set_bit(goalloc_mspan_obj_index(s, (unsigned long)v),
 				      s->gcmark_bits));
 	rcu_read_unlock();
+	if (trace_goalloc_stack_alloc_enabled())
+		trace_stack_alloc(_RET_IP_, v, size);
 	return v;
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_alloc);
@@ -173,6 +191,8 @@ int goalloc_stack_free(void *stk, size_t size)
 	 * when gcphase == _GCoff): clearing its bit above made it ours alone,
 	 * and the heap marks it dead, so a second free finds no stack span.
 	 */
+	if (trace_goalloc_stack_free_enabled())
+		trace_stack_free(_RET_IP_, stk, size);
 	if (size >= GOALLOC_STACK_CACHE_SIZE) {
 		goalloc_mheap_free_span(NULL, s);
 		return 0;
@@ -230,6 +250,7 @@ void *goalloc_stack_grow(void *stk, size_t size, size_t used)
 		return n;
 	memcpy(n + 2 * size - used, stk + size - used, used);
 	WARN_ON_ONCE(goalloc_stack_free(stk, size));
+	trace_goalloc_stack_grow(_RET_IP_, stk, n, size, used);
 	return n;
 }
 EXPORT_SYMBOL_GPL(goalloc_stack_grow);

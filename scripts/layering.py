@@ -38,7 +38,7 @@ ORDER = [
     ['pagealloc'],                # radix-tree page allocator
     ['proc', 'mgcpacer'],         # storage of the per-CPU p; the pacer
     ['span'],                     # span bitmaps
-    ['sizeclasses', 'kasan'],     # size-class tables; KASAN helpers
+    ['sizeclasses', 'kasan', 'trace'],  # size-class tables; KASAN helpers; tracepoints
 ]
 NOT_GOALLOC = {'bench'}           # the benchmark module, built on its own
 

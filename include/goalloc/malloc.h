@@ -21,5 +21,7 @@ extern atomic_long_t goalloc_grow_retries_out;
 extern struct work_struct goalloc_grow_work;
 
 void goalloc_malloc_exit(void);
+void goalloc_malloc_trace_init(void);
+void goalloc_malloc_trace_exit(void);
 
 #endif /* _GOALLOC_MALLOC_H */

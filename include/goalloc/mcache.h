@@ -20,6 +20,21 @@ struct goalloc_p;
  * @tinyoffset: first free byte in @tiny; GOALLOC_TINY_SIZE when there is no
  *	block, so the fast path needs no test of @tiny
  * @flushgen: sweepgen at which this cache last released its spans
+ * @traced: the goalloc_alloc event is on: @alloc holds the empty span for
+ *	every class and @tinyoffset reads as full, so both fast paths fail;
+ *	the cache's real spans and tiny offset wait in @traced_alloc and
+ *	@traced_tinyoffset (malloc.c's alloc_traced() swaps one class in)
+ * @trace_in: alloc_traced() has its class swapped in (never seen outside
+ *	the p lock: it swaps back before the lock is dropped)
+ * @detoured: refill just detoured an allocation (the CPU is traced)
+ * @detour_noscan: noscan of the allocation malloc.c's alloc_slow() last
+ *	gave up on, detoured or failed
+ * @detour_gfp: its gfp; these three are set by alloc_slow() and read by
+ *	alloc_failed() (@detoured also by alloc_traced()) with the p lock
+ *	held throughout, so no other allocation, an interrupt's included,
+ *	comes in between
+ * @traced_tinyoffset: see @traced
+ * @traced_alloc: see @traced; the empty span everywhere when not @traced
  */
 struct goalloc_mcache {
 	struct goalloc_mspan *alloc[GOALLOC_NUM_SPAN_CLASSES];
@@ -28,6 +43,13 @@ struct goalloc_mcache {
 	u32 *tinyalloc;
 	u16 tinyoffset;
 	u32 flushgen;
+	bool traced;
+	bool trace_in;
+	bool detoured;
+	bool detour_noscan;
+	gfp_t detour_gfp;
+	u16 traced_tinyoffset;
+	struct goalloc_mspan *traced_alloc[GOALLOC_NUM_SPAN_CLASSES];
 };
 
 /**
@@ -81,6 +103,12 @@ struct goalloc_census {
 	long nspans;
 };
 
+/*
+ * What refill returns (as *sp's ERR_PTR) when its CPU is traced: the
+ * caller's failure path hands the allocation to alloc_traced().
+ */
+#define GOALLOC_MCACHE_TRACED	(-ECANCELED)
+
 extern struct goalloc_mspan goalloc_emptymspan;
 
 int goalloc_mcache_init(void);
@@ -92,5 +120,15 @@ unsigned int goalloc_mcache_release_idle(struct goalloc_p *pp);
 void goalloc_mcache_drain_cpu(int cpu);
 void goalloc_mcache_drain_all(void);
 void goalloc_census(struct goalloc_census *cs);
+void goalloc_mcache_set_traced(bool on);
+void goalloc_mcache_trace_enter(struct goalloc_mcache *mc, u8 spanclass);
+void goalloc_mcache_trace_leave(struct goalloc_mcache *mc, u8 spanclass);
+
+/* The slot that holds @spanclass's span: its stash while traced. */
+static inline struct goalloc_mspan **
+goalloc_mcache_slot(struct goalloc_mcache *mc, u8 spanclass)
+{
+	return mc->traced ? &mc->traced_alloc[spanclass] : &mc->alloc[spanclass];
+}
 
 #endif /* _GOALLOC_MCACHE_H */

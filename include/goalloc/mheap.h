@@ -150,6 +150,7 @@ extern struct goalloc_mheap goalloc_mheap;
 extern struct goalloc_heap_arena *goalloc_arena_cache[1UL << GOALLOC_ARENA_CACHE_BITS];
 
 struct goalloc_mspan *goalloc_span_lookup_index(unsigned long addr);
+void goalloc_mheap_set_lookup_cache(bool on);
 
 /**
  * goalloc_span_lookup_fast() - the span table entry of a page, from the cache

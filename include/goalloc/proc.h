@@ -62,6 +62,7 @@ struct goalloc_pstats {
  * @stats: allocation and free counters
  * @stackcache: Go's per-P stack cache, by order
  * @drain_work: runs goalloc_mcache_release_all() on this CPU
+ * @trace_work: turns the mcache's trace detour on or off on this CPU
  */
 struct goalloc_p {
 	local_lock_t lock;
@@ -70,6 +71,7 @@ struct goalloc_p {
 	struct goalloc_pstats stats;
 	struct goalloc_stackcache stackcache[GOALLOC_NUM_STACK_ORDERS];
 	struct work_struct drain_work;
+	struct work_struct trace_work;
 };
 
 /* Go's allp: the p of every possible CPU. */
