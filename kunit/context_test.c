@@ -78,6 +78,20 @@ static u8 cx_pattern(u32 seq, unsigned int slot)
 	return (u8)(seq * 31 + slot * 7 + 1);
 }
 
+/* Check and free the object in slot @i, if any. */
+static void cx_drop(struct cx_side *sd, unsigned int i)
+{
+	if (!sd->obj[i])
+		return;
+	if (memchr_inv(sd->obj[i], sd->pat[i], sd->size[i]))
+		sd->corrupt++;
+	if (goalloc_free(sd->obj[i]))
+		sd->corrupt++;
+	else
+		sd->frees++;
+	sd->obj[i] = NULL;
+}
+
 /*
  * One run of a context: check and free what its last run left, then
  * allocate new objects and fill them.  With __GFP_ZERO the new object
@@ -91,15 +105,7 @@ static void cx_churn(struct cx_side *sd, gfp_t gfp, bool large)
 
 	sd->seq++;
 	for (i = 0; i < CX_SLOTS; i++) {
-		if (sd->obj[i]) {
-			if (memchr_inv(sd->obj[i], sd->pat[i], sd->size[i]))
-				sd->corrupt++;
-			if (goalloc_free(sd->obj[i]))
-				sd->corrupt++;
-			else
-				sd->frees++;
-			sd->obj[i] = NULL;
-		}
+		cx_drop(sd, i);
 		size = cx_sizes[(sd->seq * 5 + i) % n];
 		/* Half of them pointer-free: the tiny tier for small sizes. */
 		p = (sd->seq + i) & 1 ? goalloc_alloc_noscan(size, gfp) :
@@ -123,17 +129,8 @@ static void cx_side_release(struct cx_side *sd)
 {
 	unsigned int i;
 
-	for (i = 0; i < CX_SLOTS; i++) {
-		if (!sd->obj[i])
-			continue;
-		if (memchr_inv(sd->obj[i], sd->pat[i], sd->size[i]))
-			sd->corrupt++;
-		if (goalloc_free(sd->obj[i]))
-			sd->corrupt++;
-		else
-			sd->frees++;
-		sd->obj[i] = NULL;
-	}
+	for (i = 0; i < CX_SLOTS; i++)
+		cx_drop(sd, i);
 }
 
 /* The running case's context, for the RCU callbacks. */

@@ -69,11 +69,10 @@ static inline const char *gj_string(const char *p, char **out)
 		case '"': case '\\': case '/':
 			s[n++] = *p;
 			break;
-		case 'b': s[n++] = '\b'; break;
-		case 'f': s[n++] = '\f'; break;
-		case 'n': s[n++] = '\n'; break;
-		case 'r': s[n++] = '\r'; break;
-		case 't': s[n++] = '\t'; break;
+		case 'b': case 'f': case 'n': case 'r': case 't':
+			/* The control escapes, by their place in "bfnrt". */
+			s[n++] = "\b\f\n\r\t"[strchr("bfnrt", *p) - "bfnrt"];
+			break;
 		case 'u':
 			if (!isxdigit(p[1]) || !isxdigit(p[2]) || !isxdigit(p[3]) || !isxdigit(p[4]))
 				goto bad;
